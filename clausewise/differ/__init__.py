@@ -1,0 +1,1 @@
+"""Clause-aware diffs of agreements (diff stage)."""

@@ -1,0 +1,1 @@
+"""Customers, notice campaigns, emails and the proof-of-notice ledger (notify stage)."""

@@ -1,0 +1,1 @@
+"""The git-backed agreement store (record stage)."""

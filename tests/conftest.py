@@ -1,0 +1,32 @@
+"""Fixtures shared by every test package."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS_NAME = "000_7877eb3dfe678d1c.txt"
+
+
+@pytest.fixture(scope="session")
+def corpus_path() -> Path:
+    """The seed document, from ../shared/corpus beside the checkout (CI lays it there)."""
+    candidates = [Path(os.environ["CLAUSEWISE_CORPUS"])] if os.environ.get("CLAUSEWISE_CORPUS") else []
+    candidates.append(ROOT.parent / "shared" / "corpus" / CORPUS_NAME)
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"seed corpus not found at {candidates}; lay ../shared beside the checkout")
+
+
+@pytest.fixture(autouse=True)
+def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never read the developer's ~/.gitconfig; CI machines have no git identity at all."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
+                "CLAUSEWISE_REPO", "CLAUSEWISE_SMTP_PASSWORD"):
+        monkeypatch.delenv(var, raising=False)
