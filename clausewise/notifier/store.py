@@ -1,0 +1,552 @@
+"""The state store: customers, notice campaigns and the notice ledger, in one SQLite file.
+
+Everything the notifier keeps goes through this module, in SQL that PostgreSQL also accepts
+(``INSERT ... ON CONFLICT ... DO UPDATE``, ``UPDATE ... FROM``, ``RETURNING``, row values, TEXT
+ISO-8601 UTC timestamps), so that a PostgreSQL backend for several sender machines only has to
+swap the connection and add ``FOR UPDATE SKIP LOCKED`` to the claim.
+
+The ledger has one row per (campaign, customer). A notice moves ``pending`` -> ``sending``
+(claimed by one worker) -> ``sent`` | ``failed`` | ``pending`` again (a retryable error). A notice
+recorded ``sent`` is never claimed again.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Literal
+
+from ..errors import ClausewiseError, UsageProblem
+
+SCHEMA_VERSION = 1
+STATUSES = ("pending", "sending", "sent", "failed")
+NoticeStatus = Literal["pending", "sending", "sent", "failed"]
+CampaignKind = Literal["version", "assignment"]
+
+_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS customers (
+        customer_id TEXT NOT NULL,
+        agreement TEXT NOT NULL,
+        name TEXT NOT NULL,
+        email TEXT NOT NULL,
+        language TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (customer_id, agreement))""",
+    "CREATE INDEX IF NOT EXISTS customers_agreement ON customers (agreement, version)",
+    """CREATE TABLE IF NOT EXISTS campaigns (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('version', 'assignment')),
+        agreement TEXT NOT NULL,
+        from_versions TEXT,
+        to_version INTEGER NOT NULL,
+        effective TEXT NOT NULL,
+        notice_days INTEGER NOT NULL,
+        send_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        clause_label TEXT,
+        clause_text TEXT,
+        new_party TEXT,
+        short_notice_reason TEXT)""",
+    """CREATE TABLE IF NOT EXISTS notices (
+        campaign_id TEXT NOT NULL REFERENCES campaigns (id),
+        customer_id TEXT NOT NULL,
+        agreement TEXT NOT NULL,
+        name TEXT NOT NULL,
+        email TEXT NOT NULL,
+        language TEXT NOT NULL,
+        accepted_version INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        claimed_by TEXT,
+        claimed_at TEXT,
+        created_at TEXT NOT NULL,
+        message_id TEXT,
+        sha256 TEXT,
+        reply TEXT,
+        sent_at TEXT,
+        date_header TEXT,
+        last_error TEXT,
+        PRIMARY KEY (campaign_id, customer_id))""",
+    "CREATE INDEX IF NOT EXISTS notices_status ON notices (status, campaign_id, customer_id)",
+]
+
+# Appended to the claim's inner SELECT. PostgreSQL: " FOR UPDATE SKIP LOCKED". SQLite needs none:
+# the claim runs in a BEGIN IMMEDIATE transaction, which already excludes every other writer.
+_CLAIM_LOCK = ""
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    """One customer on one agreement, as imported."""
+
+    customer_id: str
+    name: str
+    email: str
+    language: str  # a template language: "en" or "zh-CN"
+    agreement: str
+    version: int  # the version the customer accepted
+
+
+@dataclass(frozen=True)
+class Customer(CustomerRow):
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: str  # "trial-en/v2", "trial-en/assignment-2026-12-01"
+    kind: CampaignKind
+    agreement: str
+    from_versions: str | None  # "v1", "v1-v3"; None for an assignment
+    to_version: int
+    effective: date
+    notice_days: int
+    send_by: date
+    created_at: datetime
+    summary: str
+    clause_label: str | None  # the clause that requires (or allows) this notice
+    clause_text: str | None
+    new_party: str | None  # the assignee, for an assignment
+    short_notice_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One ledger row: what one customer gets (or got) for one campaign."""
+
+    campaign_id: str
+    customer_id: str
+    agreement: str
+    name: str
+    email: str
+    language: str
+    accepted_version: int
+    status: NoticeStatus
+    attempts: int
+    message_id: str | None
+    sha256: str | None
+    reply: str | None
+    sent_at: datetime | None
+    date_header: str | None
+    last_error: str | None
+
+
+_NOTICE_COLUMNS = ("campaign_id, customer_id, agreement, name, email, language, accepted_version, status, "
+                   "attempts, message_id, sha256, reply, sent_at, date_header, last_error")
+_CAMPAIGN_COLUMNS = ("id, kind, agreement, from_versions, to_version, effective, notice_days, send_by, "
+                     "created_at, summary, clause_label, clause_text, new_party, short_notice_reason")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def to_text(moment: datetime) -> str:
+    """A timestamp as stored: ISO-8601 in UTC with a trailing Z (naive times are taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _from_text(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def worker_id() -> str:
+    """This process's worker id, ``host:pid:start`` (start = the process's start time)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_process_start(os.getpid())}"
+
+
+def local_worker_alive(worker: str) -> bool:
+    """Whether ``worker`` (``host:pid:start``) still runs; workers on other hosts count as alive."""
+    host, _, rest = worker.partition(":")
+    pid_text, _, start = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return True
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # exists, owned by someone else
+    return _process_start(pid) == start
+
+
+def _process_start(pid: int) -> str:
+    """The kernel's start time of ``pid`` (clock ticks since boot), so a reused pid is told apart."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return "0"
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def open_store(path: str | os.PathLike[str]) -> "Store":
+    """Open (creating the file, its folder and the schema if needed) the state database at ``path``."""
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(target, timeout=60, isolation_level=None, check_same_thread=False)
+    except (OSError, sqlite3.Error) as exc:
+        raise ClausewiseError(f"{target}: cannot open the state database ({exc}); check the path "
+                              "('state_db' in clausewise.toml) and its permissions") from None
+    store = Store(connection, target)
+    store._prepare()
+    return store
+
+
+class Store:
+    """A connection to the state database. Use one Store per thread (or per asyncio loop)."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+        self._depth = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            with self.transaction():
+                for statement in _SCHEMA:
+                    self._db.execute(statement)
+                row = self._db.execute("SELECT version FROM schema_version").fetchone()
+                if row is None:
+                    self._db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+                elif row[0] > SCHEMA_VERSION:
+                    raise ClausewiseError(
+                        f"{self.path}: state database schema {row[0]} is newer than this clausewise "
+                        f"(schema {SCHEMA_VERSION}); upgrade clausewise")
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise ClausewiseError(f"{self.path}: not a usable state database ({exc}); move it aside "
+                                  "or fix 'state_db' in clausewise.toml") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator["Store"]:
+        """One write transaction (nested calls join the outer one); rolled back on any error."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self
+        except BaseException:
+            self._depth = 0
+            self._db.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self._db.execute("COMMIT")
+
+    # -- customers ---------------------------------------------------------------------------
+
+    def upsert_customers(self, rows: Iterable[CustomerRow]) -> int:
+        """Insert or update customers (keyed by customer and agreement); returns how many rows came."""
+        now = to_text(utc_now())
+        values = [(r.customer_id, r.agreement, r.name, r.email, r.language, r.version, now, now) for r in rows]
+        with self.transaction():
+            self._db.executemany(
+                """INSERT INTO customers (customer_id, agreement, name, email, language, version,
+                                          created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (customer_id, agreement) DO UPDATE SET
+                       name = excluded.name, email = excluded.email, language = excluded.language,
+                       version = excluded.version, updated_at = excluded.updated_at
+                   WHERE (customers.name, customers.email, customers.language, customers.version)
+                         <> (excluded.name, excluded.email, excluded.language, excluded.version)""",
+                values)
+        return len(values)
+
+    def customer_count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM customers").fetchone()[0]
+
+    def customers(self, agreement: str | None = None, limit: int | None = None) -> Iterator[Customer]:
+        """Customers in (customer, agreement) order, streamed from the database."""
+        sql = ("SELECT customer_id, name, email, language, agreement, version, created_at, updated_at "
+               "FROM customers")
+        params: list[object] = []
+        if agreement is not None:
+            sql += " WHERE agreement = ?"
+            params.append(agreement)
+        sql += " ORDER BY customer_id, agreement"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        for row in self._db.execute(sql, params):
+            yield _customer(row)
+
+    def customer(self, customer_id: str) -> list[Customer]:
+        """Every agreement row of one customer (empty if the customer is unknown)."""
+        rows = self._db.execute(
+            "SELECT customer_id, name, email, language, agreement, version, created_at, updated_at "
+            "FROM customers WHERE customer_id = ? ORDER BY agreement", (customer_id,)).fetchall()
+        return [_customer(row) for row in rows]
+
+    # Staging for an import: rows of one file go to a temporary table keyed by (customer,
+    # agreement) so that conflicting rows are found by the database, not by a dict in memory.
+
+    def begin_import(self) -> None:
+        """Start an import (inside an open transaction): an empty table of the file's rows."""
+        self._db.execute("DROP TABLE IF EXISTS temp.import_rows")
+        self._db.execute(
+            """CREATE TEMP TABLE import_rows (
+                   customer_id TEXT NOT NULL, agreement TEXT NOT NULL, line INTEGER NOT NULL,
+                   fingerprint TEXT NOT NULL, conflict_line INTEGER,
+                   PRIMARY KEY (customer_id, agreement))""")
+        self._db.execute("CREATE INDEX temp.import_conflicts ON import_rows (conflict_line) "
+                         "WHERE conflict_line IS NOT NULL")
+
+    def stage_import(self, numbered: Sequence[tuple[int, CustomerRow]]) -> tuple[int, int, CustomerRow] | None:
+        """Upsert one batch of a file's rows; return (line, earlier line, row) of the first row that
+        contradicts an earlier row of the same file for the same customer and agreement, or None.
+
+        Identical repeated rows are accepted.
+        """
+        self._db.executemany(
+            """INSERT INTO temp.import_rows (customer_id, agreement, line, fingerprint)
+               VALUES (?, ?, ?, ?)
+               ON CONFLICT (customer_id, agreement) DO UPDATE SET conflict_line = excluded.line
+               WHERE import_rows.conflict_line IS NULL AND import_rows.fingerprint <> excluded.fingerprint""",
+            [(r.customer_id, r.agreement, line, _fingerprint(r)) for line, r in numbered])
+        found = self._db.execute(
+            "SELECT MIN(conflict_line) FROM temp.import_rows WHERE conflict_line IS NOT NULL").fetchone()[0]
+        if found is not None:
+            row = dict(numbered)[found]
+            earlier = self._db.execute(
+                "SELECT line FROM temp.import_rows WHERE customer_id = ? AND agreement = ?",
+                (row.customer_id, row.agreement)).fetchone()[0]
+            return found, earlier, row
+        self.upsert_customers(r for _, r in numbered)
+        return None
+
+    def end_import(self) -> int:
+        """Finish an import; returns how many distinct (customer, agreement) rows the file held."""
+        count = self._db.execute("SELECT COUNT(*) FROM temp.import_rows").fetchone()[0]
+        self._db.execute("DROP TABLE temp.import_rows")
+        return count
+
+    # -- campaigns ---------------------------------------------------------------------------
+
+    def create_campaign(self, campaign: Campaign) -> Campaign:
+        """Store ``campaign`` unless one with its id exists; returns the stored campaign."""
+        c = campaign
+        with self.transaction():
+            self._db.execute(
+                f"INSERT INTO campaigns ({_CAMPAIGN_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                (c.id, c.kind, c.agreement, c.from_versions, c.to_version, c.effective.isoformat(),
+                 c.notice_days, c.send_by.isoformat(), to_text(c.created_at), c.summary, c.clause_label,
+                 c.clause_text, c.new_party, c.short_notice_reason))
+            return self.campaign(c.id)
+
+    def find_campaign(self, campaign_id: str) -> Campaign | None:
+        row = self._db.execute(f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?",
+                               (campaign_id,)).fetchone()
+        return _campaign(row) if row else None
+
+    def campaign(self, campaign_id: str) -> Campaign:
+        """The campaign ``campaign_id``; UsageProblem naming the known ids if there is none."""
+        found = self.find_campaign(campaign_id)
+        if found is None:
+            known = [c.id for c in self.campaigns()]
+            listing = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "") if known else "none yet"
+            raise UsageProblem(f"unknown campaign '{campaign_id}'; known campaigns: {listing}")
+        return found
+
+    def campaigns(self) -> list[Campaign]:
+        """Every campaign, by send-by date then id."""
+        rows = self._db.execute(f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns ORDER BY send_by, id").fetchall()
+        return [_campaign(row) for row in rows]
+
+    # -- the ledger --------------------------------------------------------------------------
+
+    def sync_notices(self, campaign_id: str | None = None) -> int:
+        """Add a pending notice for every customer now affected and not yet in the ledger; returns
+        how many were added (idempotent). Pending notices also take up customers' new names and
+        addresses, and a never-claimed pending notice is withdrawn when its customer has since
+        accepted the campaign's version.
+        """
+        campaign_filter = "" if campaign_id is None else " AND c.id = ?"
+        notice_filter = "" if campaign_id is None else " AND notices.campaign_id = ?"
+        params: tuple[object, ...] = () if campaign_id is None else (campaign_id,)
+        with self.transaction():
+            added = self._db.execute(
+                f"""INSERT INTO notices (campaign_id, customer_id, agreement, name, email, language,
+                                         accepted_version, status, attempts, created_at)
+                    SELECT c.id, cu.customer_id, cu.agreement, cu.name, cu.email, cu.language, cu.version,
+                           'pending', 0, ?
+                    FROM campaigns c JOIN customers cu ON cu.agreement = c.agreement
+                    WHERE (c.kind = 'assignment' OR cu.version < c.to_version){campaign_filter}
+                    ON CONFLICT (campaign_id, customer_id) DO NOTHING""",
+                (to_text(utc_now()), *params)).rowcount
+            self._db.execute(
+                f"""UPDATE notices SET name = cu.name, email = cu.email, language = cu.language,
+                                       accepted_version = cu.version
+                    FROM customers cu
+                    WHERE notices.status = 'pending' AND cu.customer_id = notices.customer_id
+                      AND cu.agreement = notices.agreement
+                      AND (notices.name, notices.email, notices.language, notices.accepted_version)
+                          <> (cu.name, cu.email, cu.language, cu.version){notice_filter}""", params)
+            self._db.execute(
+                f"""DELETE FROM notices
+                    WHERE status = 'pending' AND date_header IS NULL{notice_filter}
+                      AND EXISTS (SELECT 1 FROM campaigns c JOIN customers cu ON cu.agreement = c.agreement
+                                  WHERE c.id = notices.campaign_id AND c.kind = 'version'
+                                    AND cu.customer_id = notices.customer_id
+                                    AND cu.version >= c.to_version)""", params)
+        return added
+
+    def claim_batch(self, worker: str, limit: int, campaign_id: str | None = None) -> list[Notice]:
+        """Atomically hand up to ``limit`` pending notices to ``worker`` (status 'sending').
+
+        A notice's Date header is fixed at its first claim (``date_header``) and reused by every
+        later attempt, so that the message bytes, and their SHA-256, can be rebuilt exactly.
+        """
+        only = " AND campaign_id = ?" if campaign_id is not None else ""
+        now = utc_now()
+        params: list[object] = [worker, to_text(now), format_datetime(now.replace(microsecond=0))]
+        if campaign_id is not None:
+            params.append(campaign_id)
+        params.append(limit)
+        with self.transaction():
+            rows = self._db.execute(
+                f"""UPDATE notices SET status = 'sending', claimed_by = ?, claimed_at = ?,
+                                       date_header = COALESCE(date_header, ?)
+                    WHERE (campaign_id, customer_id) IN (
+                        SELECT campaign_id, customer_id FROM notices WHERE status = 'pending'{only}
+                        ORDER BY campaign_id, customer_id LIMIT ?{_CLAIM_LOCK})
+                    RETURNING {_NOTICE_COLUMNS}""", params).fetchall()
+        return sorted((_notice(row) for row in rows), key=lambda n: (n.campaign_id, n.customer_id))
+
+    def reclaim_stale(self, worker_alive: Callable[[str], bool] = local_worker_alive) -> int:
+        """Put notices left 'sending' by workers that are gone back to 'pending'; returns how many."""
+        with self.transaction():
+            workers = [w for (w,) in self._db.execute(
+                "SELECT DISTINCT claimed_by FROM notices WHERE status = 'sending'").fetchall()]
+            reclaimed = 0
+            for worker in workers:
+                if worker is None or not worker_alive(worker):
+                    reclaimed += self._db.execute(
+                        "UPDATE notices SET status = 'pending', claimed_by = NULL, claimed_at = NULL "
+                        "WHERE status = 'sending' AND COALESCE(claimed_by, '') = ?", (worker or "",)).rowcount
+        return reclaimed
+
+    def record_sent(self, campaign_id: str, customer_id: str, *, message_id: str, sha256: str, reply: str,
+                    sent_at: datetime, date_header: str) -> None:
+        """The server accepted the message: status 'sent', with the evidence."""
+        self._update_notice(
+            campaign_id, customer_id,
+            "status = 'sent', attempts = attempts + 1, message_id = ?, sha256 = ?, reply = ?, sent_at = ?, "
+            "date_header = ?, claimed_by = NULL, claimed_at = NULL, last_error = NULL",
+            (message_id, sha256, reply, to_text(sent_at), date_header))
+
+    def record_retry(self, campaign_id: str, customer_id: str, *, error: str) -> None:
+        """A retryable failure (4xx, dropped connection): back to 'pending', one more attempt."""
+        self._update_notice(
+            campaign_id, customer_id,
+            "status = 'pending', attempts = attempts + 1, last_error = ?, claimed_by = NULL, claimed_at = NULL",
+            (error,), allow_sent=False)
+
+    def record_failed(self, campaign_id: str, customer_id: str, *, reply: str) -> None:
+        """A permanent failure (5xx): status 'failed' with the server's reply."""
+        self._update_notice(
+            campaign_id, customer_id,
+            "status = 'failed', attempts = attempts + 1, reply = ?, last_error = ?, claimed_by = NULL, "
+            "claimed_at = NULL", (reply, reply), allow_sent=False)
+
+    def _update_notice(self, campaign_id: str, customer_id: str, assignments: str, params: tuple,
+                       allow_sent: bool = True) -> None:
+        # A notice already recorded 'sent' stays sent: a late retry or failure cannot undo the proof.
+        guard = "" if allow_sent else " AND status <> 'sent'"
+        with self.transaction():
+            count = self._db.execute(
+                f"UPDATE notices SET {assignments} WHERE campaign_id = ? AND customer_id = ?{guard}",
+                (*params, campaign_id, customer_id)).rowcount
+            if count == 0 and self._notice_status(campaign_id, customer_id) is None:
+                raise ClausewiseError(f"no notice for customer '{customer_id}' in campaign '{campaign_id}'")
+
+    def _notice_status(self, campaign_id: str, customer_id: str) -> str | None:
+        row = self._db.execute("SELECT status FROM notices WHERE campaign_id = ? AND customer_id = ?",
+                               (campaign_id, customer_id)).fetchone()
+        return row[0] if row else None
+
+    def release(self, worker: str) -> int:
+        """Put this worker's unsent claims back to 'pending' (on Ctrl-C); returns how many."""
+        with self.transaction():
+            return self._db.execute(
+                "UPDATE notices SET status = 'pending', claimed_by = NULL, claimed_at = NULL "
+                "WHERE status = 'sending' AND claimed_by = ?", (worker,)).rowcount
+
+    def notice(self, campaign_id: str, customer_id: str) -> Notice | None:
+        row = self._db.execute(f"SELECT {_NOTICE_COLUMNS} FROM notices WHERE campaign_id = ? AND customer_id = ?",
+                               (campaign_id, customer_id)).fetchone()
+        return _notice(row) if row else None
+
+    def notices(self, campaign_id: str | None = None) -> Iterator[Notice]:
+        """Ledger rows in (campaign, customer) order, streamed from the database."""
+        sql = f"SELECT {_NOTICE_COLUMNS} FROM notices"
+        params: tuple[object, ...] = ()
+        if campaign_id is not None:
+            sql += " WHERE campaign_id = ?"
+            params = (campaign_id,)
+        for row in self._db.execute(sql + " ORDER BY campaign_id, customer_id", params):
+            yield _notice(row)
+
+    def totals(self) -> dict[str, dict[str, int]]:
+        """Notices per campaign and status (every campaign and status present, zeros included)."""
+        result = {c_id: dict.fromkeys(STATUSES, 0)
+                  for (c_id,) in self._db.execute("SELECT id FROM campaigns ORDER BY id")}
+        for c_id, status, count in self._db.execute(
+                "SELECT campaign_id, status, COUNT(*) FROM notices GROUP BY campaign_id, status"):
+            result.setdefault(c_id, dict.fromkeys(STATUSES, 0))[status] = count
+        return result
+
+
+def _fingerprint(row: CustomerRow) -> str:
+    return "\x1f".join((row.name, row.email, row.language, str(row.version)))
+
+
+def _customer(row: tuple) -> Customer:
+    return Customer(row[0], row[1], row[2], row[3], row[4], row[5], _from_text(row[6]), _from_text(row[7]))
+
+
+def _campaign(row: tuple) -> Campaign:
+    return Campaign(
+        id=row[0], kind=row[1], agreement=row[2], from_versions=row[3], to_version=row[4],
+        effective=date.fromisoformat(row[5]), notice_days=row[6], send_by=date.fromisoformat(row[7]),
+        created_at=_from_text(row[8]), summary=row[9], clause_label=row[10], clause_text=row[11],
+        new_party=row[12], short_notice_reason=row[13])
+
+
+def _notice(row: tuple) -> Notice:
+    return Notice(*row[:12], _from_text(row[12]), row[13], row[14])
