@@ -64,4 +64,9 @@ def main() -> None:
 # --- notifier: customers, announce, notify -----------------------------------------------------
 
 
+@main.group()
+def notify() -> None:
+    """Notice campaigns: status, preview, send, and the proof-of-notice report."""
+
+
 # --- demo ----------------------------------------------------------------------------------------
