@@ -208,6 +208,12 @@ def open_store(path: str | os.PathLike[str]) -> "Store":
     return store
 
 
+def store_for_repo(repo) -> "Store":
+    """The state database of an agreements repository (``state_db`` in its clausewise.toml)."""
+    path = Path(repo.config.state_db)
+    return open_store(path if path.is_absolute() else Path(repo.root) / path)
+
+
 class Store:
     """A connection to the state database. Use one Store per thread (or per asyncio loop)."""
 
