@@ -1,0 +1,184 @@
+"""The few git operations the store needs, each all-or-nothing.
+
+Commits are built in a private index file from HEAD's tree plus the given files, so the user's
+index and working tree are never half-updated; the branch moves last, with a compare-and-swap
+(``git update-ref NEW OLD``), and only then are the committed paths refreshed in the real index.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+
+import git
+from gitdb import IStream
+
+from ..errors import ClausewiseError
+
+ZERO_SHA = "0" * 40
+FALLBACK_NAME = "clausewise"
+FALLBACK_EMAIL = "clausewise@localhost"
+
+
+def identity_env(repo: git.Repo) -> dict[str, str]:
+    """Author and committer for git: the git config identity, else the environment, else clausewise's own."""
+    reader = repo.config_reader()
+    config_name = str(reader.get_value("user", "name", default="") or "")
+    config_email = str(reader.get_value("user", "email", default="") or "")
+    env: dict[str, str] = {}
+    for role in ("AUTHOR", "COMMITTER"):
+        env[f"GIT_{role}_NAME"] = (
+            config_name or os.environ.get(f"GIT_{role}_NAME") or os.environ.get("GIT_AUTHOR_NAME") or FALLBACK_NAME
+        )
+        env[f"GIT_{role}_EMAIL"] = (
+            config_email or os.environ.get(f"GIT_{role}_EMAIL") or os.environ.get("GIT_AUTHOR_EMAIL") or FALLBACK_EMAIL
+        )
+    return env
+
+
+def current_branch(repo: git.Repo) -> tuple[str, str | None]:
+    """(branch ref path, its commit or None for a new repository); ClausewiseError on a detached HEAD."""
+    if repo.head.is_detached:
+        raise ClausewiseError(
+            f"{repo.working_tree_dir}: HEAD is detached; check out a branch (git switch main) before changing agreements"
+        )
+    branch = repo.head.reference.path
+    return branch, repo.head.commit.hexsha if repo.head.is_valid() else None
+
+
+def build_commit(repo: git.Repo, parent: str | None, files: dict[str, bytes], message: str,
+                 *, allow_empty: bool = True) -> str | None:
+    """Write a commit object: ``parent``'s tree with ``files`` (repository-relative path -> bytes) replaced.
+
+    Nothing is referenced yet: the commit is unreachable until :func:`move_branch`. Returns None
+    when the tree would not change and ``allow_empty`` is False.
+    """
+    env = identity_env(repo)
+    fd, index_path = tempfile.mkstemp(prefix="clausewise-index-", dir=repo.git_dir)
+    os.close(fd)
+    os.unlink(index_path)  # git creates it; an empty existing file is not a valid index
+    index_env = {**env, "GIT_INDEX_FILE": index_path}
+    try:
+        if parent is not None:
+            repo.git.read_tree(parent, env=index_env)
+        for path, data in files.items():
+            blob = repo.odb.store(IStream(git.Blob.type, len(data), BytesIO(data)))
+            repo.git.update_index("--add", "--cacheinfo", f"100644,{blob.hexsha.decode('ascii')},{path}", env=index_env)
+        tree = repo.git.write_tree(env=index_env)
+    finally:
+        if os.path.exists(index_path):
+            os.unlink(index_path)
+    if not allow_empty and parent is not None and repo.commit(parent).tree.hexsha == tree:
+        return None
+    parents = ["-p", parent] if parent is not None else []
+    return repo.git.commit_tree(tree, *parents, "-m", message, env=env)
+
+
+def create_tag(repo: git.Repo, name: str, commit: str, message: str) -> None:
+    """Create the annotated tag ``name`` on ``commit``; fails if the tag exists (never moves one)."""
+    repo.git.tag("-a", "--cleanup=verbatim", "-m", message, name, commit, env=identity_env(repo))
+
+
+def delete_tag(repo: git.Repo, name: str) -> None:
+    """Roll back a tag created moments ago by a publication that then failed."""
+    repo.git.tag("-d", name)
+
+
+def move_branch(repo: git.Repo, branch: str, new: str, old: str | None, reason: str) -> None:
+    """Point ``branch`` at ``new`` only if it still points at ``old`` (None: it must not exist yet)."""
+    repo.git.update_ref("-m", reason, branch, new, old or ZERO_SHA)
+
+
+def refresh_index(repo: git.Repo, paths: list[str]) -> None:
+    """Make the real index hold HEAD's version of ``paths`` (after the branch has moved)."""
+    repo.git.reset("-q", "HEAD", "--", *paths)
+
+
+def commit_files(repo: git.Repo, files: dict[str, bytes], message: str, *, allow_empty: bool = True) -> str | None:
+    """Commit exactly ``files`` on the current branch, leaving other staged or unstaged work alone."""
+    branch, parent = current_branch(repo)
+    commit = build_commit(repo, parent, files, message, allow_empty=allow_empty)
+    if commit is None:
+        return None
+    move_branch(repo, branch, commit, parent, message.splitlines()[0])
+    refresh_index(repo, list(files))
+    return commit
+
+
+@dataclass(frozen=True)
+class WorkingTreeStatus:
+    staged: list[str]  # paths whose index entry differs from HEAD
+    modified: list[str]  # tracked paths changed (or deleted) in the working tree
+    untracked: list[str]  # untracked paths that .gitignore does not ignore
+
+
+def working_tree_status(repo: git.Repo) -> WorkingTreeStatus:
+    output = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all")
+    staged: list[str] = []
+    modified: list[str] = []
+    untracked: list[str] = []
+    entries = iter(output.split("\0"))
+    for entry in entries:
+        if len(entry) < 4:
+            continue
+        code, path = entry[:2], entry[3:]
+        if code == "??":
+            untracked.append(path)
+            continue
+        if code[0] in "RC":
+            next(entries, None)  # the rename's source path
+        if code[0] not in " ?":
+            staged.append(path)
+        if code[1] not in " ?":
+            modified.append(path)
+    return WorkingTreeStatus(staged, modified, untracked)
+
+
+@dataclass(frozen=True)
+class LoggedCommit:
+    commit: str
+    committed_at: datetime
+    message: str
+
+
+def commits_with_trailer(repo: git.Repo, trailer: str) -> list[LoggedCommit]:
+    """Commits reachable from HEAD whose message has a line starting with ``trailer:``, newest first."""
+    if not repo.head.is_valid():
+        return []
+    output = repo.git.log("-z", "--format=%H%x1f%cI%x1f%B", f"--grep=^{trailer}:", "HEAD")
+    commits = []
+    for record in output.split("\0"):
+        if not record.strip():
+            continue
+        sha, committed_at, message = record.split("\x1f", 2)
+        commits.append(LoggedCommit(sha.strip(), datetime.fromisoformat(committed_at), message))
+    return commits
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    name: str
+    commit: str | None  # the commit the tag points at (peeled), None if it does not point at a commit
+    message: str | None  # None for a lightweight tag
+
+
+def tags(repo: git.Repo) -> list[TagInfo]:
+    found = []
+    for tag in repo.tags:
+        try:
+            commit = tag.commit.hexsha
+        except ValueError:
+            commit = None
+        found.append(TagInfo(tag.name, commit, tag.tag.message if tag.tag is not None else None))
+    return found
+
+
+def file_at(repo: git.Repo, commit: str, path: str) -> bytes | None:
+    """The bytes of ``path`` in ``commit``, or None if it is not there."""
+    try:
+        return repo.commit(commit).tree[path].data_stream.read()
+    except KeyError:
+        return None

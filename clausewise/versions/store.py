@@ -1,0 +1,449 @@
+"""The agreements repository: agreements as files in git, versions as publish commits and tags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import git
+
+from ..config import CONFIG_NAME, DEFAULT_CONFIG_TEXT, Config, load_config
+from ..differ.model import DocumentRef
+from ..errors import ClausewiseError, UsageProblem
+from ..fileutil import atomic_write_bytes
+from . import gitops
+from .document import (
+    SUFFIXES,
+    Metadata,
+    check_agreement_text,
+    check_id,
+    check_metadata,
+    decode_agreement,
+    format_document,
+    parse_document,
+    same_body,
+    split_front_matter,
+)
+from .publication import (
+    AGREEMENT,
+    Publication,
+    check_notice,
+    format_message,
+    one_line,
+    parse_message,
+    split_ref,
+    tag_name,
+)
+
+AGREEMENTS_DIR = "agreements"
+GITIGNORE_NAME = ".gitignore"
+GITIGNORE_ENTRY = "/.clausewise/"
+GITIGNORE_TEXT = (
+    "# clausewise: local state (customers, notice ledger, SMTP secrets) stays out of git\n"
+    f"{GITIGNORE_ENTRY}\n"
+)
+
+
+@dataclass(frozen=True)
+class Version:
+    """One published version of an agreement."""
+
+    agreement_id: str
+    number: int
+    tag: str
+    commit: str
+    effective: date
+    notice_days: int
+    summary: str
+    published_at: datetime
+    short_notice_reason: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "agreement": self.agreement_id,
+            "version": self.number,
+            "tag": self.tag,
+            "commit": self.commit,
+            "effective": self.effective.isoformat(),
+            "notice_days": self.notice_days,
+            "summary": self.summary,
+            "published_at": self.published_at.isoformat(),
+            "short_notice_reason": self.short_notice_reason,
+        }
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """An agreement as it is in the working tree, with its latest published version."""
+
+    id: str
+    title: str
+    language: str
+    kind: str
+    notice_days: int  # the agreement's own notice_days, else default_notice_days from clausewise.toml
+    path: Path
+    latest: Version | None
+    has_unpublished_changes: bool
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "language": self.language,
+            "kind": self.kind,
+            "notice_days": self.notice_days,
+            "path": str(self.path),
+            "latest": self.latest.to_dict() if self.latest else None,
+            "has_unpublished_changes": self.has_unpublished_changes,
+        }
+
+
+class AgreementRepo:
+    """An agreements repository; build one with :func:`init_repo` or :func:`open_repo`."""
+
+    def __init__(self, repo: git.Repo) -> None:
+        self.git = repo
+        self.root = Path(repo.working_tree_dir)
+        self.config: Config = load_config(self.root)
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def agreements(self) -> list[Agreement]:
+        """Every agreement file in agreements/, sorted by id."""
+        return [self._agreement_at(path) for path in self._agreement_files().values()]
+
+    def agreement(self, agreement_id: str) -> Agreement:
+        """The agreement ``agreement_id``; UsageProblem naming the known ids if there is none."""
+        return self._agreement_at(self._path_of(agreement_id))
+
+    def versions(self, agreement_id: str) -> list[Version]:
+        """The published versions of one agreement, oldest first."""
+        self._check_known(agreement_id)
+        return self._all_versions().get(agreement_id, [])
+
+    def version(self, agreement_id: str, number: int) -> Version:
+        versions = self.versions(agreement_id)
+        for version in versions:
+            if version.number == number:
+                return version
+        published = ", ".join(f"v{v.number}" for v in versions) or "none yet"
+        raise UsageProblem(f"{agreement_id} has no version v{number} (published: {published}); see 'clausewise log {agreement_id}'")
+
+    def text(self, agreement_id: str, version: int | None = None) -> str:
+        """The agreement text without front matter: of version ``version``, or of the working copy if None."""
+        if version is None:
+            return self._read_working(self._path_of(agreement_id))[1]
+        return self._read_version(self.version(agreement_id, version))[1]
+
+    def resolve(self, ref: str) -> tuple[str, DocumentRef]:
+        """The text behind ``ref``: ``id@vN`` or ``id@latest`` (published), ``id`` (working copy) or a file path."""
+        agreement_id = ref.split("@", 1)[0]
+        known = agreement_id in self._known_ids()
+        if not known and os.path.isfile(ref):
+            return self._resolve_file(ref)
+        agreement_id, wanted = split_ref(ref)
+        if wanted is None:
+            if not known:
+                raise UsageProblem(
+                    f"{ref!r} is neither an agreement id ({self._known_text()}) nor an existing file; "
+                    "give ID, ID@vN or a file path"
+                )
+            metadata, body = self._read_working(self._path_of(agreement_id))
+            return body, DocumentRef(ref=ref, title=metadata.title)
+        if wanted == "latest":
+            versions = self.versions(agreement_id)
+            if not versions:
+                raise ClausewiseError(f"{agreement_id} has no published version yet; publish it first")
+            version = versions[-1]
+        else:
+            version = self.version(agreement_id, wanted)
+        metadata, body = self._read_version(version)
+        return body, DocumentRef(ref=ref, title=metadata.title, version=version.number,
+                                 effective=version.effective.isoformat())
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def add(self, agreement_id: str, text: str, *, title: str, language: str, kind: str,
+            notice_days: int | None = None, suffix: str = ".md") -> Agreement:
+        """Start agreement ``agreement_id`` from ``text`` and commit it as a draft (no version yet)."""
+        check_id(agreement_id)
+        if suffix not in SUFFIXES:
+            raise UsageProblem(f"suffix {suffix!r} is not supported; use one of {', '.join(SUFFIXES)}")
+        metadata = check_metadata(Metadata(title, language, kind, notice_days), f"agreement {agreement_id}")
+        check_agreement_text(text, f"the text of {agreement_id}")
+        existing = self._agreement_files().get(agreement_id)
+        if existing is not None or agreement_id in self._all_versions():
+            where = existing.relative_to(self.root) if existing else "in the history"
+            raise UsageProblem(
+                f"agreement {agreement_id!r} already exists ({where}); choose another id, "
+                f"or edit that file and run 'clausewise publish {agreement_id}'"
+            )
+        relative = f"{AGREEMENTS_DIR}/{agreement_id}{suffix}"
+        path = self.root / relative
+        data = format_document(metadata, text).encode("utf-8")
+        gitops.current_branch(self.git)  # refuse a detached HEAD before writing anything
+        atomic_write_bytes(path, data)
+        try:
+            gitops.commit_files(self.git, {relative: data}, f"Add draft agreement {agreement_id}")
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return self.agreement(agreement_id)
+
+    def publish(self, agreement_id: str, effective: date, *, notice_days: int | None = None, summary: str = "",
+                allow_short_notice: str | None = None, today: date | None = None) -> Version:
+        """Commit the working text of ``agreement_id`` as its next version and tag it ``<id>/v<N>``.
+
+        Refuses (ClausewiseError, nothing changed) a text identical to the last version, a dirty
+        working tree outside agreements/, an existing tag, and an effective date less than the notice
+        period away unless ``allow_short_notice`` gives the reason.
+        """
+        path = self._path_of(agreement_id)
+        relative = path.relative_to(self.root).as_posix()
+        metadata, body = self._read_working(path)
+        if notice_days is None:
+            notice_days = metadata.notice_days if metadata.notice_days is not None else self.config.default_notice_days
+        if isinstance(notice_days, bool) or not isinstance(notice_days, int) or notice_days < 0:
+            raise UsageProblem(f"notice days {notice_days!r} must be a whole number, 0 or more")
+        if allow_short_notice is not None:
+            allow_short_notice = one_line(allow_short_notice)
+            if not allow_short_notice:
+                raise UsageProblem("--allow-short-notice needs a reason, e.g. --allow-short-notice 'required by law'")
+        check_notice(effective, notice_days, today or date.today(), allow_short_notice)
+        versions = self.versions(agreement_id)
+        if versions:
+            previous = versions[-1]
+            if same_body(body, self._read_version(previous)[1]):
+                raise ClausewiseError(
+                    f"{relative} is identical to {previous.tag} (ignoring trailing whitespace); edit the text before publishing"
+                )
+        self._check_clean(relative)
+        publication = Publication(agreement_id, versions[-1].number + 1 if versions else 1, effective,
+                                  notice_days, one_line(summary), allow_short_notice)
+        if publication.tag in {tag.name for tag in gitops.tags(self.git)}:
+            raise ClausewiseError(
+                f"tag {publication.tag} already exists but is not a publication in this history; clausewise never "
+                f"moves tags: if it is stray, delete it (git tag -d {publication.tag}) and publish again"
+            )
+        self._commit_and_tag(publication, relative, path.read_bytes())
+        return self.version(agreement_id, publication.number)
+
+    def verify(self) -> list[str]:
+        """Problems with the tags: moved, deleted, or not made by a publication. Empty when all is intact."""
+        problems: list[str] = []
+        published: dict[str, Version] = {}
+        for versions in self._all_versions(keep_duplicates=True).values():
+            for version in versions:
+                if version.tag in published and published[version.tag].commit != version.commit:
+                    problems.append(
+                        f"{version.tag} was published twice, in commits {published[version.tag].commit[:12]} and "
+                        f"{version.commit[:12]}; the history holds two different texts under one version"
+                    )
+                published.setdefault(version.tag, version)
+        tags = {tag.name: tag for tag in gitops.tags(self.git)}
+        for name, version in sorted(published.items()):
+            tag = tags.get(name)
+            if tag is None:
+                problems.append(
+                    f"tag {name} is missing (deleted?); it must point at {version.commit[:12]}: restore it from a clone "
+                    f"or with 'git tag -a {name} {version.commit[:12]}'"
+                )
+            elif tag.commit != version.commit:
+                problems.append(
+                    f"tag {name} was moved: it points at {(tag.commit or 'a non-commit')[:12]} but {name} was "
+                    f"published as {version.commit[:12]}; restore it from a clone"
+                )
+            elif tag.message is None or parse_message(tag.message) is None:
+                problems.append(f"tag {name} was replaced by a tag without the publication fields; restore it from a clone")
+        known = self._known_ids()
+        for name, tag in sorted(tags.items()):
+            agreement_id, _, number = name.rpartition("/v")
+            if name not in published and number.isdigit() and agreement_id in known:
+                problems.append(f"tag {name} points at {(tag.commit or 'a non-commit')[:12]}, which is not a "
+                                "publication of that version; delete it if it is stray (git tag -d)")
+        return problems
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _commit_and_tag(self, publication: Publication, relative: str, data: bytes) -> None:
+        """One commit, one tag, then the branch: on any failure HEAD, index, file and tags stay as they were."""
+        message = format_message(publication)
+        branch, parent = gitops.current_branch(self.git)
+        commit = gitops.build_commit(self.git, parent, {relative: data}, message)
+        try:
+            gitops.create_tag(self.git, publication.tag, commit, message)
+        except git.GitCommandError as exc:
+            raise ClausewiseError(f"could not create tag {publication.tag}: {_git_error(exc)}; nothing was published") from None
+        try:
+            gitops.move_branch(self.git, branch, commit, parent, message.splitlines()[0])
+        except git.GitCommandError as exc:
+            gitops.delete_tag(self.git, publication.tag)
+            raise ClausewiseError(f"could not move {branch}: {_git_error(exc)}; nothing was published") from None
+        gitops.refresh_index(self.git, [relative])
+
+    def _check_clean(self, relative: str) -> None:
+        status = gitops.working_tree_status(self.git)
+        staged = [p for p in status.staged if p != relative]
+        if staged:
+            raise ClausewiseError(
+                f"{staged[0]} has staged changes; publish commits only {relative}, so commit or unstage the "
+                f"rest first (git restore --staged {staged[0]})"
+            )
+        outside = [p for p in status.modified + status.untracked if not p.startswith(f"{AGREEMENTS_DIR}/")]
+        if outside:
+            raise ClausewiseError(
+                f"{outside[0]} is modified or untracked outside agreements/; commit, ignore or remove it before "
+                "publishing (edits to other agreements are fine: publish commits only the one agreement)"
+            )
+
+    def _agreement_files(self) -> dict[str, Path]:
+        directory = self.root / AGREEMENTS_DIR
+        files: dict[str, Path] = {}
+        if not directory.is_dir():
+            return files
+        for path in sorted(directory.iterdir()):
+            if path.suffix not in SUFFIXES or not path.is_file() or path.name.startswith("."):
+                continue
+            if path.stem in files:
+                raise ClausewiseError(
+                    f"{files[path.stem].relative_to(self.root)} and {path.relative_to(self.root)} both define "
+                    f"agreement {path.stem!r}; delete or rename one of them"
+                )
+            files[path.stem] = path
+        return files
+
+    def _known_ids(self) -> set[str]:
+        return set(self._agreement_files()) | set(self._all_versions())
+
+    def _known_text(self) -> str:
+        known = sorted(self._known_ids())
+        return "known: " + ", ".join(known) if known else "there are none yet; add one with 'clausewise add'"
+
+    def _check_known(self, agreement_id: str) -> None:
+        if agreement_id not in self._known_ids():
+            raise UsageProblem(f"unknown agreement {agreement_id!r} ({self._known_text()})")
+
+    def _path_of(self, agreement_id: str) -> Path:
+        path = self._agreement_files().get(agreement_id)
+        if path is None:
+            if agreement_id in self._all_versions():
+                raise ClausewiseError(
+                    f"agreements/{agreement_id}.md is missing from the working tree; restore it (git checkout -- agreements/)"
+                )
+            raise UsageProblem(f"unknown agreement {agreement_id!r} ({self._known_text()})")
+        return path
+
+    def _agreement_at(self, path: Path) -> Agreement:
+        metadata, body = self._read_working(path)
+        versions = self._all_versions().get(path.stem, [])
+        latest = versions[-1] if versions else None
+        return Agreement(
+            id=path.stem,
+            title=metadata.title,
+            language=metadata.language,
+            kind=metadata.kind,
+            notice_days=metadata.notice_days if metadata.notice_days is not None else self.config.default_notice_days,
+            path=path,
+            latest=latest,
+            has_unpublished_changes=latest is None or not same_body(body, self._read_version(latest)[1]),
+        )
+
+    def _read_working(self, path: Path) -> tuple[Metadata, str]:
+        source = str(path.relative_to(self.root))
+        metadata, body = parse_document(decode_agreement(path.read_bytes(), source), source)
+        check_agreement_text(body, f"{source} (after the front matter)")
+        return metadata, body
+
+    def _read_version(self, version: Version) -> tuple[Metadata, str]:
+        for suffix in SUFFIXES:
+            relative = f"{AGREEMENTS_DIR}/{version.agreement_id}{suffix}"
+            data = gitops.file_at(self.git, version.commit, relative)
+            if data is not None:
+                source = f"{relative} at {version.tag}"
+                return parse_document(decode_agreement(data, source), source)
+        raise ClausewiseError(f"commit {version.commit[:12]} of {version.tag} holds no file for {version.agreement_id}")
+
+    def _resolve_file(self, ref: str) -> tuple[str, DocumentRef]:
+        text = decode_agreement(Path(ref).read_bytes(), ref)
+        front_matter, body = split_front_matter(text, ref)
+        title = parse_document(text, ref)[0].title if front_matter is not None else None
+        return check_agreement_text(body, ref), DocumentRef(ref=ref, title=title)
+
+    def _all_versions(self, keep_duplicates: bool = False) -> dict[str, list[Version]]:
+        """Every publication in the history, by agreement id, oldest first (cached per HEAD)."""
+        head = self.git.head.commit.hexsha if self.git.head.is_valid() else None
+        key = (head, keep_duplicates)
+        cache = getattr(self, "_versions_cache", None)
+        if cache is not None and cache[0] == key:
+            return cache[1]
+        result: dict[str, list[Version]] = {}
+        for logged in reversed(gitops.commits_with_trailer(self.git, AGREEMENT)):
+            publication = parse_message(logged.message)
+            if publication is None:
+                continue
+            versions = result.setdefault(publication.agreement_id, [])
+            if not keep_duplicates and any(v.number == publication.number for v in versions):
+                continue
+            versions.append(Version(publication.agreement_id, publication.number, publication.tag, logged.commit,
+                                    publication.effective, publication.notice_days, publication.summary,
+                                    logged.committed_at, publication.short_notice_reason))
+        for versions in result.values():
+            versions.sort(key=lambda v: v.number)
+        self._versions_cache = (key, result)
+        return result
+
+
+def _git_error(exc: git.GitCommandError) -> str:
+    lines = [line.strip() for line in str(exc.stderr or exc).strip().strip("'").splitlines() if line.strip()]
+    return lines[-1].removeprefix("stderr: ").strip("'") if lines else str(exc)
+
+
+def init_repo(path: str | os.PathLike[str]) -> AgreementRepo:
+    """Create (or adopt) a git repository at ``path`` with clausewise.toml and a .gitignore for local state."""
+    root = Path(path)
+    if root.exists() and not root.is_dir():
+        raise ClausewiseError(f"{root} is a file; give a directory for the agreements repository")
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        repo = git.Repo(root)
+    except git.InvalidGitRepositoryError:
+        repo = git.Repo.init(root)
+    if repo.bare:
+        raise ClausewiseError(f"{root} is a bare git repository; clausewise needs a working tree (git clone it)")
+    root = Path(repo.working_tree_dir)
+    files: dict[str, bytes] = {}
+    config_path = root / CONFIG_NAME
+    if not config_path.exists():
+        atomic_write_bytes(config_path, DEFAULT_CONFIG_TEXT.encode("utf-8"))
+    load_config(root)  # an adopted, broken clausewise.toml is reported before anything is committed
+    files[CONFIG_NAME] = config_path.read_bytes()
+    gitignore_path = root / GITIGNORE_NAME
+    gitignore = gitignore_path.read_text("utf-8") if gitignore_path.exists() else ""
+    if GITIGNORE_ENTRY not in gitignore.splitlines() and ".clausewise/" not in gitignore.splitlines():
+        gitignore = (gitignore.rstrip("\n") + "\n\n" if gitignore.strip() else "") + GITIGNORE_TEXT
+        atomic_write_bytes(gitignore_path, gitignore.encode("utf-8"))
+    files[GITIGNORE_NAME] = gitignore.encode("utf-8")
+    (root / AGREEMENTS_DIR).mkdir(exist_ok=True)
+    gitops.commit_files(repo, files, "Initialize clausewise agreements repository", allow_empty=False)
+    return AgreementRepo(repo)
+
+
+def open_repo(path: str | os.PathLike[str]) -> AgreementRepo:
+    """The agreements repository at (or above) ``path``; ClausewiseError if there is none."""
+    where = Path(path)
+    if not where.is_dir():
+        raise ClausewiseError(f"{where}: no such directory; create it with 'clausewise init {where}' or pass --repo DIR")
+    try:
+        repo = git.Repo(where, search_parent_directories=True)
+    except git.InvalidGitRepositoryError:
+        raise ClausewiseError(
+            f"{where} is not an agreements repository (no git repository); run 'clausewise init {where}' or pass --repo DIR"
+        ) from None
+    if repo.bare or not (Path(repo.working_tree_dir) / CONFIG_NAME).is_file():
+        raise ClausewiseError(
+            f"{repo.working_tree_dir or where} is a git repository but not an agreements repository (no {CONFIG_NAME}); "
+            f"run 'clausewise init {repo.working_tree_dir or where}' to adopt it"
+        )
+    return AgreementRepo(repo)
