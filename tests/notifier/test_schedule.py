@@ -18,7 +18,7 @@ def test_send_by_is_effective_minus_notice_period() -> None:
 def test_plan_send_by_accepts_enough_notice_and_refuses_short_notice() -> None:
     assert plan_send_by(date(2030, 3, 1), 30, date(2030, 1, 30), None) == date(2030, 1, 30)
     with pytest.raises(ClausewiseError, match=r"leaves 29 days of notice, less than the 30 days required; "
-                                              r"use 2030-03-01 or later, or pass --allow-short-notice REASON"):
+                                              r"use 2030-03-02 or later, or pass --allow-short-notice REASON"):
         plan_send_by(date(2030, 3, 1), 30, date(2030, 1, 31), None)
 
 
