@@ -1,0 +1,202 @@
+"""The HTML redline as text: escaping, self-containment, structure, counts and labels."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from clausewise.differ.model import AgreementDiff, ClauseChange, DocumentRef
+from clausewise.differ.render_html import LABELS, render_html, ui_language
+from clausewise.errors import UsageProblem
+
+from .conftest import INJECTIONS, chinese_diff, clause, english_diff, hostile_diff
+
+
+class Elements(HTMLParser):
+    """Every start tag with its attributes, and the raw text of <style> and <script>."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.raw: dict[str, list[str]] = {"style": [], "script": []}
+        self._in: str | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag in self.raw:
+            self._in = tag
+
+    def handle_endtag(self, tag):
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in:
+            self.raw[self._in].append(data)
+
+    def by_id(self, element_id: str) -> tuple[str, dict[str, str | None]]:
+        return next(tag for tag in self.tags if tag[1].get("id") == element_id)
+
+    def ids(self) -> list[str]:
+        return [attrs["id"] for _, attrs in self.tags if attrs.get("id")]
+
+
+def counts_shown(html: str) -> dict[str, int]:
+    return {key: int(value) for key, value in re.findall(r'data-count="([a-z-]+)">(\d+)<', html)}
+
+
+def sha256_source(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def test_summary_counts_equal_the_json_summary():
+    diff = english_diff()
+    shown = counts_shown(render_html(diff))
+    expected = diff.to_dict()["summary"]
+    assert {key: shown[key] for key in expected} == expected
+    assert expected == {"added": 1, "removed": 1, "modified": 2, "unchanged": 4, "moved": 1,
+                        "renumbered": 3}
+    assert shown["typographic"] == 1
+
+
+def test_injected_markup_in_every_field_is_escaped():
+    html = render_html(hostile_diff())
+    elements = Elements(html)
+    assert [tag for tag, _ in elements.tags if tag in ("script", "img", "svg", "textarea")] == ["script"]
+    assert not [attrs for _, attrs in elements.tags if any(name.startswith("on") for name in attrs)]
+    for injection in INJECTIONS:
+        assert injection not in html
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
+    assert "&lt;/textarea&gt;&lt;svg onload=&#34;window.__pwned=1&#34;&gt;" in html
+
+
+def test_page_is_self_contained_and_csp_admits_only_its_own_style_and_script():
+    html = render_html(english_diff())
+    elements = Elements(html)
+    assert not re.search(r"(?i)(https?:|//[a-z]|url\(|@import)", html)
+    assert not [attrs for _, attrs in elements.tags if "src" in attrs]
+    assert all(attrs["href"].startswith("#") for tag, attrs in elements.tags if "href" in attrs)
+    csp = next(attrs["content"] for tag, attrs in elements.tags
+               if tag == "meta" and attrs.get("http-equiv") == "Content-Security-Policy")
+    (style,), (script,) = elements.raw["style"], elements.raw["script"]
+    assert "default-src 'none'" in csp
+    assert f"style-src {sha256_source(style)};" in csp
+    assert f"script-src {sha256_source(script)};" in csp
+    assert "</" not in style and "</" not in script
+
+
+def test_inline_and_side_by_side_redlines_of_a_modified_clause():
+    html = render_html(english_diff())
+    assert "Either party may end the trial with <del>30</del><ins>15</ins> days&#39; written notice." in html
+    assert '<div class="text pane pane-old">Either party may end the trial with <del>30</del> days' in html
+    assert '<div class="text pane pane-new">Either party may end the trial with <ins>15</ins> days' in html
+    assert '<div class="text pane pane-old empty">(not in this text)</div>' in html  # the added clause
+
+
+def test_changed_clauses_are_open_and_unchanged_ones_collapsed():
+    diff = english_diff()
+    elements = Elements(render_html(diff))
+    for index, change in enumerate(diff.changes, 1):
+        tag, attrs = elements.by_id(f"c{index}")
+        assert tag == "details"
+        assert ("open" in attrs) == (change.status != "unchanged" or change.moved), change
+
+
+def test_moved_clause_is_shown_at_both_places_with_links_both_ways():
+    html = render_html(english_diff())
+    ids = Elements(html).ids()
+    clause_ids = [i for i in ids if re.fullmatch(r"c\d+(-was)?", i)]
+    # The liability clause (c6) moved from between "data" (c5) and "support" (c7) in the old text.
+    assert clause_ids == ["c1", "c2", "c3", "c4", "c5", "c6-was", "c6", "c7", "c8"]
+    stub = re.search(r'<div class="stub" id="c6-was".*?</div>', html, re.S).group(0)
+    assert 'Moved to <a href="#c6">5.</a>' in stub
+    assert '<p class="moved-from">Moved from <a href="#c6-was">4.</a></p>' in html
+
+
+def test_renumbering_alone_is_labelled_but_not_listed_as_a_change():
+    html = render_html(english_diff())
+    changes_list = html.split('<nav id="changes"', 1)[1].split("</nav>", 1)[0]
+    assert "Fees" not in changes_list
+    fees = re.search(r'<details class="clause st-unchanged" id="c4".*?</summary>', html, re.S).group(0)
+    assert '<span class="old-label">2.</span> <span aria-hidden="true">→</span> 3.' in fees
+    assert '<span class="badge b-renumbered">Renumbered</span>' in fees
+    assert "b-unchanged" not in fees
+
+
+def test_typographic_change_is_flagged_non_substantive():
+    html = render_html(english_diff())
+    data = re.search(r'id="c5".*?</summary>', html, re.S).group(0)
+    assert '<span class="badge b-typographic">Typographic only</span>' in data
+    first = re.search(r'id="c2".*?</summary>', html, re.S).group(0)
+    assert "b-typographic" not in first
+
+
+def test_heading_change_is_shown():
+    diff = english_diff()
+    diff.changes[1].new.heading = "Duration"
+    html = render_html(diff)
+    assert '<p class="heading-change">Heading: <del>Term</del> <ins>Duration</ins></p>' in html
+
+
+def test_missing_ops_fall_back_to_whole_texts():
+    diff = AgreementDiff(DocumentRef("a.txt"), DocumentRef("b.txt"), [
+        ClauseChange("modified", clause("1.", "Old words."), clause("1.", "New words."), ops=[]),
+    ])
+    assert "<del>Old words.</del><ins>New words.</ins>" in render_html(diff)
+
+
+def test_no_changes_says_so():
+    same = clause("1.", "Nothing changes here.")
+    diff = AgreementDiff(DocumentRef("a.txt"), DocumentRef("b.txt"),
+                         [ClauseChange("unchanged", same, same, ops=[("=", same.text)])])
+    html = render_html(diff)
+    assert LABELS["en"]["no_changes"] in html
+    assert not [attrs for _, attrs in Elements(html).tags if "data-change" in attrs]
+
+
+def test_ui_language_detected_from_the_new_text_or_given():
+    assert ui_language(english_diff()) == "en"
+    assert ui_language(chinese_diff()) == "zh"
+    assert ui_language(english_diff(), "zh-CN") == "zh"
+    assert ui_language(chinese_diff(), "EN_gb") == "en"
+    assert ui_language(chinese_diff(), "auto") == "zh"
+    html = render_html(chinese_diff())
+    assert '<html lang="zh-CN">' in html
+    assert '<span class="badge b-added">新增</span>' in html
+    assert "<del>三十日</del><ins>十五个工作日</ins>" in html
+
+
+def test_unknown_ui_language_is_a_usage_problem():
+    with pytest.raises(UsageProblem, match=r"unknown HTML language 'fr'.*en, zh"):
+        render_html(english_diff(), lang="fr")
+
+
+def test_labels_exist_in_both_languages_and_never_shadow_dict_methods():
+    assert LABELS["en"].keys() == LABELS["zh"].keys()
+    assert not [key for key in LABELS["en"] if hasattr(dict, key)]
+    assert all(value.strip() for labels in LABELS.values() for value in labels.values())
+
+
+def test_rendering_is_deterministic():
+    assert render_html(english_diff()) == render_html(english_diff())
+
+
+def test_large_diff_renders_every_clause():
+    changes = []
+    for index in range(1, 2001):
+        text = f"Clause {index} says the Provider gives notice within {index % 30 + 1} days."
+        old, new = clause(f"{index}.", text, line=index), clause(f"{index}.", text, line=index)
+        if index % 20:
+            changes.append(ClauseChange("unchanged", old, new, ops=[("=", text)]))
+        else:
+            changes.append(ClauseChange("modified", old, new, ops=[("=", text[:-5]), ("-", "days."),
+                                                                   ("+", "weeks.")]))
+    html = render_html(AgreementDiff(DocumentRef("a"), DocumentRef("b"), changes))
+    assert html.count('<details class="clause') == 2000
+    assert html.count("<ins>weeks.</ins>") == 100 * 2  # inline view and the new pane
+    assert counts_shown(html)["modified"] == 100
