@@ -58,6 +58,118 @@ def main() -> None:
 # --- versions: init, add, import, publish, list, log, show, verify ----------------------------
 
 
+@main.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@repo_option
+def init(directory: str | None, repo_dir: str) -> None:
+    """Create (or adopt) an agreements repository in DIRECTORY (default: --repo)."""
+    from .versions import init_repo
+
+    repo = init_repo(directory or repo_dir)
+    click.echo(f"Agreements repository ready in {repo.root} (settings in {repo.root / 'clausewise.toml'}).")
+
+
+@main.command()
+@click.argument("agreement_id", metavar="ID")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--title", help="Title of the agreement (default: from the file's front matter).")
+@click.option("--lang", "language", help="Language tag: en, zh-CN, ... (default: from the front matter).")
+@click.option("--kind", help="trial, commercial, sla, general, ... (default: from the front matter).")
+@click.option("--notice-days", type=click.IntRange(min=0), help="Advance notice for changes (default: clausewise.toml).")
+@repo_option
+def add(agreement_id: str, file: str, title: str | None, language: str | None, kind: str | None,
+        notice_days: int | None, repo_dir: str) -> None:
+    """Start agreement ID from FILE (Markdown or plain text) and commit it as a draft."""
+    from .versions import open_repo
+
+    agreement = open_repo(repo_dir).add_file(agreement_id, file, title=title, language=language, kind=kind,
+                                             notice_days=notice_days)
+    click.echo(f"Added draft {agreement.id} as {agreement.path}; publish it with "
+               f"'clausewise publish {agreement.id} --effective YYYY-MM-DD'.")
+
+
+@main.command()
+@click.argument("agreement_id", metavar="ID")
+@click.option("--effective", required=True, metavar="YYYY-MM-DD", help="Date the version takes effect.")
+@click.option("--notice-days", type=click.IntRange(min=0), help="Notice period (default: the agreement's).")
+@click.option("-m", "--summary", default="", help="What changed, in one line.")
+@click.option("--allow-short-notice", metavar="REASON", help="Publish with less notice than required; REASON is recorded.")
+@format_option("text", "json")
+@repo_option
+def publish(agreement_id: str, effective: str, notice_days: int | None, summary: str,
+            allow_short_notice: str | None, output_format: str, repo_dir: str) -> None:
+    """Publish the working text of ID as its next version (commit + tag ID/vN)."""
+    from .versions import open_repo
+    from .versions.publication import parse_date
+    from .versions.report import published_text, to_json
+
+    effective_date = parse_date(effective, "--effective")
+    version = open_repo(repo_dir).publish(agreement_id, effective_date, notice_days=notice_days, summary=summary,
+                                          allow_short_notice=allow_short_notice)
+    click.echo(to_json(version.to_dict()) if output_format == "json" else published_text(version))
+
+
+@main.command("list")
+@format_option("text", "json")
+@repo_option
+def list_agreements(output_format: str, repo_dir: str) -> None:
+    """Agreements with their latest version, effective date and unpublished edits."""
+    from .versions import open_repo
+    from .versions.report import agreements_json, agreements_text
+
+    agreements = open_repo(repo_dir).agreements()
+    click.echo(agreements_json(agreements) if output_format == "json" else agreements_text(agreements))
+
+
+@main.command()
+@click.argument("agreement_id", metavar="ID")
+@format_option("text", "json")
+@repo_option
+def log(agreement_id: str, output_format: str, repo_dir: str) -> None:
+    """The published versions of ID, newest first."""
+    from .versions import open_repo
+    from .versions.report import log_json, log_text
+
+    repo = open_repo(repo_dir)
+    agreement = repo.agreement(agreement_id)
+    versions = repo.versions(agreement_id)
+    click.echo(log_json(agreement, versions) if output_format == "json" else log_text(agreement, versions))
+
+
+@main.command()
+@click.argument("ref", metavar="ID[@vN]")
+@format_option("text", "json")
+@repo_option
+def show(ref: str, output_format: str, repo_dir: str) -> None:
+    """The text of version N of ID (ID@vN, ID@latest) or of its working copy (ID)."""
+    from .versions import open_repo
+    from .versions.report import to_json
+
+    text, document = open_repo(repo_dir).resolve(ref)
+    if output_format == "json":
+        click.echo(to_json({"ref": document.ref, "title": document.title, "version": document.version,
+                            "effective": document.effective, "text": text}))
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@main.command()
+@format_option("text", "json")
+@repo_option
+def verify(output_format: str, repo_dir: str) -> None:
+    """Check that every version tag still points at the commit it was published as."""
+    from .errors import ClausewiseError
+    from .versions import open_repo
+    from .versions.report import verify_json, verify_text
+
+    repo = open_repo(repo_dir)
+    problems = repo.verify()
+    count = len(repo.all_versions())
+    click.echo(verify_json(problems, count) if output_format == "json" else verify_text(problems, count))
+    if problems:
+        raise ClausewiseError(f"{len(problems)} tag problem(s) in {repo.root}; restore the tags from a clone")
+
+
 # --- differ: diff ------------------------------------------------------------------------------
 
 

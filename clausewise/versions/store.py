@@ -123,6 +123,10 @@ class AgreementRepo:
         self._check_known(agreement_id)
         return self._all_versions().get(agreement_id, [])
 
+    def all_versions(self) -> list[Version]:
+        """Every published version of every agreement, by agreement id then number."""
+        return [v for _, versions in sorted(self._all_versions().items()) for v in versions]
+
     def version(self, agreement_id: str, number: int) -> Version:
         versions = self.versions(agreement_id)
         for version in versions:
@@ -191,6 +195,28 @@ class AgreementRepo:
             path.unlink(missing_ok=True)
             raise
         return self.agreement(agreement_id)
+
+    def add_file(self, agreement_id: str, file: str | os.PathLike[str], *, title: str | None = None,
+                 language: str | None = None, kind: str | None = None, notice_days: int | None = None) -> Agreement:
+        """:meth:`add` from a file; a front matter in the file supplies the values not given here."""
+        check_id(agreement_id)
+        source = Path(file)
+        text = decode_agreement(source.read_bytes(), str(source))
+        front_matter, body = split_front_matter(text, str(source))
+        given = parse_document(text, str(source))[0] if front_matter is not None else None
+        title = title or (given.title if given else None)
+        language = language or (given.language if given else None)
+        kind = kind or (given.kind if given else None)
+        if notice_days is None and given is not None:
+            notice_days = given.notice_days
+        for value, option, example in ((title, "--title", "'Cloud Speech Trial Agreement'"),
+                                       (language, "--lang", "en or zh-CN"), (kind, "--kind", "trial or commercial")):
+            if not value:
+                raise UsageProblem(f"{source} has no {option.strip('-')}; give {option}, e.g. {option} {example}")
+        suffix = ".txt" if source.suffix == ".txt" else ".md"
+        check_agreement_text(body, f"{source} (after the front matter)" if front_matter is not None else str(source))
+        return self.add(agreement_id, body, title=title, language=language, kind=kind,
+                        notice_days=notice_days, suffix=suffix)
 
     def publish(self, agreement_id: str, effective: date, *, notice_days: int | None = None, summary: str = "",
                 allow_short_notice: str | None = None, today: date | None = None) -> Version:
