@@ -166,13 +166,20 @@ class TagInfo:
 
 
 def tags(repo: git.Repo) -> list[TagInfo]:
+    """Every tag, read by git itself (stale ``.lock`` files under refs/tags are not tags)."""
+    output = repo.git.for_each_ref(
+        "refs/tags", format="%(refname:lstrip=2)%1f%(objecttype)%1f%(objectname)%1f%(*objecttype)%1f%(*objectname)"
+                            "%1f%(contents)%1e"
+    )
     found = []
-    for tag in repo.tags:
-        try:
-            commit = tag.commit.hexsha
-        except ValueError:
-            commit = None
-        found.append(TagInfo(tag.name, commit, tag.tag.message if tag.tag is not None else None))
+    for record in output.split("\x1e"):
+        if not record.strip():
+            continue
+        name, kind, sha, peeled_kind, peeled_sha, message = record.lstrip("\n").split("\x1f", 5)
+        if kind == "tag":
+            found.append(TagInfo(name, peeled_sha if peeled_kind == "commit" else None, message))
+        else:
+            found.append(TagInfo(name, sha if kind == "commit" else None, None))
     return found
 
 
