@@ -2,16 +2,36 @@
   "use strict";
   var changes = Array.prototype.slice.call(document.querySelectorAll("[data-change]"));
   var toolbar = document.querySelector(".toolbar");
+  var paneTitles = document.querySelector(".pane-titles");
   var position = document.getElementById("change-position");
+  var stickyHeight = 0;
   var current = -1;
+  var scrolledTo = -1;
 
   Array.prototype.forEach.call(document.querySelectorAll(".js-only"), function (el) {
     el.hidden = false;
   });
 
-  function toolbarBottom() {
-    return toolbar ? toolbar.getBoundingClientRect().bottom : 0;
+  // Keep jump targets clear of the sticky toolbar (and the pane titles in the side-by-side view).
+  function layout() {
+    var height = toolbar ? toolbar.offsetHeight : 0;
+    if (paneTitles) {
+      paneTitles.style.top = height + "px";
+      height += paneTitles.offsetHeight;
+    }
+    stickyHeight = height;
+    document.documentElement.style.scrollPaddingTop = (height + 8) + "px";
   }
+  layout();
+  window.addEventListener("resize", layout);
+  Array.prototype.forEach.call(document.querySelectorAll("input[name=view]"), function (el) {
+    el.addEventListener("change", function () {
+      layout();
+      if (current >= 0) {
+        show(current);  // keep the reader's place across the change of layout
+      }
+    });
+  });
 
   function show(index) {
     if (current >= 0 && changes[current]) {
@@ -25,41 +45,48 @@
     el.classList.add("current");
     el.scrollIntoView({block: "start"});
     el.focus({preventScroll: true});
+    scrolledTo = window.scrollY;
     if (position) {
       position.textContent = (index + 1) + " / " + changes.length;
     }
   }
 
+  function onScreen(el) {
+    var box = el.getBoundingClientRect();
+    return box.bottom > stickyHeight && box.top < window.innerHeight;
+  }
+
+  // Step from the current change while it is on screen (or the reader has not scrolled since);
+  // otherwise from the first change below the sticky bars.
   function go(step) {
     if (!changes.length) {
       return;
     }
-    var edge = toolbarBottom();
-    var target = -1;
-    var i;
-    if (step > 0) {
-      for (i = 0; i < changes.length; i++) {
-        if (changes[i].getBoundingClientRect().top > edge + 24) {
-          target = i;
-          break;
-        }
-      }
-      if (target < 0 || target <= current) {
-        target = Math.min(current + 1, changes.length - 1);
-      }
+    var target;
+    if (current >= 0 && (window.scrollY === scrolledTo || onScreen(changes[current]))) {
+      target = current + step;
     } else {
-      for (i = changes.length - 1; i >= 0; i--) {
-        if (changes[i].getBoundingClientRect().top < edge - 4) {
-          target = i;
-          break;
-        }
-      }
-      if (current >= 0 && target >= current) {
-        target = current - 1;
-      }
-      target = Math.max(target, 0);
+      target = step > 0 ? firstBelow(stickyHeight + 16) : lastAbove(stickyHeight);
     }
-    show(target);
+    show(Math.max(0, Math.min(target, changes.length - 1)));
+  }
+
+  function firstBelow(edge) {
+    for (var i = 0; i < changes.length; i++) {
+      if (changes[i].getBoundingClientRect().top > edge) {
+        return i;
+      }
+    }
+    return changes.length - 1;
+  }
+
+  function lastAbove(edge) {
+    for (var i = changes.length - 1; i >= 0; i--) {
+      if (changes[i].getBoundingClientRect().top < edge) {
+        return i;
+      }
+    }
+    return 0;
   }
 
   function setOpen(selector, open) {
