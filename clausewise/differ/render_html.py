@@ -202,10 +202,9 @@ def _views(diff: AgreementDiff, labels: dict[str, str]) -> list[ClauseView]:
     """One view per change in the diff's reading order, plus a stub at the old place of each move."""
     views: list[ClauseView] = []
     stubs_after: dict[int, list[ClauseView]] = {}
-    anchors = {id(change): f"c{index}" for index, change in enumerate(diff.changes, 1)}
     stay_positions = _old_positions_of_unmoved(diff.changes)
     for index, change in enumerate(diff.changes, 1):
-        view = _clause_view(change, anchors[id(change)], labels)
+        view = _clause_view(change, f"c{index}", labels)
         if change.moved and change.old is not None:
             stub = _stub_view(change, view, labels)
             view.moved_ref = _reference(change.old, labels)
