@@ -177,8 +177,109 @@ def verify(output_format: str, repo_dir: str) -> None:
 
 
 @main.group()
+def customers() -> None:
+    """Customers and the agreement versions they accepted (kept in the state database)."""
+
+
+@customers.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "file_format", type=click.Choice(["csv", "jsonl"]), default=None,
+              help="File format  [default: from the suffix: .csv, .jsonl, .ndjson]")
+@repo_option
+def customers_import(file: str, file_format: str | None, repo_dir: str) -> None:
+    """Add or update customers from FILE (columns customer_id, name, email, language, agreement,
+    version), all rows or none."""
+    from .notifier.customers import import_customers, published_versions
+    from .notifier.store import store_for_repo
+    from .versions import open_repo
+
+    repo = open_repo(repo_dir)
+    with store_for_repo(repo) as store:
+        counts = import_customers(store, file, published_versions(repo), fmt=file_format)
+    click.echo(f"imported {counts.rows} customer rows from {file}: {counts.new} new, {counts.changed} updated, "
+               f"{counts.unchanged} unchanged")
+
+
+@customers.command("list")
+@click.option("--agreement", "agreement_id", metavar="ID", help="Only customers of this agreement.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
+@format_option("text", "csv", "json")
+@repo_option
+def customers_list(agreement_id: str | None, limit: int | None, output_format: str, repo_dir: str) -> None:
+    """Customers, one row per customer and agreement (json: one JSON object per line)."""
+    from .notifier.report import customer_lines
+    from .notifier.store import store_for_repo
+    from .versions import open_repo
+
+    repo = open_repo(repo_dir)
+    if agreement_id is not None:
+        repo.agreement(agreement_id)
+    with store_for_repo(repo) as store:
+        for line in customer_lines(store.customers(agreement=agreement_id, limit=limit), output_format):
+            click.echo(line)
+
+
+@customers.command("show")
+@click.argument("customer_id", metavar="ID")
+@format_option("text", "json")
+@repo_option
+def customers_show(customer_id: str, output_format: str, repo_dir: str) -> None:
+    """One customer: the agreements and versions they accepted, and their notices."""
+    from .errors import UsageProblem
+    from .notifier.report import customer_detail
+    from .notifier.store import store_for_repo
+    from .versions import open_repo
+
+    with store_for_repo(open_repo(repo_dir)) as store:
+        rows = store.customer(customer_id)
+        if not rows:
+            raise UsageProblem(f"unknown customer {customer_id!r}; see 'clausewise customers list'")
+        click.echo(customer_detail(customer_id, rows, store.customer_notices(customer_id), output_format))
+
+
+@main.group()
 def notify() -> None:
     """Notice campaigns: status, preview, send, and the proof-of-notice report."""
+
+
+@notify.command("status")
+@format_option("text", "json")
+@repo_option
+def notify_status(output_format: str, repo_dir: str) -> None:
+    """Every campaign with its totals, send-by and effective dates; exits 1 if any is OVERDUE."""
+    from datetime import date
+
+    from .notifier.report import campaign_statuses, overdue_message, status_json, status_text
+    from .notifier.store import store_for_repo
+    from .versions import open_repo
+
+    today = date.today()
+    with store_for_repo(open_repo(repo_dir)) as store:
+        statuses = campaign_statuses(store, today)
+    click.echo(status_json(statuses, today) if output_format == "json" else status_text(statuses))
+    problem = overdue_message(statuses)
+    if problem:
+        raise ClausewiseError(problem)
+
+
+@notify.command("report")
+@click.option("--campaign", "campaign_id", metavar="ID", help="Only this campaign.")
+@format_option("csv", "json", default="csv")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (atomically).")
+@repo_option
+def notify_report(campaign_id: str | None, output_format: str, output: str | None, repo_dir: str) -> None:
+    """Proof of notice: one row per notice with status, sent time (UTC), Message-ID, reply and SHA-256."""
+    from .notifier.report import report_rows, write_report, write_report_file
+    from .notifier.store import store_for_repo
+    from .versions import open_repo
+
+    with store_for_repo(open_repo(repo_dir)) as store:
+        rows = report_rows(store, campaign_id)
+        if output is None:
+            write_report(rows, click.get_text_stream("stdout"), output_format)
+        else:
+            count = write_report_file(rows, output, output_format)
+            click.echo(f"wrote {count} notices to {output}", err=True)
 
 
 # --- demo ----------------------------------------------------------------------------------------

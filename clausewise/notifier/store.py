@@ -79,6 +79,7 @@ _SCHEMA = [
         last_error TEXT,
         PRIMARY KEY (campaign_id, customer_id))""",
     "CREATE INDEX IF NOT EXISTS notices_status ON notices (status, campaign_id, customer_id)",
+    "CREATE INDEX IF NOT EXISTS notices_customer ON notices (customer_id)",
 ]
 
 # Appended to the claim's inner SELECT. PostgreSQL: " FOR UPDATE SKIP LOCKED". SQLite needs none:
@@ -102,6 +103,17 @@ class CustomerRow:
 class Customer(CustomerRow):
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    rows: int  # distinct (customer, agreement) rows in the file
+    new: int
+    changed: int
+
+    @property
+    def unchanged(self) -> int:
+        return self.rows - self.new - self.changed
 
 
 @dataclass(frozen=True)
@@ -221,6 +233,7 @@ class Store:
         self._db = connection
         self.path = path
         self._depth = 0
+        self._import_before = self._import_written = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -277,11 +290,12 @@ class Store:
     # -- customers ---------------------------------------------------------------------------
 
     def upsert_customers(self, rows: Iterable[CustomerRow]) -> int:
-        """Insert or update customers (keyed by customer and agreement); returns how many rows came."""
+        """Insert or update customers (keyed by customer and agreement); returns how many rows were
+        inserted or changed."""
         now = to_text(utc_now())
         values = [(r.customer_id, r.agreement, r.name, r.email, r.language, r.version, now, now) for r in rows]
         with self.transaction():
-            self._db.executemany(
+            return self._db.executemany(
                 """INSERT INTO customers (customer_id, agreement, name, email, language, version,
                                           created_at, updated_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -290,8 +304,7 @@ class Store:
                        version = excluded.version, updated_at = excluded.updated_at
                    WHERE (customers.name, customers.email, customers.language, customers.version)
                          <> (excluded.name, excluded.email, excluded.language, excluded.version)""",
-                values)
-        return len(values)
+                values).rowcount
 
     def customer_count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM customers").fetchone()[0]
@@ -323,6 +336,8 @@ class Store:
 
     def begin_import(self) -> None:
         """Start an import (inside an open transaction): an empty table of the file's rows."""
+        self._import_before = self.customer_count()
+        self._import_written = 0
         self._db.execute("DROP TABLE IF EXISTS temp.import_rows")
         self._db.execute(
             """CREATE TEMP TABLE import_rows (
@@ -352,14 +367,15 @@ class Store:
                 "SELECT line FROM temp.import_rows WHERE customer_id = ? AND agreement = ?",
                 (row.customer_id, row.agreement)).fetchone()[0]
             return found, earlier, row
-        self.upsert_customers(r for _, r in numbered)
+        self._import_written += self.upsert_customers(r for _, r in numbered)
         return None
 
-    def end_import(self) -> int:
-        """Finish an import; returns how many distinct (customer, agreement) rows the file held."""
-        count = self._db.execute("SELECT COUNT(*) FROM temp.import_rows").fetchone()[0]
+    def end_import(self) -> "ImportCounts":
+        """Finish an import: how many (customer, agreement) rows the file held, were new, changed."""
+        rows = self._db.execute("SELECT COUNT(*) FROM temp.import_rows").fetchone()[0]
         self._db.execute("DROP TABLE temp.import_rows")
-        return count
+        new = self.customer_count() - self._import_before
+        return ImportCounts(rows=rows, new=new, changed=self._import_written - new)
 
     # -- campaigns ---------------------------------------------------------------------------
 
@@ -517,6 +533,12 @@ class Store:
         row = self._db.execute(f"SELECT {_NOTICE_COLUMNS} FROM notices WHERE campaign_id = ? AND customer_id = ?",
                                (campaign_id, customer_id)).fetchone()
         return _notice(row) if row else None
+
+    def customer_notices(self, customer_id: str) -> list[Notice]:
+        """Every ledger row of one customer, by campaign."""
+        rows = self._db.execute(f"SELECT {_NOTICE_COLUMNS} FROM notices WHERE customer_id = ? ORDER BY campaign_id",
+                                (customer_id,)).fetchall()
+        return [_notice(row) for row in rows]
 
     def notices(self, campaign_id: str | None = None) -> Iterator[Notice]:
         """Ledger rows in (campaign, customer) order, streamed from the database."""

@@ -34,3 +34,64 @@ def customer(customer_id: str, version: int = 1, *, agreement: str = "trial-en",
     return CustomerRow(customer_id=customer_id, name=name or f"Customer {customer_id}",
                        email=email or f"{customer_id.lower()}@example.com", language=language,
                        agreement=agreement, version=version)
+
+
+TODAY = date(2030, 1, 1)
+TRIAL_V1 = """# Speech Trial Agreement
+
+## 1. Fees
+
+1.1 The trial is free of charge for thirty days.
+
+## 2. Changes
+
+2.1 We will give you notice of any change to these terms at least thirty days before it takes effect.
+
+## 3. Assignment
+
+3.1 We may assign our rights and obligations under this agreement to an affiliate after notifying you in advance.
+"""
+TRIAL_V2 = TRIAL_V1.replace("free of charge for thirty days", "free of charge for fourteen days")
+TRIAL_V3 = TRIAL_V2.replace("an affiliate", "an affiliate or a successor")
+SERVICE_ZH = """# 语音服务协议
+
+## 第一条 服务费用
+
+1.1 试用期内服务免费。
+
+## 第二条 协议转让
+
+2.1 我方可在提前通知您后，将本协议项下的权利义务转让给关联公司。
+"""
+
+
+def edit_agreement(repo, agreement_id: str, old: str, new: str) -> None:
+    path = repo.agreement(agreement_id).path
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), "utf-8")
+
+
+@pytest.fixture
+def legal_repo(tmp_path: Path):
+    """A real agreements repository: trial-en at v2 (v1, v2 published), service-zh at v1."""
+    from clausewise.versions import init_repo
+
+    repo = init_repo(tmp_path / "legal")
+    repo.add("trial-en", TRIAL_V1, title="Speech Trial Agreement", language="en", kind="trial", notice_days=30)
+    repo.publish("trial-en", date(2030, 2, 15), summary="First edition", today=TODAY)
+    edit_agreement(repo, "trial-en", "free of charge for thirty days", "free of charge for fourteen days")
+    repo.publish("trial-en", date(2030, 3, 1), summary="Shorter trial period", today=TODAY)
+    repo.add("service-zh", SERVICE_ZH, title="语音服务协议", language="zh-CN", kind="commercial", notice_days=15)
+    repo.publish("service-zh", date(2030, 2, 1), summary="首版", today=TODAY)
+    return repo
+
+
+@pytest.fixture
+def repo_store(legal_repo):
+    """The state database of ``legal_repo``, where the CLI finds it."""
+    from clausewise.notifier.store import store_for_repo
+
+    opened = store_for_repo(legal_repo)
+    yield opened
+    opened.close()

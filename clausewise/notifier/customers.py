@@ -1,0 +1,231 @@
+"""Customers import: a CSV or JSON Lines file, streamed, validated, and written all-or-nothing.
+
+Rows go to the database as they are read, inside one transaction that the first bad row rolls
+back, so a file of a million rows never sits in memory and a failed import leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from ..errors import ClausewiseError, UsageProblem
+from .store import CustomerRow, ImportCounts, Store
+
+if TYPE_CHECKING:
+    from ..versions import AgreementRepo
+
+COLUMNS = ("customer_id", "name", "email", "language", "agreement", "version")
+TEMPLATE_LANGUAGES = ("en", "zh-CN")
+FileFormat = Literal["csv", "jsonl"]
+SUFFIX_FORMATS: dict[str, FileFormat] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+BATCH_SIZE = 2000
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-\u0080-\U0010ffff]{1,64}")
+_DOMAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_VERSION = re.compile(r"[vV]?([0-9]{1,9})")
+
+
+class RowProblem(ValueError):
+    """What is wrong with one row; the importer adds the file and line."""
+
+
+def file_format(path: str | os.PathLike[str], given: str | None = None) -> FileFormat:
+    """The format named by ``given``, else by the file's suffix (.csv, .jsonl, .ndjson)."""
+    if given is not None:
+        return "jsonl" if given == "jsonl" else "csv"
+    found = SUFFIX_FORMATS.get(Path(path).suffix.lower())
+    if found is None:
+        raise UsageProblem(f"{path}: cannot tell the format from the suffix; name it .csv or .jsonl, "
+                           "or pass --format csv|jsonl")
+    return found
+
+
+def import_customers(store: Store, path: str | os.PathLike[str], published: Mapping[str, set[int]], *,
+                     fmt: FileFormat | None = None, batch_size: int = BATCH_SIZE) -> ImportCounts:
+    """Upsert every row of ``path`` into ``store``, or nothing at all.
+
+    ``published`` maps each agreement id to its published version numbers (see
+    :func:`published_versions`). The first bad row raises ClausewiseError naming the file, line,
+    column and fix; the transaction is then rolled back.
+    """
+    records = _csv_records(path) if file_format(path, fmt) == "csv" else _jsonl_records(path)
+    with store.transaction():
+        store.begin_import()
+        batch: list[tuple[int, CustomerRow]] = []
+        for line, record in records:
+            try:
+                batch.append((line, parse_row(record, published)))
+            except RowProblem as problem:
+                _flush(store, path, batch)  # a conflict on an earlier line is reported first
+                raise _row_error(path, line, str(problem)) from None
+            if len(batch) >= batch_size:
+                _flush(store, path, batch)
+        _flush(store, path, batch)
+        return store.end_import()
+
+
+def published_versions(repo: AgreementRepo) -> dict[str, set[int]]:
+    """Each agreement id of ``repo`` (an AgreementRepo) and the numbers of its published versions."""
+    return {agreement.id: {v.number for v in repo.versions(agreement.id)} for agreement in repo.agreements()}
+
+
+def _flush(store: Store, path: str | os.PathLike[str], batch: list[tuple[int, CustomerRow]]) -> None:
+    if not batch:
+        return
+    conflict = store.stage_import(batch)
+    batch.clear()
+    if conflict is not None:
+        line, earlier, row = conflict
+        raise _row_error(path, line, f"conflicts with line {earlier}: customer {row.customer_id!r} on agreement "
+                                     f"{row.agreement!r} has a different name, email, language or version there; "
+                                     "keep one row per customer and agreement")
+
+
+def _row_error(path: str | os.PathLike[str], line: int, problem: str) -> ClausewiseError:
+    return ClausewiseError(f"{path}:{line}: {problem}; fix the row and import again — nothing was imported")
+
+
+def _csv_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(first line of the record, {column: value}) for every non-empty record after the header."""
+    reader = csv.reader(_lines(path), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ClausewiseError(f"{path}: the file is empty; the first line must name the columns "
+                                  f"{', '.join(COLUMNS)} — nothing was imported")
+        columns = [name.strip().lower() for name in header]
+        for column in COLUMNS:
+            if column not in columns:
+                raise _row_error(path, 1, f"missing column '{column}' in the header; the header must name "
+                                          f"{', '.join(COLUMNS)}")
+        duplicated = sorted({name for name in columns if columns.count(name) > 1 and name in COLUMNS})
+        if duplicated:
+            raise _row_error(path, 1, f"column '{duplicated[0]}' appears twice in the header")
+        positions = {column: columns.index(column) for column in COLUMNS}
+        previous_end = reader.line_num
+        for fields in reader:
+            start, previous_end = previous_end + 1, reader.line_num
+            if not fields or fields == [""]:
+                continue
+            if len(fields) > len(columns):
+                raise _row_error(path, start, f"{len(fields)} fields but the header names {len(columns)} "
+                                              "columns (an unquoted comma?)")
+            yield start, {column: fields[i] if i < len(fields) else None for column, i in positions.items()}
+    except csv.Error as exc:
+        raise _row_error(path, reader.line_num, f"malformed CSV ({exc})") from None
+
+
+def _jsonl_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, object]]]:
+    for line, text in enumerate(_lines(path), start=1):
+        if not text.strip():
+            continue
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _row_error(path, line, f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(record, dict):
+            raise _row_error(path, line, "each line must be one JSON object with the fields "
+                                         f"{', '.join(COLUMNS)}")
+        yield line, record
+
+
+def _lines(path: str | os.PathLike[str]) -> Iterator[str]:
+    """The file's lines, line endings kept, decoded one by one so a bad byte is found on its line."""
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise UsageProblem(f"{path}: cannot read the customers file ({exc.strerror})") from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise _row_error(path, number, "not UTF-8 text; save the file as UTF-8") from None
+            yield text.removeprefix("\ufeff") if number == 1 else text
+
+
+def parse_row(record: Mapping[str, object], published: Mapping[str, set[int]]) -> CustomerRow:
+    """One validated customer row from one record of the file; RowProblem names the column at fault."""
+    values = {column: _value(record, column) for column in COLUMNS}
+    customer_id = values["customer_id"]
+    if _CONTROL.search(customer_id):
+        raise RowProblem(f"control character in customer_id {customer_id!r} (column customer_id)")
+    name = values["name"]
+    if "\r" in name or "\n" in name:
+        raise RowProblem(f"line break in name {name!r} (column name); a name goes into an email header "
+                         "and must be one line")
+    if _CONTROL.search(name):
+        raise RowProblem(f"control character in name {name!r} (column name)")
+    agreement = values["agreement"]
+    if agreement not in published:
+        known = ", ".join(sorted(published)) or "none yet"
+        raise RowProblem(f"unknown agreement {agreement!r} (column agreement); known agreements: {known}")
+    version = parse_version(values["version"])
+    if version not in published[agreement]:
+        versions = ", ".join(f"v{n}" for n in sorted(published[agreement])) or "none yet"
+        raise RowProblem(f"agreement {agreement!r} has no published version v{version} (column version); "
+                         f"published: {versions}")
+    return CustomerRow(customer_id=customer_id, name=name, email=normalize_email(values["email"]),
+                       language=template_language(values["language"]), agreement=agreement, version=version)
+
+
+def _value(record: Mapping[str, object], column: str) -> str:
+    raw = record.get(column)
+    if raw is None:
+        raise RowProblem(f"missing {column} (column {column})")
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+        raise RowProblem(f"{column} must be text, not {json.dumps(raw, ensure_ascii=False)} (column {column})")
+    text = str(raw).strip()
+    if not text:
+        raise RowProblem(f"empty {column} (column {column})")
+    return text
+
+
+def parse_version(value: str) -> int:
+    """``2`` or ``v2`` -> 2."""
+    match = _VERSION.fullmatch(value)
+    if not match or int(match.group(1)) < 1:
+        raise RowProblem(f"invalid version {value!r} (column version); write the version number, e.g. 2 or v2")
+    return int(match.group(1))
+
+
+def normalize_email(value: str) -> str:
+    """A deliverable-looking address with its domain in lower-case IDNA form; RowProblem otherwise.
+
+    Strict on purpose: one @, no spaces, line breaks, commas, quotes or angle brackets (nothing that
+    could smuggle a second address or a header), a dotted domain or ``localhost``.
+    """
+    problem = RowProblem(f"invalid email {value!r} (column email)")
+    local, at, domain = value.rpartition("@")
+    if not at or "@" in local or not _LOCAL_PART.fullmatch(local):
+        raise problem
+    if local.startswith(".") or local.endswith(".") or ".." in local or _CONTROL.search(local):
+        raise problem
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise problem from None
+    labels = ascii_domain.split(".")
+    if ascii_domain != "localhost" and (len(labels) < 2 or labels[-1].isdigit()):
+        raise problem
+    if len(ascii_domain) > 253 or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels):
+        raise problem
+    return f"{local}@{ascii_domain}"
+
+
+def template_language(value: str) -> str:
+    """Map a language tag to a template language: zh, zh-CN, zh_Hans... -> zh-CN; en, en-GB... -> en."""
+    primary = value.replace("_", "-").split("-", 1)[0].lower()
+    if primary == "zh":
+        return "zh-CN"
+    if primary == "en":
+        return "en"
+    raise RowProblem(f"unsupported language {value!r} (column language); use {' or '.join(TEMPLATE_LANGUAGES)} "
+                     "(zh-* and en-* tags are mapped to them)")

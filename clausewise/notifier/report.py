@@ -1,0 +1,202 @@
+"""What the notifier reports: customer listings, campaign status, and the proof-of-notice report.
+
+Listings and the report are streamed row by row from the database, so a million customers or
+notices never sit in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from .schedule import CampaignState, campaign_state
+from .store import Campaign, Customer, Notice, Store, to_text
+
+REPORT_SCHEMA = "clausewise.notice-report/1"
+STATUS_SCHEMA = "clausewise.notify-status/1"
+REPORT_FIELDS = ("campaign", "kind", "agreement", "from_version", "to_version", "effective", "customer_id", "name",
+                 "email", "language", "status", "attempts", "sent_at", "message_id", "reply", "sha256",
+                 "date_header", "last_error")
+CUSTOMER_FIELDS = ("customer_id", "agreement", "version", "language", "email", "name")
+
+
+# -- customers -------------------------------------------------------------------------------------
+
+
+def customer_dict(customer: Customer) -> dict[str, object]:
+    return {"customer_id": customer.customer_id, "agreement": customer.agreement, "version": customer.version,
+            "language": customer.language, "email": customer.email, "name": customer.name,
+            "updated_at": to_text(customer.updated_at) if customer.updated_at else None}
+
+
+def customer_lines(customers: Iterable[Customer], fmt: str) -> Iterator[str]:
+    """A customer listing, line by line: ``text`` (aligned columns), ``csv`` or ``json`` (JSON Lines)."""
+    if fmt == "json":
+        for customer in customers:
+            yield json.dumps(customer_dict(customer), ensure_ascii=False)
+        return
+    if fmt == "csv":
+        yield _csv_line(CUSTOMER_FIELDS)
+        for customer in customers:
+            yield _csv_line([customer_dict(customer)[field] for field in CUSTOMER_FIELDS])
+        return
+    yield f"{'CUSTOMER':<16} {'AGREEMENT':<20} {'VERSION':<8} {'LANG':<6} {'EMAIL':<32} NAME"
+    for c in customers:
+        yield f"{c.customer_id:<16} {c.agreement:<20} {'v' + str(c.version):<8} {c.language:<6} {c.email:<32} {c.name}"
+
+
+def customer_detail(customer_id: str, rows: list[Customer], notices: list[Notice], fmt: str) -> str:
+    """One customer: each agreement row, and each notice the ledger holds for them."""
+    if fmt == "json":
+        return json.dumps({"customer_id": customer_id, "agreements": [customer_dict(c) for c in rows],
+                           "notices": [_notice_summary(n) for n in notices]}, ensure_ascii=False, indent=2)
+    lines = [f"customer {customer_id}"]
+    for c in rows:
+        lines.append(f"  {c.agreement} v{c.version}: {c.name} <{c.email}> ({c.language})")
+    lines.append("notices:" if notices else "notices: none yet")
+    for n in notices:
+        sent = f", sent {to_text(n.sent_at)}" if n.sent_at else ""
+        lines.append(f"  {n.campaign_id}: {n.status} to {n.email}, {n.attempts} attempts{sent}")
+    return "\n".join(lines)
+
+
+def _notice_summary(notice: Notice) -> dict[str, object]:
+    return {"campaign": notice.campaign_id, "status": notice.status, "email": notice.email,
+            "attempts": notice.attempts, "sent_at": to_text(notice.sent_at) if notice.sent_at else None,
+            "message_id": notice.message_id}
+
+
+# -- campaign status -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignStatus:
+    campaign: Campaign
+    totals: dict[str, int]  # pending, sending, sent, failed
+    state: CampaignState
+
+    @property
+    def not_sent(self) -> int:
+        return self.totals["pending"] + self.totals["sending"] + self.totals["failed"]
+
+    def to_dict(self) -> dict[str, object]:
+        c = self.campaign
+        return {"campaign": c.id, "kind": c.kind, "agreement": c.agreement, "from_versions": c.from_versions,
+                "to_version": c.to_version, "new_party": c.new_party, "send_by": c.send_by.isoformat(),
+                "effective": c.effective.isoformat(), "notice_days": c.notice_days, "state": self.state,
+                "totals": dict(self.totals), "clause": c.clause_label,
+                "short_notice_reason": c.short_notice_reason}
+
+
+def campaign_statuses(store: Store, today: date) -> list[CampaignStatus]:
+    """Every campaign with its totals and state. Newly affected customers are added to the ledger
+    first (as ``notify send`` would), so that they count as pending."""
+    store.sync_notices()
+    totals = store.totals()
+    result = []
+    for campaign in store.campaigns():
+        counts = totals[campaign.id]
+        not_sent = counts["pending"] + counts["sending"] + counts["failed"]
+        result.append(CampaignStatus(campaign, counts, campaign_state(campaign.send_by, not_sent, today)))
+    return result
+
+
+def status_text(statuses: list[CampaignStatus]) -> str:
+    if not statuses:
+        return "no notice campaigns yet; 'clausewise publish' and 'clausewise announce' create them"
+    width = max(len("CAMPAIGN"), *(len(s.campaign.id) for s in statuses))
+    lines = [f"{'CAMPAIGN':<{width}}  {'VERSIONS':<12} {'SEND BY':<10}  {'EFFECTIVE':<10}  "
+             f"{'PENDING':>7} {'SENDING':>7} {'SENT':>7} {'FAILED':>7}  STATE"]
+    for s in statuses:
+        c, t = s.campaign, s.totals
+        versions = f"{c.from_versions} -> v{c.to_version}" if c.from_versions else f"v{c.to_version}"
+        lines.append(f"{c.id:<{width}}  {versions:<12} {c.send_by.isoformat():<10}  {c.effective.isoformat():<10}  "
+                     f"{t['pending']:>7} {t['sending']:>7} {t['sent']:>7} {t['failed']:>7}  {s.state}")
+    return "\n".join(lines)
+
+
+def status_json(statuses: list[CampaignStatus], today: date) -> str:
+    return json.dumps({"schema": STATUS_SCHEMA, "today": today.isoformat(),
+                       "overdue": [s.campaign.id for s in statuses if s.state == "OVERDUE"],
+                       "campaigns": [s.to_dict() for s in statuses]}, ensure_ascii=False, indent=2)
+
+
+def overdue_message(statuses: list[CampaignStatus]) -> str | None:
+    """One line naming the OVERDUE campaigns and what to do, or None when none is overdue."""
+    overdue = [s for s in statuses if s.state == "OVERDUE"]
+    if not overdue:
+        return None
+    named = ", ".join(f"{s.campaign.id} (send by {s.campaign.send_by.isoformat()}, {s.not_sent} not sent)"
+                      for s in overdue)
+    return (f"{len(overdue)} campaign{'s' if len(overdue) > 1 else ''} OVERDUE: {named}; send them now with "
+            "'clausewise notify send' and check failed notices with 'clausewise notify report'")
+
+
+# -- proof of notice -------------------------------------------------------------------------------
+
+
+def report_rows(store: Store, campaign_id: str | None = None) -> Iterator[dict[str, object]]:
+    """One row per ledger notice with the fields of REPORT_FIELDS, in (campaign, customer) order.
+
+    An unknown ``campaign_id`` raises at once, before any row is written.
+    """
+    campaigns = {c.id: c for c in store.campaigns()} if campaign_id is None else {
+        campaign_id: store.campaign(campaign_id)}
+    return _report_rows(store.notices(campaign_id), campaigns)
+
+
+def _report_rows(notices: Iterator[Notice], campaigns: dict[str, Campaign]) -> Iterator[dict[str, object]]:
+    for n in notices:
+        c = campaigns[n.campaign_id]
+        yield {"campaign": c.id, "kind": c.kind, "agreement": c.agreement, "from_version": f"v{n.accepted_version}",
+               "to_version": f"v{c.to_version}", "effective": c.effective.isoformat(), "customer_id": n.customer_id,
+               "name": n.name, "email": n.email, "language": n.language, "status": n.status, "attempts": n.attempts,
+               "sent_at": to_text(n.sent_at) if n.sent_at else None, "message_id": n.message_id, "reply": n.reply,
+               "sha256": n.sha256, "date_header": n.date_header, "last_error": n.last_error}
+
+
+def write_report(rows: Iterable[dict[str, object]], out: TextIO, fmt: str) -> int:
+    """Stream ``rows`` to ``out`` as CSV (header + rows) or one JSON document; returns the row count."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=REPORT_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for count, row in enumerate(rows, start=1):
+            writer.writerow(row)
+        return count
+    out.write(f'{{"schema": "{REPORT_SCHEMA}", "notices": [')
+    for count, row in enumerate(rows, start=1):
+        out.write(("\n  " if count == 1 else ",\n  ") + json.dumps(row, ensure_ascii=False))
+    out.write("\n]}\n" if count else "]}\n")
+    return count
+
+
+def write_report_file(rows: Iterable[dict[str, object]], path: str | os.PathLike[str], fmt: str) -> int:
+    """Like :func:`write_report`, into ``path`` atomically: readers see the old file or the whole new one."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            count = write_report(rows, handle, fmt)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return count
+
+
+def _csv_line(values: Iterable[object]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(values)
+    return buffer.getvalue()
