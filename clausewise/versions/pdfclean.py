@@ -273,28 +273,38 @@ def _joiner(first: str, second: str) -> str:
 
 
 def undouble_sentences(text: str) -> str:
-    """``text`` with every sentence printed twice in a row kept once (sentences of 8+ characters)."""
-    changed = True
-    while changed:
-        changed = False
-        label = _CLAUSE_LABEL.match(text)
-        starts = [label.end() if label else 0]
-        starts += [i + 1 for i, ch in enumerate(text) if ch in _SENTENCE_END and i + 1 < len(text)]
-        for start in starts:
-            while start < len(text) and text[start] == " ":
-                start += 1
-            for end in range(start + 8, len(text)):
-                if text[end - 1] not in _SENTENCE_END:
-                    continue
-                unit = text[start:end]
-                gap = " " if text.startswith(" " + unit, end) else ""
-                if text.startswith(gap + unit, end) and len(unit.strip()) >= 8:
-                    text = text[:end] + text[end + len(gap) + len(unit):]
-                    changed = True
-                    break
-            if changed:
-                break
+    """``text`` with every sentence printed exactly twice in a row kept once (sentences of 10+
+    characters); a sentence printed three times is not a doubling and stays."""
+    label = _CLAUSE_LABEL.match(text)
+    pos = label.end() if label else 0
+    while pos < len(text):
+        while pos < len(text) and text[pos] == " ":
+            pos += 1
+        doubled = _doubled_sentence(text, pos)
+        if doubled:
+            end, copy_length = doubled
+            text = text[:end] + text[end + copy_length:]
+            pos = end
+            continue
+        ends = [i for i in range(pos, len(text)) if text[i] in _SENTENCE_END]
+        if not ends:
+            break
+        pos = ends[0] + 1
     return text
+
+
+def _doubled_sentence(text: str, start: int) -> tuple[int, int] | None:
+    """(end of the sentence at ``start``, length of its copy) when the sentence is printed twice."""
+    for end in range(start + 8, len(text)):
+        if text[end - 1] not in _SENTENCE_END:
+            continue
+        unit = text[start:end]
+        copy = (" " + unit) if text.startswith(" " + unit, end) else unit
+        if not text.startswith(copy, end) or len(unit.strip()) < 10:
+            continue
+        tripled = text.startswith(copy, end + len(copy)) or text[:start].rstrip().endswith(unit)
+        return None if tripled else (end, len(copy))
+    return None
 
 
 def _undouble_sentences(lines: list[_Line], fixes: list[Fix]) -> list[_Line]:
@@ -412,13 +422,13 @@ def _next_nonblank(lines: list[_Line], i: int) -> int | None:
 
 
 def _near_page_break(lines: list[_Line]) -> set[int]:
-    """Indexes of the last three non-blank lines before each page start and the first three after."""
+    """Indexes of the three non-blank lines on either side of each page break."""
     nonblank = [i for i, line in enumerate(lines) if line.text.strip()]
     near: set[int] = set()
     for k, i in enumerate(nonblank):
         if lines[i].page_start:
             near.update(nonblank[max(0, k - 3): k + 3])
-    near.update(nonblank[-3:])
+    near.update(nonblank[:3] + nonblank[-3:])  # the document's own edges are page edges too
     return near
 
 
