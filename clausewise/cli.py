@@ -282,4 +282,80 @@ def notify_report(campaign_id: str | None, output_format: str, output: str | Non
             click.echo(f"wrote {count} notices to {output}", err=True)
 
 
+@notify.command("send")
+@click.option("--campaign", "campaign_id", metavar="ID", help="Only this campaign.  [default: all]")
+@click.option("--smtp", "smtp_url", metavar="URL",
+              help="smtp://[user@]host[:port] (STARTTLS) or smtps://[user@]host[:port] (TLS).  "
+                   "[default: smtp_url in clausewise.toml]")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="SMTP connections in parallel, each reused for many messages.")
+@click.option("--rate", type=click.FloatRange(0, min_open=True), metavar="PER_SECOND",
+              help="At most this many messages per second in all.  [default: no limit]")
+@click.option("--dry-run", is_flag=True, help="Render every pending notice; send and record nothing.")
+@repo_option
+def notify_send(campaign_id: str | None, smtp_url: str | None, concurrency: int, rate: float | None,
+                dry_run: bool, repo_dir: str) -> None:
+    """Send every pending notice and record each outcome in the ledger (a re-run sends nothing twice).
+
+    The SMTP password comes from CLAUSEWISE_SMTP_PASSWORD or .clausewise/secrets.toml. Ctrl-C finishes
+    the messages in flight, records them, and leaves the rest pending."""
+    import sys
+
+    from .notifier.smtp import send_pending
+    from .notifier.store import store_for_repo
+    from .versions import open_repo
+
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="Sending notices", file=sys.stderr)
+        bar.update(done - bar.pos)
+
+    repo = open_repo(repo_dir)
+    with store_for_repo(repo) as store:
+        try:
+            report = send_pending(repo, store, campaign_id=campaign_id, smtp_url=smtp_url, concurrency=concurrency,
+                                  rate=rate, dry_run=dry_run, progress=progress if sys.stderr.isatty() else None)
+        finally:
+            if bar is not None:
+                bar.render_finish()
+    for campaign, customer, reply in report.failures[:20]:
+        click.echo(f"failed: {campaign} {customer}: {reply}", err=True)
+    click.echo(report.summary())
+    if report.interrupted:
+        click.echo("Interrupted: messages in flight were recorded; run 'clausewise notify send' again for the "
+                   "rest.", err=True)
+        sys.exit(130)
+    if report.failures or report.left_pending:
+        raise ClausewiseError(f"{len(report.failures)} notices failed and {report.left_pending} are left "
+                              "pending; see 'clausewise notify report'")
+
+
+@notify.command("preview")
+@click.argument("campaign_id", metavar="CAMPAIGN")
+@click.option("--customer", "customer_id", metavar="ID", help="This customer.  [default: the first one]")
+@click.option("--part", type=click.Choice(["all", "text", "html", "raw"]), default="all", show_default=True,
+              help="Headers with both parts, the text part, the HTML part, or the message as sent.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (atomically).")
+@repo_option
+def notify_preview(campaign_id: str, customer_id: str | None, part: str, output: str | None, repo_dir: str) -> None:
+    """The exact email a customer of CAMPAIGN gets, for review before sending."""
+    from .fileutil import atomic_write_text
+    from .notifier.compose import message_part, preview_message
+    from .notifier.store import store_for_repo
+    from .versions import open_repo
+
+    repo = open_repo(repo_dir)
+    with store_for_repo(repo) as store:
+        _, message = preview_message(repo, store, campaign_id, customer_id)
+    text = message_part(message, part)
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        atomic_write_text(output, text)
+        click.echo(f"wrote the {part} preview to {output}", err=True)
+
+
 # --- demo ----------------------------------------------------------------------------------------

@@ -1,0 +1,168 @@
+"""Build one notice email: headers checked against injection, deterministic MIME bytes.
+
+Pure: no I/O. The same inputs (rendered parts, addresses, Message-ID, Date) always give the same
+bytes, so a message can be rebuilt from the ledger and checked against its recorded SHA-256.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.headerregistry import Address
+from email.message import EmailMessage, MIMEPart
+
+from ..errors import ClausewiseError
+
+# An addr-spec we are willing to put on an SMTP command line and in a header: one "@", no
+# whitespace, no specials that could end the address or start another (GHSA-v3q9-hj7j-63hq).
+_ADDR_FORBIDDEN = re.compile(r'[\s<>,;:"()\[\]\\]')
+_DOMAIN_LABEL = re.compile(r"^(?!-)[^\W_](?:[\w-]*[^\W_])?$", re.UNICODE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
+_SLUG = re.compile(r"[^a-z0-9]+")
+# Bodies are always base64 or quoted-printable (7-bit clean, no 8BITMIME needed); headers are
+# RFC 2047-encoded, or raw UTF-8 only when an address itself is non-ASCII (SMTPUTF8).
+_POLICY = email.policy.SMTP.clone(cte_type="7bit")
+_POLICY_UTF8 = email.policy.SMTPUTF8.clone(cte_type="7bit")
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """A checked address with an optional display name."""
+
+    name: str
+    address: str
+
+    @property
+    def domain(self) -> str:
+        return self.address.rsplit("@", 1)[1]
+
+    @property
+    def needs_smtputf8(self) -> bool:
+        return not self.address.isascii()
+
+    def header(self) -> Address:
+        """The header value; the policy RFC 2047-encodes a non-ASCII display name and quotes specials."""
+        return Address(display_name=self.name, addr_spec=self.address)
+
+
+@dataclass(frozen=True)
+class RenderedNotice:
+    """The rendered parts of one notice, ready to be wrapped into a message."""
+
+    subject: str
+    text: str
+    html: str
+    attachment: MIMEPart | None = None  # from redline_part(); shared, never mutated
+
+
+def check_header_text(value: str, field: str) -> str:
+    """Return ``value`` if it is safe inside a header; ClausewiseError naming ``field`` otherwise."""
+    if _CONTROL.search(value):
+        raise ClausewiseError(
+            f"{field}: contains a line break or control character ({value[:60]!r}); "
+            "remove it, a header value must be one line"
+        )
+    return value
+
+
+def validate_address(address: str, field: str) -> str:
+    """Return the addr-spec if it is a plain, safe ``local@domain``; ClausewiseError otherwise."""
+    problem = None
+    if _CONTROL.search(address):
+        problem = "contains a line break or control character"
+    elif _ADDR_FORBIDDEN.search(address):
+        problem = "contains a space or one of <>,;:\"()[]\\ (give one bare address like name@example.com)"
+    elif address.count("@") != 1:
+        problem = "must contain exactly one '@'"
+    else:
+        local, domain = address.split("@")
+        if not local or len(local) > 64 or len(address) > 254:
+            problem = "has an empty or over-long local part"
+        elif local.startswith(".") or local.endswith(".") or ".." in local:
+            problem = "has a misplaced '.' in the local part"
+        elif not all(_DOMAIN_LABEL.match(label) for label in domain.split(".")):
+            problem = "has an invalid domain"
+    if problem:
+        raise ClausewiseError(f"{field}: {address[:80]!r} {problem}")
+    return address
+
+
+def parse_mailbox(value: str, field: str) -> Mailbox:
+    """Parse ``Name <addr>`` or a bare address (e.g. the configured sender) and check both parts."""
+    check_header_text(value, field)
+    header = email.policy.default.header_factory("From", value)
+    if header.defects or len(header.addresses) != 1 or not header.addresses[0].domain:
+        raise ClausewiseError(f"{field}: {value!r} is not one address; write it as 'Name <name@example.com>'")
+    address = header.addresses[0]
+    return Mailbox(address.display_name, validate_address(address.addr_spec, field))
+
+
+def message_id_for(campaign_id: str, customer_id: str, domain: str) -> str:
+    """The Message-ID of one campaign's notice to one customer: the same on every (re)send."""
+    digest = hashlib.sha1(f"{campaign_id}/{customer_id}".encode("utf-8")).hexdigest()[:24]
+    slug = _SLUG.sub("-", campaign_id.lower()).strip("-") or "campaign"
+    return f"<{digest}.{slug}@{domain}>"
+
+
+def date_header(when: datetime | None = None) -> str:
+    """An RFC 5322 Date header value in UTC (``when`` defaults to now)."""
+    moment = (when or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return email.utils.format_datetime(moment.replace(microsecond=0), usegmt=True)
+
+
+def build_message(
+    rendered: RenderedNotice,
+    *,
+    sender: Mailbox,
+    recipient: Mailbox,
+    message_id: str,
+    date: str,
+    language: str,
+) -> EmailMessage:
+    """A multipart message: text and HTML alternatives, plus the redline attached when given.
+
+    MIME boundaries are derived from the Message-ID, so the bytes are deterministic.
+    """
+    subject = " ".join(check_header_text(rendered.subject, "subject").split())
+    utf8 = sender.needs_smtputf8 or recipient.needs_smtputf8
+    msg = EmailMessage(policy=_POLICY_UTF8 if utf8 else _POLICY)
+    msg["Subject"] = subject
+    msg["From"] = sender.header()
+    msg["To"] = recipient.header()
+    msg["Date"] = date
+    msg["Message-ID"] = message_id
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(rendered.text, subtype="plain", charset="utf-8")
+    msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    token = hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:32]
+    if rendered.attachment is not None:
+        msg.make_mixed()
+        msg.get_payload()[0].set_boundary(f"==alt_{token}")
+        msg.attach(rendered.attachment)
+        msg.set_boundary(f"==mixed_{token}")
+    else:
+        msg.set_boundary(f"==alt_{token}")
+    msg["Content-Language"] = check_header_text(language, "language")
+    return msg
+
+
+def redline_part(filename: str, html: str) -> MIMEPart:
+    """The HTML redline as an attachment part (reusable across messages: it is never mutated)."""
+    check_header_text(filename, "attachment file name")
+    part = EmailMessage(policy=_POLICY)
+    part.set_content(html, subtype="html", charset="utf-8", disposition="attachment", filename=filename)
+    del part["MIME-Version"]
+    return part
+
+
+def message_bytes(msg: EmailMessage) -> bytes:
+    """The exact bytes handed to the SMTP server (CRLF line endings)."""
+    return msg.as_bytes()
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

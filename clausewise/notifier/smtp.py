@@ -1,0 +1,481 @@
+"""Send pending notices with aiosmtplib over a few reused connections, and record each outcome.
+
+The ledger is the truth. A notice is claimed in a batch (status 'sending'), sent, and recorded
+'sent' right after the server's 250 reply to DATA, so a re-run never sends it again. A 4xx reply,
+a dropped connection or a timeout puts it back to 'pending' and it is retried with exponential
+backoff (a bounded number of times per run; after that it stays pending for the next run); a 5xx
+reply marks it 'failed' with the reply. If the process is killed, only the messages in flight at
+that moment (at most one per connection) may go out twice, with the same Message-ID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import ipaddress
+import itertools
+import signal
+import socket
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiosmtplib
+
+from ..config import smtp_password
+from ..errors import ClausewiseError, UsageProblem
+from .compose import Composer
+from .message import date_header, message_bytes, sha256_hex
+from .store import Campaign, Notice, Store, local_worker_alive, worker_id
+
+MAX_ATTEMPTS = 5  # per notice and per run; a notice still failing stays pending for the next run
+BACKOFF_SECONDS = 1.0  # first retry delay; doubles on every further attempt
+CONNECT_ATTEMPTS = 4
+
+Progress = Callable[[int, int], None]  # (notices finished, total)
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    """Where and how to connect. Holds no password."""
+
+    scheme: str
+    host: str
+    port: int
+    username: str
+    use_tls: bool  # implicit TLS (smtps)
+    start_tls: bool | None  # True: required; False: plain (loopback); None: if offered (allowed plaintext)
+
+    def display(self) -> str:
+        """The URL to show in messages and logs (never with a password)."""
+        user = f"{self.username}@" if self.username else ""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{user}{host}:{self.port}"
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_smtp_url(url: str, *, username: str = "", allow_plaintext: bool = False) -> SmtpTarget:
+    """``smtp://[user@]host[:port]`` (STARTTLS, port 587) or ``smtps://[user@]host[:port]`` (TLS, 465).
+
+    Plain SMTP without STARTTLS is used only for a loopback host or when ``allow_plaintext``.
+    A password in the URL is refused: it belongs in the environment or the secrets file.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise UsageProblem(f"SMTP URL {_mask(url)!r}: {exc}; write smtp://host:587 or smtps://host:465") from None
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise UsageProblem(f"SMTP URL {_mask(url)!r}: write smtp://[user@]host[:port] or smtps://[user@]host[:port]")
+    if parts.password is not None:
+        raise UsageProblem(
+            f"SMTP URL {_mask(url)!r} contains a password; remove it and set CLAUSEWISE_SMTP_PASSWORD "
+            "or smtp_password in .clausewise/secrets.toml")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise UsageProblem(f"SMTP URL {_mask(url)!r}: only scheme, user, host and port are allowed")
+    implicit_tls = parts.scheme == "smtps"
+    if implicit_tls:
+        start_tls: bool | None = False
+    elif is_loopback(parts.hostname):
+        start_tls = False
+    elif allow_plaintext:
+        start_tls = None
+    else:
+        start_tls = True
+    return SmtpTarget(
+        scheme=parts.scheme,
+        host=parts.hostname,
+        port=port or (465 if implicit_tls else 587),
+        username=parts.username or username,
+        use_tls=implicit_tls,
+        start_tls=start_tls,
+    )
+
+
+def _mask(url: str) -> str:
+    """``url`` with any password replaced by ``***``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest.split("/", 1)[0]:
+        return url
+    userinfo, _, host = rest.partition("@")
+    if ":" in userinfo:
+        userinfo = userinfo.split(":", 1)[0] + ":***"
+    return f"{scheme}://{userinfo}@{host}"
+
+
+@dataclass
+class SendReport:
+    """What one run did."""
+
+    total: int = 0  # notices pending when the run started
+    sent: int = 0
+    failed: int = 0
+    retries: int = 0  # attempts that ended in a retryable error
+    left_pending: int = 0  # still pending after this run (retries exhausted, or interrupted)
+    possibly_duplicated: int = 0  # resends after an ambiguous error (the server may have had it)
+    rendered: int = 0  # dry run: messages rendered
+    interrupted: bool = False
+    dry_run: bool = False
+    elapsed: float = 0.0
+    smtp: str = ""
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (campaign, customer, reply)
+
+    def summary(self) -> str:
+        """One line for the user."""
+        if self.dry_run:
+            return (f"dry run: {self.rendered} of {self.total} pending notices rendered, "
+                    f"{len(self.failures)} could not be; nothing sent or recorded")
+        rate = f", {self.sent / self.elapsed:.1f}/s" if self.elapsed and self.sent else ""
+        extra = f", {self.possibly_duplicated} resent after an ambiguous error" if self.possibly_duplicated else ""
+        return (f"{self.sent} sent, {self.failed} failed, {self.left_pending} left pending "
+                f"(of {self.total}; {self.retries} retries{extra}) via {self.smtp} in {self.elapsed:.1f}s{rate}")
+
+
+class _DryRunRollback(Exception):
+    """Raised inside the dry run's transaction so that nothing it did is kept."""
+
+
+class _RateLimiter:
+    """At most ``rate`` sends per second across all connections (evenly spaced)."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.interval = 1.0 / rate if rate else 0.0
+        self.next_at = 0.0
+        self.lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        if not self.interval:
+            return
+        async with self.lock:
+            now = time.monotonic()
+            delay = self.next_at - now
+            self.next_at = max(now, self.next_at) + self.interval
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+def send_pending(
+    repo: Any,
+    store: Store,
+    *,
+    campaign_id: str | None = None,
+    smtp_url: str | None = None,
+    concurrency: int = 4,
+    rate: float | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    backoff: float = BACKOFF_SECONDS,
+    max_attempts: int = MAX_ATTEMPTS,
+    timeout: float = 60.0,
+) -> SendReport:
+    """Send every pending notice (of one campaign, or all); see the module docstring."""
+    if concurrency < 1:
+        raise UsageProblem(f"--concurrency must be 1 or more, not {concurrency}")
+    if rate is not None and rate <= 0:
+        raise UsageProblem(f"--rate must be more than 0, not {rate}")
+    config = repo.config
+    target = parse_smtp_url(smtp_url or config.smtp_url, username=config.smtp_username,
+                            allow_plaintext=config.smtp_allow_plaintext)
+    if campaign_id is not None:
+        store.campaign(campaign_id)  # UsageProblem naming the known campaigns
+    composer = Composer(repo)
+    if dry_run:
+        return _dry_run(composer, store, campaign_id, target)
+    password = smtp_password(repo.root) if target.username else None
+    sender = _Sender(composer, store, target, password, campaign_id=campaign_id, concurrency=concurrency,
+                     rate=rate, progress=progress, backoff=backoff, max_attempts=max_attempts, timeout=timeout)
+    return asyncio.run(sender.run())
+
+
+def _dry_run(composer: Composer, store: Store, campaign_id: str | None, target: SmtpTarget) -> SendReport:
+    """Render every notice a real run would send; record nothing (the sync is rolled back)."""
+    report = SendReport(dry_run=True, smtp=target.display())
+    started = time.monotonic()
+    campaigns: dict[str, Campaign] = {}
+    now = date_header()
+    try:
+        with store.transaction():
+            store.sync_notices(campaign_id)
+            for notice in store.notices(campaign_id):
+                if notice.status != "pending":
+                    continue
+                report.total += 1
+                campaign = campaigns.get(notice.campaign_id) or campaigns.setdefault(
+                    notice.campaign_id, store.campaign(notice.campaign_id))
+                try:
+                    message_bytes(composer.build(campaign, notice, notice.date_header or now))
+                except ClausewiseError as exc:
+                    report.failures.append((notice.campaign_id, notice.customer_id, f"not sent: {exc}"))
+                    continue
+                report.rendered += 1
+            raise _DryRunRollback
+    except _DryRunRollback:
+        pass
+    report.elapsed = time.monotonic() - started
+    return report
+
+
+class _Sender:
+    """One run: N connection workers sharing one worker id, one claim buffer and one rate limit."""
+
+    def __init__(self, composer: Composer, store: Store, target: SmtpTarget, password: str | None, *,
+                 campaign_id: str | None, concurrency: int, rate: float | None, progress: Progress | None,
+                 backoff: float, max_attempts: int, timeout: float) -> None:
+        self.composer = composer
+        self.store = store
+        self.target = target
+        self.password = password
+        self.campaign_id = campaign_id
+        self.concurrency = concurrency
+        self.rate = rate
+        self.progress = progress
+        self.backoff = backoff
+        self.max_attempts = max_attempts
+        self.timeout = timeout
+        self.worker = worker_id()
+        self.batch_size = max(8, concurrency * 8)
+        self.report = SendReport(smtp=target.display())
+        self.campaigns: dict[str, Campaign] = {}
+        self.buffer: deque[Notice] = deque()
+        self.delayed: list[tuple[float, int, Notice]] = []  # (loop time due, seq, notice)
+        self.sequence = itertools.count()
+        self.tries: dict[tuple[str, str], int] = {}
+        self.retry_at: dict[tuple[str, str], float] = {}
+        self.ambiguous: set[tuple[str, str]] = set()
+        self.in_flight = 0
+        self.done = 0
+        self.stopping = False
+        self.fatal: ClausewiseError | None = None
+        self.changed: asyncio.Event
+        self.limiter: _RateLimiter
+
+    # -- the run ---------------------------------------------------------------------------
+
+    async def run(self) -> SendReport:
+        started = time.monotonic()
+        self.changed = asyncio.Event()
+        self.limiter = _RateLimiter(self.rate)
+        self.store.sync_notices(self.campaign_id)
+        self.store.release(self.worker)  # claims a crashed earlier run of this very process left
+        self.store.reclaim_stale(local_worker_alive)
+        totals = self.store.totals()
+        ids = [self.campaign_id] if self.campaign_id else list(totals)
+        self.report.total = sum(totals.get(c, {}).get("pending", 0) for c in ids)
+        self._report_progress()
+        restore = self._install_signal_handlers()
+        try:
+            workers = [asyncio.create_task(self._connection_worker()) for _ in range(self.concurrency)]
+            await asyncio.gather(*workers)
+        finally:
+            restore()
+            self.report.left_pending += self.store.release(self.worker)
+            self.report.elapsed = time.monotonic() - started
+        if self.fatal is not None:
+            raise self.fatal
+        return self.report
+
+    def stop(self) -> None:
+        """Ctrl-C: claim nothing more, let the messages in flight finish and be recorded."""
+        self.stopping = True
+        self.report.interrupted = True
+        self.changed.set()
+
+    def _install_signal_handlers(self) -> Callable[[], None]:
+        loop = asyncio.get_running_loop()
+        installed = []
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(signum, self.stop)
+                installed.append(signum)
+            except (ValueError, RuntimeError, NotImplementedError):
+                pass  # not the main thread: the caller handles interruption
+
+        def restore() -> None:
+            for signum in installed:
+                loop.remove_signal_handler(signum)
+        return restore
+
+    def _report_progress(self) -> None:
+        if self.progress is not None:
+            self.progress(self.done, self.report.total)
+
+    # -- handing out work ------------------------------------------------------------------
+
+    async def _next_notice(self) -> Notice | None:
+        """The next notice to send, or None when there is nothing left (or the run stops)."""
+        loop = asyncio.get_running_loop()
+        while not self.stopping:
+            if self.delayed and self.delayed[0][0] <= loop.time():
+                return self._take(heapq.heappop(self.delayed)[2])
+            if self.buffer:
+                return self._take(self.buffer.popleft())
+            batch = self.store.claim_batch(self.worker, self.batch_size, self.campaign_id)
+            for notice in batch:
+                key = (notice.campaign_id, notice.customer_id)
+                tries = self.tries.get(key, 0)
+                if tries >= self.max_attempts:
+                    continue  # given up for this run: stays claimed, released at the end
+                if tries:
+                    heapq.heappush(self.delayed, (self.retry_at[key], next(self.sequence), notice))
+                else:
+                    self.buffer.append(notice)
+            if batch:
+                continue
+            if self.in_flight == 0 and not self.delayed:
+                return None
+            wait = self.delayed[0][0] - loop.time() if self.delayed else None
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), wait)
+            except TimeoutError:
+                pass
+        return None
+
+    def _take(self, notice: Notice) -> Notice:
+        self.in_flight += 1
+        return notice
+
+    def _finish(self, counted: bool) -> None:
+        self.in_flight -= 1
+        if counted:
+            self.done += 1
+            self._report_progress()
+        self.changed.set()
+
+    # -- one connection --------------------------------------------------------------------
+
+    async def _connection_worker(self) -> None:
+        client: aiosmtplib.SMTP | None = None
+        try:
+            while (notice := await self._next_notice()) is not None:
+                finished = False
+                try:
+                    if client is None or not client.is_connected:
+                        client = await self._connect()
+                    finished = await self._deliver(client, notice)
+                except ClausewiseError as exc:  # cannot connect or log in: the notice stays claimed
+                    self.fatal = self.fatal or exc  # until the release at the end of the run
+                    self.stop()
+                finally:
+                    self._finish(finished)
+        finally:
+            if client is not None and client.is_connected:
+                try:
+                    await client.quit()
+                except (aiosmtplib.SMTPException, OSError):
+                    client.close()
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        """A logged-in connection; retried with backoff, then a ClausewiseError for the whole run."""
+        t = self.target
+        error = ""
+        for attempt in range(CONNECT_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+            client = aiosmtplib.SMTP(hostname=t.host, port=t.port, use_tls=t.use_tls, start_tls=t.start_tls,
+                                     timeout=self.timeout, local_hostname=socket.gethostname())
+            try:
+                await client.connect()
+                if t.username:
+                    if not self.password:
+                        raise ClausewiseError(
+                            f"{t.display()}: login '{t.username}' needs a password; set "
+                            "CLAUSEWISE_SMTP_PASSWORD or smtp_password in .clausewise/secrets.toml")
+                    await client.login(t.username, self.password)
+                return client
+            except aiosmtplib.SMTPAuthenticationError as exc:
+                client.close()
+                raise ClausewiseError(f"{t.display()}: login as '{t.username}' refused ({exc.code} "
+                                      f"{exc.message}); check smtp_username and the password") from None
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                client.close()
+                error = _describe(exc)
+        raise ClausewiseError(f"{t.display()}: cannot connect ({error}); check smtp_url and that the "
+                              "server is up, then run 'clausewise notify send' again")
+
+    async def _deliver(self, client: aiosmtplib.SMTP, notice: Notice) -> bool:
+        """Send one notice and record the outcome; True when it is final (sent or failed)."""
+        key = (notice.campaign_id, notice.customer_id)
+        campaign = self._campaign(notice.campaign_id)
+        stamp = notice.date_header or date_header()
+        try:
+            msg = self.composer.build(campaign, notice, stamp)
+        except ClausewiseError as exc:
+            return self._failed(notice, f"not sent: {exc}")
+        data = message_bytes(msg)
+        recipient = notice.email
+        options = ["SMTPUTF8"] if not (recipient.isascii() and self.composer.sender.address.isascii()) else []
+        if key in self.ambiguous:
+            self.report.possibly_duplicated += 1
+        await self.limiter.wait()
+        try:
+            _, reply = await client.sendmail(self.composer.sender.address, [recipient], data,
+                                             mail_options=options)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            refused = exc.recipients[0]
+            return self._reply_error(client, notice, refused.code, refused.message)
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, ConnectionError,
+                TimeoutError) as exc:
+            client.close()
+            self.ambiguous.add(key)
+            return self._retry(notice, f"{_describe(exc)} (the server may have received it; "
+                                       "the resend carries the same Message-ID)")
+        except aiosmtplib.SMTPResponseException as exc:
+            return self._reply_error(client, notice, exc.code, exc.message)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            client.close()
+            return self._retry(notice, _describe(exc))
+        self.store.record_sent(notice.campaign_id, notice.customer_id, message_id=msg["Message-ID"],
+                               sha256=sha256_hex(data), reply=f"250 {reply}".strip(),
+                               sent_at=datetime.now(timezone.utc), date_header=stamp)
+        self.report.sent += 1
+        return True
+
+    def _reply_error(self, client: aiosmtplib.SMTP, notice: Notice, code: int, message: str) -> bool:
+        if code == 421:  # the server is closing this connection
+            client.close()
+        reply = f"{code} {message}".strip()
+        if 500 <= code < 600:
+            return self._failed(notice, reply)
+        return self._retry(notice, reply)
+
+    def _failed(self, notice: Notice, reply: str) -> bool:
+        self.store.record_failed(notice.campaign_id, notice.customer_id, reply=reply)
+        self.report.failed += 1
+        self.report.failures.append((notice.campaign_id, notice.customer_id, reply))
+        return True
+
+    def _retry(self, notice: Notice, error: str) -> bool:
+        key = (notice.campaign_id, notice.customer_id)
+        tries = self.tries.get(key, 0) + 1
+        self.tries[key] = tries
+        self.retry_at[key] = asyncio.get_running_loop().time() + self.backoff * 2 ** (tries - 1)
+        self.store.record_retry(notice.campaign_id, notice.customer_id, error=error)
+        self.report.retries += 1
+        if tries >= self.max_attempts:
+            self.done += 1
+            self._report_progress()
+        return False
+
+    def _campaign(self, campaign_id: str) -> Campaign:
+        if campaign_id not in self.campaigns:
+            self.campaigns[campaign_id] = self.store.campaign(campaign_id)
+        return self.campaigns[campaign_id]
+
+
+def _describe(exc: BaseException) -> str:
+    """A one-line description of a connection or protocol error (never contains the password)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"

@@ -1,0 +1,102 @@
+"""A real aiosmtpd server on 127.0.0.1 for the sending tests, with a handler the test programs.
+
+The handler can answer 451 the first time it sees some recipients, 550 always for others, drop
+the connection after a message's data (before its reply) once for others, and wait a little per
+message so that a test can kill the sender mid-run. It keeps every accepted message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import socket
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (aiosmtpd's Controller cannot take port 0)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Received:
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    data: bytes
+
+    @property
+    def message(self) -> email.message.EmailMessage:
+        return email.message_from_bytes(self.data, policy=email.policy.default)
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
+
+
+class ProgrammableHandler:
+    """aiosmtpd handler: programmable failures, a per-message delay, and a record of what came."""
+
+    def __init__(self, *, tempfail_once: Iterable[str] = (), reject: Iterable[str] = (),
+                 drop_once: Iterable[str] = (), delay: float = 0.0) -> None:
+        self.tempfail_once = set(tempfail_once)
+        self.reject = set(reject)
+        self.drop_once = set(drop_once)
+        self.delay = delay
+        self.received: list[Received] = []
+        self.rcpt_replies: list[tuple[str, int]] = []
+        self.dropped: list[str] = []
+        self._lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd API)
+        with self._lock:
+            if address in self.reject:
+                self.rcpt_replies.append((address, 550))
+                return "550 5.1.1 <%s>: mailbox unavailable" % address
+            if address in self.tempfail_once:
+                self.tempfail_once.discard(address)
+                self.rcpt_replies.append((address, 451))
+                return "451 4.3.0 Temporary local problem, try again later"
+            self.rcpt_replies.append((address, 250))
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        recipient = envelope.rcpt_tos[0]
+        with self._lock:
+            if recipient in self.drop_once:
+                self.drop_once.discard(recipient)
+                self.dropped.append(recipient)
+                server.transport.close()  # the client sent the whole message and never gets a reply
+                return "421 4.4.2 connection dropped"
+            self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), envelope.content))
+            number = len(self.received)
+        return f"250 2.0.0 Ok: queued as Q{number:06d}"
+
+    def received_by(self) -> Counter[str]:
+        """How many messages each recipient received."""
+        with self._lock:
+            return Counter(r for item in self.received for r in item.rcpt_tos)
+
+
+@contextmanager
+def smtp_server(handler: ProgrammableHandler | None = None) -> Iterator[tuple[str, ProgrammableHandler]]:
+    """Run aiosmtpd on 127.0.0.1 (free port, SMTPUTF8 on) in a thread; yields (smtp URL, handler)."""
+    handler = handler or ProgrammableHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True)
+    controller.start()
+    try:
+        yield f"smtp://127.0.0.1:{port}", handler
+    finally:
+        controller.stop()
