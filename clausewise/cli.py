@@ -99,14 +99,19 @@ def add(agreement_id: str, file: str, title: str | None, language: str | None, k
 def publish(agreement_id: str, effective: str, notice_days: int | None, summary: str,
             allow_short_notice: str | None, output_format: str, repo_dir: str) -> None:
     """Publish the working text of ID as its next version (commit + tag ID/vN)."""
+    from .notifier.campaigns import after_publish
     from .versions import open_repo
     from .versions.publication import parse_date
     from .versions.report import published_text, to_json
 
     effective_date = parse_date(effective, "--effective")
-    version = open_repo(repo_dir).publish(agreement_id, effective_date, notice_days=notice_days, summary=summary,
-                                          allow_short_notice=allow_short_notice)
+    repo = open_repo(repo_dir)
+    version = repo.publish(agreement_id, effective_date, notice_days=notice_days, summary=summary,
+                           allow_short_notice=allow_short_notice)
     click.echo(to_json(version.to_dict()) if output_format == "json" else published_text(version))
+    campaign_line = after_publish(repo, version)
+    if campaign_line:
+        click.echo(campaign_line, err=output_format == "json")
 
 
 @main.command("list")
@@ -168,6 +173,34 @@ def verify(output_format: str, repo_dir: str) -> None:
     click.echo(verify_json(problems, count) if output_format == "json" else verify_text(problems, count))
     if problems:
         raise ClausewiseError(f"{len(problems)} tag problem(s) in {repo.root}; restore the tags from a clone")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--split", is_flag=True, help="Import each agreement of a compiled document on its own.")
+@click.option("--id", "agreement_id", metavar="ID", help="Id of the agreement (default: from its title).")
+@click.option("--id-prefix", metavar="PREFIX", help="Start every generated id with PREFIX (default: 'agreement' for non-ASCII titles).")
+@click.option("--title", help="Title of the agreement (default: the title line found in FILE).")
+@click.option("--lang", "language", help="Language tag: en, zh-CN, ... (default: guessed from the text).")
+@click.option("--kind", help="trial, commercial, sla, general, ... (default: guessed from the title).")
+@click.option("--notice-days", type=click.IntRange(min=0), help="Advance notice for changes (default: clausewise.toml).")
+@click.option("--show-cleaning", is_flag=True, help="List every cleaning change with its line, before and after.")
+@click.option("--dry-run", is_flag=True, help="Clean, split and report; write nothing.")
+@format_option("text", "json")
+@repo_option
+def import_command(file: str, split: bool, agreement_id: str | None, id_prefix: str | None, title: str | None,
+                   language: str | None, kind: str | None, notice_days: int | None, show_cleaning: bool,
+                   dry_run: bool, output_format: str, repo_dir: str) -> None:
+    """Import text extracted from a PDF: clean its artifacts, find its agreements, add them in one commit."""
+    from .versions import open_repo
+    from .versions.importer import import_document, read_import_file
+
+    text = read_import_file(file)
+    repo = None if dry_run else open_repo(repo_dir)
+    report = import_document(repo, text, split=split, agreement_id=agreement_id, title=title, language=language,
+                             kind=kind, notice_days=notice_days, id_prefix=id_prefix,
+                             suffix=".md" if file.endswith(".md") else ".txt", source=file, dry_run=dry_run)
+    click.echo(report.to_json() if output_format == "json" else report.to_text(show_cleaning=show_cleaning), nl=False)
 
 
 # --- differ: diff ------------------------------------------------------------------------------
