@@ -271,6 +271,66 @@ def customers_show(customer_id: str, output_format: str, repo_dir: str) -> None:
 
 
 @main.group()
+def announce() -> None:
+    """Create notice campaigns: an assignment, or a published version's (publish does that itself)."""
+
+
+@announce.command("assignment")
+@click.argument("agreement_id", metavar="ID")
+@click.option("--to", "to_party", required=True, metavar="NEW PARTY", help="Who the agreement is assigned to.")
+@click.option("--effective", required=True, metavar="YYYY-MM-DD", help="Date the assignment takes effect.")
+@click.option("--notice-days", type=click.IntRange(min=0), help="Notice period (default: the agreement's).")
+@click.option("--clause", "clause_label", metavar="LABEL",
+              help="Cite this clause (e.g. 9.3) instead of the one found by its assignment wording.")
+@click.option("-m", "--summary", default="", help="One line for the notice, e.g. the reason.")
+@click.option("--allow-short-notice", metavar="REASON", help="Announce with less notice than required; REASON is recorded.")
+@repo_option
+def announce_assignment(agreement_id: str, to_party: str, effective: str, notice_days: int | None,
+                        clause_label: str | None, summary: str, allow_short_notice: str | None, repo_dir: str) -> None:
+    """Notify every customer of ID that it is assigned to NEW PARTY on the effective date."""
+    from .notifier import campaigns
+    from .notifier.store import store_for_repo
+    from .versions import open_repo
+    from .versions.publication import parse_date
+
+    effective_date = parse_date(effective, "--effective")
+    repo = open_repo(repo_dir)
+    with store_for_repo(repo) as store:
+        campaign = campaigns.announce_assignment(repo, store, agreement_id, to_party, effective_date, notice_days,
+                                                 clause=clause_label, summary=summary,
+                                                 allow_short_notice=allow_short_notice)
+        count = campaigns.notified_count(store, campaign)
+    click.echo(f"notice campaign {campaign.id}: {count} customers to notify by {campaign.send_by.isoformat()} "
+               f"(effective {campaign.effective.isoformat()}), citing clause {campaign.clause_label}")
+
+
+@announce.command("version")
+@click.argument("agreement_id", metavar="ID")
+@click.option("--version", "number", type=click.IntRange(min=1), help="Version number (default: the latest).")
+@click.option("--allow-short-notice", metavar="REASON", help="Announce with less notice than required; REASON is recorded.")
+@repo_option
+def announce_version(agreement_id: str, number: int | None, allow_short_notice: str | None, repo_dir: str) -> None:
+    """(Re)create the campaign of a published version, e.g. if publish could not."""
+    from .errors import UsageProblem
+    from .notifier import campaigns
+    from .notifier.store import store_for_repo
+    from .versions import open_repo
+
+    repo = open_repo(repo_dir)
+    versions = repo.versions(agreement_id)
+    if not versions:
+        raise UsageProblem(f"{agreement_id} has no published version yet; publish it first")
+    version = repo.version(agreement_id, number) if number else versions[-1]
+    with store_for_repo(repo) as store:
+        campaign = campaigns.create_version_campaign(repo, store, version, allow_short_notice=allow_short_notice)
+        if campaign is None:
+            raise UsageProblem(f"{version.tag} is the first version: no customer is on an earlier one")
+        count = campaigns.notified_count(store, campaign)
+    click.echo(f"notice campaign {campaign.id}: {count} customers to notify by {campaign.send_by.isoformat()} "
+               f"(effective {campaign.effective.isoformat()})")
+
+
+@main.group()
 def notify() -> None:
     """Notice campaigns: status, preview, send, and the proof-of-notice report."""
 
