@@ -1,1 +1,42 @@
-"""Clause-aware diffs of agreements (diff stage)."""
+"""Clause-aware diffs of agreements (diff stage).
+
+Public API: parse_agreement, diff_texts, render_text, render_json, render_markdown, render_html,
+topic_tags, find_clauses, load_document. Parsing and alignment load on first use; the renderers
+share their modules' names, so they are bound here (they are light), and ``render_html`` loads
+its templates only when called.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .model import AgreementDiff
+from .render_json import render_json
+from .render_markdown import render_markdown
+from .render_text import render_text
+
+_LAZY = {
+    "parse_agreement": "parse",
+    "diff_texts": "diff",
+    "topic_tags": "topics",
+    "find_clauses": "topics",
+    "TOPICS": "topics",
+    "load_document": "sources",
+}
+
+__all__ = sorted([*_LAZY, "render_json", "render_markdown", "render_text", "render_html"])
+
+
+def render_html(diff: AgreementDiff) -> str:
+    """One self-contained HTML redline (clausewise/differ/render_html.py)."""
+    from .render_html import render_html as render
+
+    globals()["render_html"] = render  # importing the submodule rebinds the name to the module
+    return render(diff)
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

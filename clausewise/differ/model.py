@@ -56,6 +56,7 @@ class ClauseChange:
     ops: list[tuple[OpKind, str]] = field(default_factory=list)  # inline diff of old_text -> new_text
     tags: list[str] = field(default_factory=list)  # topics: assignment, notice, fees, liability, ...
     substantive: bool = True  # False when the change is only typographic (width, spacing, numbering)
+    note: str | None = None  # e.g. "split from 3.2" / "merged into 3.2"
 
     @property
     def old_label(self) -> str | None:
@@ -91,6 +92,10 @@ class ClauseChange:
             "ops": [[op, text] for op, text in self.ops],
             "tags": list(self.tags),
             "substantive": self.substantive,
+            "old_heading": self.old.heading if self.old else None,
+            "new_heading": self.new.heading if self.new else None,
+            "kind": (self.new or self.old).kind if (self.new or self.old) else None,
+            "note": self.note,
         }
 
 

@@ -1,0 +1,298 @@
+"""Match the clauses of two versions by content, not by number.
+
+Passes, each over what the previous ones left unmatched:
+
+1. exact text (comparison key, label excluded) unique on both sides: the anchors;
+2. exact text repeated on a side: the structurally nearest occurrence (same label, same parent,
+   nearest to where the anchors say it should be), never simply the first;
+3. inside each gap between consecutive in-order anchors: best similarity first (>= 0.5 with the
+   same label, >= 0.6 otherwise), comparing only pairs within a window of 25 clauses;
+4. document-wide moves: similarity >= 0.8 with a margin of 0.1 over the runner-up, candidates
+   found through an inverted index of rare features (never all pairs);
+5. structure: an unmatched section whose matched children mostly come from one unmatched old
+   section is that section (a renamed heading), and what is left in a gap with the same label,
+   the same parent and similarity >= 0.3 or the same heading is a rewrite of the same clause.
+
+A matched clause is ``moved`` when it lies outside the longest increasing run of matches, or when
+its parent section is not the counterpart of its old parent. Cost is linear in the number of
+clauses plus the (small) gaps: unchanged clauses are matched by hash.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from .labels import core_label
+from .model import Clause
+from .normalize import comparison_key, is_cjk
+
+SAME_LABEL_THRESHOLD = 0.5
+GAP_THRESHOLD = 0.6
+MOVE_THRESHOLD = 0.8
+MOVE_MARGIN = 0.1
+MOVE_MIN_FEATURES = 8
+REWRITE_THRESHOLD = 0.3
+WINDOW = 25
+_WORD = re.compile(r"\w+")
+_COMMON_FEATURE = 50  # features found in more old clauses than this do not propose candidates
+
+
+@dataclass
+class Side:
+    """The clauses of one text in reading order, with what alignment needs to know about them."""
+
+    nodes: list[Clause]
+    parents: list[int]  # index of each node's parent, -1 for the root
+    keys: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    _features: dict[int, frozenset] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.keys = [clause_key(node) for node in self.nodes]
+        self.labels = [core_label(node.label) for node in self.nodes]
+
+    def features(self, index: int) -> frozenset:
+        cached = self._features.get(index)
+        if cached is None:
+            cached = self._features[index] = text_features(self.keys[index])
+        return cached
+
+    def parent_label(self, index: int) -> str:
+        parent = self.parents[index]
+        return self.labels[parent] if parent >= 0 else ""
+
+
+@dataclass
+class Alignment:
+    pairs: dict[int, int]  # new index -> old index
+    moved: set[int]  # new indices of matched clauses that moved
+
+
+def clause_key(node: Clause) -> str:
+    """What must be equal for a clause to be unchanged: heading and text, label excluded."""
+    return comparison_key(f"{node.heading} {node.text}" if node.heading else node.text)
+
+
+def text_features(key: str) -> frozenset:
+    """Character bigrams for CJK text, words and word pairs otherwise."""
+    if is_cjk(key):
+        compact = key.replace(" ", "")
+        return frozenset(compact[i:i + 2] for i in range(max(len(compact) - 1, 1)))
+    words = _WORD.findall(key.lower())
+    return frozenset(words) | frozenset(zip(words, words[1:]))
+
+
+def similarity(a: frozenset, b: frozenset) -> float:
+    """Dice coefficient of two feature sets."""
+    if not a or not b:
+        return 1.0 if a == b else 0.0
+    return 2 * len(a & b) / (len(a) + len(b))
+
+
+def align_clauses(old: Side, new: Side) -> Alignment:
+    """Pair the clauses of ``old`` and ``new``; see the module docstring for the passes."""
+    pairs: dict[int, int] = {}
+    _exact_pass(old, new, pairs)
+    gaps = _gaps(pairs, len(old.nodes), len(new.nodes))
+    for old_gap, new_gap in gaps:
+        _similar_pass(old, new, pairs, old_gap, new_gap)
+    _move_pass(old, new, pairs)
+    _structure_pass(old, new, pairs)
+    for old_gap, new_gap in _gaps(pairs, len(old.nodes), len(new.nodes)):
+        _same_label_pass(old, new, pairs, old_gap, new_gap)
+    return Alignment(pairs, _moved(old, new, pairs))
+
+
+def _exact_pass(old: Side, new: Side, pairs: dict[int, int]) -> None:
+    old_by_key: dict[str, list[int]] = defaultdict(list)
+    new_by_key: dict[str, list[int]] = defaultdict(list)
+    for index, key in enumerate(old.keys):
+        old_by_key[key].append(index)
+    for index, key in enumerate(new.keys):
+        new_by_key[key].append(index)
+    repeated: list[tuple[list[int], list[int]]] = []
+    for key, news in new_by_key.items():
+        olds = old_by_key.get(key)
+        if not olds:
+            continue
+        if len(olds) == 1 and len(news) == 1:
+            pairs[news[0]] = olds[0]
+        else:
+            repeated.append((olds, news))
+    anchors = sorted(pairs.items())
+    anchor_new = [n for n, _ in anchors]
+    for olds, news in repeated:
+        _nearest_pairs(old, new, pairs, olds, news, anchors, anchor_new)
+
+
+def _nearest_pairs(old: Side, new: Side, pairs: dict[int, int], olds: list[int], news: list[int],
+                   anchors: list[tuple[int, int]], anchor_new: list[int]) -> None:
+    """Pair repeated identical clauses by structure: same label, same parent, expected place."""
+    if len(olds) * len(news) > 2500:  # a long run of identical boilerplate: keep reading order
+        for n, o in zip(news, olds):
+            pairs[n] = o
+        return
+    candidates = []
+    for n in news:
+        at = bisect.bisect_left(anchor_new, n) - 1
+        expected = anchors[at][1] + (n - anchors[at][0]) if at >= 0 else n
+        for o in olds:
+            cost = (new.labels[n] != old.labels[o], new.parent_label(n) != old.parent_label(o),
+                    abs(expected - o))
+            candidates.append((cost, n, o))
+    candidates.sort()
+    used_old: set[int] = set()
+    for _, n, o in candidates:
+        if n not in pairs and o not in used_old:
+            pairs[n] = o
+            used_old.add(o)
+
+
+def _increasing_run(pairs: dict[int, int]) -> list[tuple[int, int]]:
+    """The longest run of matches in the same order on both sides (patience sorting)."""
+    ordered = sorted(pairs.items())
+    tails: list[int] = []  # old index ending the best run of each length
+    tail_at: list[int] = []  # position in ordered of that element
+    previous = [-1] * len(ordered)
+    for position, (_, o) in enumerate(ordered):
+        length = bisect.bisect_left(tails, o)
+        if length == len(tails):
+            tails.append(o)
+            tail_at.append(position)
+        else:
+            tails[length] = o
+            tail_at[length] = position
+        previous[position] = tail_at[length - 1] if length else -1
+    run: list[tuple[int, int]] = []
+    position = tail_at[-1] if tail_at else -1
+    while position >= 0:
+        run.append(ordered[position])
+        position = previous[position]
+    return run[::-1]
+
+
+def _gaps(pairs: dict[int, int], old_count: int, new_count: int) -> list[tuple[list[int], list[int]]]:
+    """Unmatched old and new clauses between consecutive in-order matches."""
+    matched_old = set(pairs.values())
+    bounds = [(-1, -1)] + _increasing_run(pairs) + [(new_count, old_count)]
+    gaps = []
+    for (n1, o1), (n2, o2) in zip(bounds, bounds[1:]):
+        new_gap = [n for n in range(n1 + 1, n2) if n not in pairs]
+        old_gap = [o for o in range(o1 + 1, o2) if o not in matched_old]
+        if new_gap and old_gap:
+            gaps.append((old_gap, new_gap))
+    return gaps
+
+
+def _similar_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[int], new_gap: list[int]) -> None:
+    used_old = set(pairs.values())
+    scored = []
+    windowed = len(old_gap) * len(new_gap) > WINDOW * WINDOW * 4
+    for ni, n in enumerate(new_gap):
+        if n in pairs:
+            continue
+        fn = new.features(n)
+        for oi, o in enumerate(old_gap):
+            if o in used_old or (windowed and abs(ni - oi) > WINDOW):
+                continue
+            fo = old.features(o)
+            same_label = new.labels[n] == old.labels[o] and new.labels[n] != ""
+            threshold = SAME_LABEL_THRESHOLD if same_label else GAP_THRESHOLD
+            if 2 * min(len(fn), len(fo)) < threshold * (len(fn) + len(fo)):
+                continue  # length filter: cannot reach the threshold
+            score = similarity(fn, fo)
+            if score >= threshold:
+                scored.append((score + (0.05 if same_label else 0.0), n, o))
+    _take_best(scored, pairs, used_old)
+
+
+def _take_best(scored: list[tuple[float, int, int]], pairs: dict[int, int], used_old: set[int]) -> None:
+    scored.sort(key=lambda item: (-item[0], item[1], item[2]))
+    for _, n, o in scored:
+        if n not in pairs and o not in used_old:
+            pairs[n] = o
+            used_old.add(o)
+
+
+def _move_pass(old: Side, new: Side, pairs: dict[int, int]) -> None:
+    used_old = set(pairs.values())
+    free_old = [o for o in range(len(old.nodes)) if o not in used_old
+                and len(old.features(o)) >= MOVE_MIN_FEATURES]
+    free_new = [n for n in range(len(new.nodes)) if n not in pairs
+                and len(new.features(n)) >= MOVE_MIN_FEATURES]
+    if not free_old or not free_new:
+        return
+    index: dict[object, list[int]] = defaultdict(list)
+    for o in free_old:
+        for feature in old.features(o):
+            index[feature].append(o)
+    scored = []
+    for n in free_new:
+        fn = new.features(n)
+        shared = Counter()
+        for feature in fn:
+            postings = index.get(feature)
+            if postings and len(postings) <= _COMMON_FEATURE:
+                shared.update(postings)
+        ranked = sorted((similarity(fn, old.features(o)), o) for o, _ in shared.most_common(5))
+        if not ranked:
+            continue
+        best, o = ranked[-1]
+        runner_up = ranked[-2][0] if len(ranked) > 1 else 0.0
+        if best >= MOVE_THRESHOLD and best - runner_up >= MOVE_MARGIN:
+            scored.append((best, n, o))
+    _take_best(scored, pairs, used_old)
+
+
+def _structure_pass(old: Side, new: Side, pairs: dict[int, int]) -> None:
+    """An unmatched parent whose matched children mostly come from one unmatched old parent."""
+    used_old = set(pairs.values())
+    votes: dict[int, Counter] = defaultdict(Counter)
+    sizes: Counter = Counter(p for p in new.parents if p >= 0)
+    for n, o in pairs.items():
+        parent_new, parent_old = new.parents[n], old.parents[o]
+        if parent_new >= 0 and parent_old >= 0 and parent_new not in pairs and parent_old not in used_old:
+            votes[parent_new][parent_old] += 1
+    for parent_new in sorted(votes):
+        parent_old, count = votes[parent_new].most_common(1)[0]
+        if parent_old not in used_old and 2 * count >= sizes[parent_new]:
+            pairs[parent_new] = parent_old
+            used_old.add(parent_old)
+
+
+def _same_label_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[int], new_gap: list[int]) -> None:
+    used_old = set(pairs.values())
+    by_label: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for o in old_gap:
+        if o not in used_old and old.labels[o]:
+            by_label[(old.labels[o], old.parent_label(o))].append(o)
+    scored = []
+    for n in new_gap:
+        if n in pairs:
+            continue
+        for o in by_label.get((new.labels[n], new.parent_label(n)), ()):
+            score = similarity(new.features(n), old.features(o))
+            same_heading = new.nodes[n].heading is not None and (
+                comparison_key(new.nodes[n].heading) == comparison_key(old.nodes[o].heading or ""))
+            if score >= REWRITE_THRESHOLD or same_heading:
+                scored.append((score, n, o))
+    _take_best(scored, pairs, used_old)
+
+
+def _moved(old: Side, new: Side, pairs: dict[int, int]) -> set[int]:
+    in_order = {n for n, _ in _increasing_run(pairs)}
+    moved = {n for n in pairs if n not in in_order}
+    matched_old = set(pairs.values())
+    for n, o in pairs.items():
+        parent_new, parent_old = new.parents[n], old.parents[o]
+        counterpart = pairs.get(parent_new, -1) if parent_new >= 0 else -1
+        if parent_new >= 0 and parent_new not in pairs:
+            # the new parent is itself new: moved only if the old parent lives on elsewhere
+            if parent_old >= 0 and parent_old in matched_old:
+                moved.add(n)
+        elif counterpart != parent_old:
+            moved.add(n)
+    return moved

@@ -1,0 +1,148 @@
+"""Put the differ together: parse both texts, align their clauses, describe every clause's fate.
+
+The result lists every clause of either text once, in the reading order of the new text, with
+each removed clause placed right after the old clause before it (at its old place).
+A pair of clauses is ``unchanged`` when their comparison keys are equal (label, whitespace, width
+and invisible characters aside), else ``modified``, with inline ops from diff-match-patch. A split
+clause (one old clause become two new ones) is reported as the first part ``modified`` and the
+second ``added`` with the note ``split from <label>``; a merge mirrors it (``merged into``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .align import Side, align_clauses, clause_key, text_features
+from .inline import inline_ops, similarity_of
+from .labels import core_label
+from .model import AgreementDiff, Clause, ClauseChange, DocumentRef
+from .normalize import typographic_key
+from .parse import parse_agreement
+from .topics import clause_topic_text, topic_tags
+
+SPLIT_CONTAINMENT = 0.7
+# Cross-references that may be renumbered: 7.3, 第三条, (b)/（二）, Section 4, Article 12
+_REFERENCE = re.compile(r"\d+(?:\.\d+)+|第[零〇一二三四五六七八九十百千两\d]+条|[（(][a-zA-Z一二三四五六七八九十\d]{1,4}[）)]"
+                        r"|(?:Section|Clause|Article)\s+\d+")
+
+
+def diff_texts(old_text: str, new_text: str, old: DocumentRef, new: DocumentRef) -> AgreementDiff:
+    """The clause-by-clause diff of two versions of an agreement."""
+    old_root, new_root = parse_agreement(old_text), parse_agreement(new_text)
+    old_side, new_side = _side(old_root), _side(new_root)
+    alignment = align_clauses(old_side, new_side)
+    pairs, moved = alignment.pairs, alignment.moved
+    renumbering = {old_side.labels[o]: new_side.labels[n] for n, o in pairs.items()
+                   if old_side.labels[o] and old_side.labels[o] != new_side.labels[n]}
+    old_topics = _topic_texts(old_side)
+    new_topics = _topic_texts(new_side)
+
+    entries: list[tuple[tuple[int, int, int], ClauseChange]] = []
+    if old_root.text or new_root.text:
+        entries.append(((-1, 0, -1), _pair_change(old_root, new_root, False, renumbering,
+                                                   old_root.text + "\n" + new_root.text)))
+    for n, node in enumerate(new_side.nodes):
+        o = pairs.get(n)
+        if o is None:
+            change = ClauseChange(status="added", old=None, new=node, similarity=0.0,
+                                  ops=[("+", node.text)] if node.text else [],
+                                  tags=topic_tags(new_topics[n]))
+        else:
+            change = _pair_change(old_side.nodes[o], node, n in moved, renumbering,
+                                  old_topics[o] + "\n" + new_topics[n])
+        entries.append(((n, 0, -1), change))
+    placed = _removed_places(pairs, moved, len(old_side.nodes))
+    for o, node in enumerate(old_side.nodes):
+        if o in placed:
+            change = ClauseChange(status="removed", old=node, new=None, similarity=0.0,
+                                  ops=[("-", node.text)] if node.text else [],
+                                  tags=topic_tags(old_topics[o]))
+            entries.append(((placed[o], 1, o), change))
+    entries.sort(key=lambda entry: entry[0])
+    changes = [change for _, change in entries]
+    _note_splits(changes)
+    return AgreementDiff(old=old, new=new, changes=changes)
+
+
+def _side(root: Clause) -> Side:
+    nodes: list[Clause] = []
+    parents: list[int] = []
+
+    def visit(node: Clause, parent: int) -> None:
+        for child in node.children:
+            nodes.append(child)
+            parents.append(parent)
+            visit(child, len(nodes) - 1)
+
+    visit(root, -1)
+    return Side(nodes, parents)
+
+
+def _topic_texts(side: Side) -> list[str]:
+    texts = []
+    for index, node in enumerate(side.nodes):
+        ancestors = []
+        parent = side.parents[index]
+        while parent >= 0:
+            ancestors.append(side.nodes[parent])
+            parent = side.parents[parent]
+        texts.append(clause_topic_text(node, ancestors[::-1]))
+    return texts
+
+
+def _pair_change(old: Clause, new: Clause, moved: bool, renumbering: dict[str, str],
+                 topic_text: str) -> ClauseChange:
+    renumbered = core_label(old.label) != core_label(new.label)
+    change = ClauseChange(status="unchanged", old=old, new=new, renumbered=renumbered, moved=moved,
+                          tags=topic_tags(topic_text))
+    if clause_key(old) == clause_key(new):
+        change.ops = [("=", new.text)] if new.text else []
+        change.substantive = moved
+        return change
+    change.status = "modified"
+    change.ops = inline_ops(old.text, new.text) if old.text != new.text else [("=", new.text)]
+    change.similarity = similarity_of(change.ops)
+    referenced = _REFERENCE.sub(lambda m: renumbering.get(core_label(m.group(0)), m.group(0)),
+                                f"{old.heading or ''} {old.text}")
+    change.substantive = moved or typographic_key(referenced) != typographic_key(
+        f"{new.heading or ''} {new.text}")
+    return change
+
+
+def _removed_places(pairs: dict[int, int], moved: set[int], old_count: int) -> dict[int, int]:
+    """For each removed old clause, the new index it follows: that of the nearest old clause
+    before it that stayed in order (-1 for the very start)."""
+    stayed = {o: n for n, o in pairs.items() if n not in moved}
+    matched = set(pairs.values())
+    places: dict[int, int] = {}
+    last = -1
+    for o in range(old_count):
+        if o in stayed:
+            last = stayed[o]
+        elif o not in matched:
+            places[o] = last
+    return places
+
+
+def _note_splits(changes: list[ClauseChange]) -> None:
+    """Note an added clause that was cut out of the modified clause just before it (a split), and
+    a removed clause folded into the modified clause just before it (a merge)."""
+    def contained(part: str, whole: str) -> bool:
+        features = text_features(part)
+        return bool(features) and len(features & text_features(whole)) >= SPLIT_CONTAINMENT * len(features)
+
+    previous_modified: ClauseChange | None = None
+    for change in changes:
+        if change.status == "modified":
+            previous_modified = change
+            continue
+        if previous_modified is not None and change.status == "added":
+            if contained(change.new.text, previous_modified.old.text):
+                change.note = f"split from {previous_modified.old.label or previous_modified.old.heading}"
+                continue
+        if previous_modified is not None and change.status == "removed":
+            if contained(change.old.text, previous_modified.new.text):
+                change.note = f"merged into {previous_modified.new.label or previous_modified.new.heading}"
+                continue
+        if change.status != "removed":
+            previous_modified = None

@@ -1,0 +1,160 @@
+"""Inline changes inside one modified clause, from diff-match-patch.
+
+Latin text is diffed word by word and CJK text character by character: each token (a word, a
+number, one CJK character, a space run, one punctuation mark) becomes one private-use character,
+the two strings are diffed with no timeout, and ``diff_cleanupSemantic`` makes a change read as a
+phrase. Tokens that differ only in width (``（`` vs ``(``) compare equal, and an edit that cuts into
+a number with its unit (``三十日`` -> ``十五个工作日``) is widened to take the whole of it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .model import OpKind
+
+_TOKEN = re.compile(r"[0-9A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+"
+                    r"|[\s\u00a0\u3000]+|.", re.S)
+_PRIVATE_USE = 0xF0000  # Supplementary Private Use Area-A: 65,534 distinct tokens per pair
+# Characters of a number and its unit, widened as one: 三十日, 15个工作日, 50%, 1.5倍
+_NUMBER_OR_UNIT = set("0123456789０１２３４５６７８９零〇一二三四五六七八九十百千万亿两半.．%％"
+                      "日天周月年季时分秒元角倍个工作小")
+_OP_KIND: dict[int, OpKind] = {0: "=", -1: "-", 1: "+"}
+
+
+def inline_ops(old: str, new: str) -> list[tuple[OpKind, str]]:
+    """The edit script from ``old`` to ``new``: ``=`` (kept, as written in ``new``), ``-``, ``+``."""
+    from diff_match_patch import diff_match_patch
+
+    old_tokens, new_tokens = _TOKEN.findall(old), _TOKEN.findall(new)
+    codes: dict[str, str] = {}
+    encoded_old = _encode(old_tokens, codes)
+    encoded_new = _encode(new_tokens, codes)
+    dmp = diff_match_patch()
+    dmp.Diff_Timeout = 0
+    diffs = dmp.diff_main(encoded_old, encoded_new, False)
+    dmp.diff_cleanupSemantic(diffs)
+    ops: list[tuple[OpKind, str]] = []
+    at_old = at_new = 0
+    for op, chunk in diffs:
+        count = len(chunk)
+        if op == 0:
+            text = "".join(new_tokens[at_new:at_new + count])
+            at_old += count
+            at_new += count
+        elif op == -1:
+            text = "".join(old_tokens[at_old:at_old + count])
+            at_old += count
+        else:
+            text = "".join(new_tokens[at_new:at_new + count])
+            at_new += count
+        ops.append((_OP_KIND[op], text))
+    return _widen_numbers(_absorb_short_equalities(_drop_space_only_edits(ops)))
+
+
+def _encode(tokens: list[str], codes: dict[str, str]) -> str:
+    chars = []
+    for token in tokens:
+        key = " " if token.isspace() else unicodedata.normalize("NFKC", token)
+        code = codes.get(key)
+        if code is None:
+            code = codes[key] = chr(_PRIVATE_USE + len(codes))
+        chars.append(code)
+    return "".join(chars)
+
+
+def _drop_space_only_edits(ops: list[tuple[OpKind, str]]) -> list[tuple[OpKind, str]]:
+    """Whitespace is never a change: a deleted space disappears, an inserted one is kept text."""
+    merged: list[tuple[OpKind, str]] = []
+    for op, text in ops:
+        if op != "=" and not text.strip():
+            if op == "-":
+                continue
+            op = "="
+        if merged and merged[-1][0] == op:
+            merged[-1] = (op, merged[-1][1] + text)
+        elif text:
+            merged.append((op, text))
+    return merged
+
+
+def _absorb_short_equalities(ops: list[tuple[OpKind, str]]) -> list[tuple[OpKind, str]]:
+    """Fold a one-character or number-only equality between two edits into them, so that
+    ``-三 =十 +五个工作`` reads as one replacement ``-三十 +十五个工作``."""
+    result: list[tuple[OpKind, str]] = []
+    for index, (op, text) in enumerate(ops):
+        between_edits = 0 < index < len(ops) - 1 and ops[index - 1][0] != "=" and ops[index + 1][0] != "="
+        if op == "=" and between_edits and (len(text) == 1 or all(c in _NUMBER_OR_UNIT for c in text)):
+            result.extend([("-", text), ("+", text)])
+        else:
+            result.append((op, text))
+    return _group_edits(result)
+
+
+def _group_edits(ops: list[tuple[OpKind, str]]) -> list[tuple[OpKind, str]]:
+    """Each run of edits between two equalities as one deletion followed by one insertion."""
+    grouped: list[tuple[OpKind, str]] = []
+    deleted: list[str] = []
+    inserted: list[str] = []
+    for op, text in ops + [("=", "")]:
+        if op == "-":
+            deleted.append(text)
+        elif op == "+":
+            inserted.append(text)
+        else:
+            if deleted:
+                grouped.append(("-", "".join(deleted)))
+            if inserted:
+                grouped.append(("+", "".join(inserted)))
+            deleted, inserted = [], []
+            if text:
+                grouped.append(("=", text))
+    return grouped
+
+
+def _widen_numbers(ops: list[tuple[OpKind, str]]) -> list[tuple[OpKind, str]]:
+    """Widen a replacement that touches a number to the whole number and its unit."""
+    ops = list(ops)
+    result: list[tuple[OpKind, str]] = []
+    index = 0
+    while index < len(ops):
+        if ops[index][0] == "=":
+            result.append(ops[index])
+            index += 1
+            continue
+        end = index
+        while end < len(ops) and ops[end][0] != "=":
+            end += 1
+        deleted = "".join(text for op, text in ops[index:end] if op == "-")
+        inserted = "".join(text for op, text in ops[index:end] if op == "+")
+        if deleted and inserted and any(c in _NUMBER_OR_UNIT for c in deleted + inserted):
+            before = result[-1][1] if result and result[-1][0] == "=" else ""
+            cut = len(before)
+            while cut and before[cut - 1] in _NUMBER_OR_UNIT:
+                cut -= 1
+            if cut < len(before):
+                result.pop()
+                if cut:
+                    result.append(("=", before[:cut]))
+                deleted, inserted = before[cut:] + deleted, before[cut:] + inserted
+            after = ops[end][1] if end < len(ops) else ""
+            keep = 0
+            while keep < len(after) and after[keep] in _NUMBER_OR_UNIT:
+                keep += 1
+            if keep:
+                deleted, inserted = deleted + after[:keep], inserted + after[:keep]
+                ops[end] = ("=", after[keep:])
+        if deleted:
+            result.append(("-", deleted))
+        if inserted:
+            result.append(("+", inserted))
+        index = end
+    return [(op, text) for op, text in result if text]
+
+
+def similarity_of(ops: list[tuple[OpKind, str]]) -> float:
+    """Share of the two texts that the ops keep: 1.0 identical, 0.0 nothing in common."""
+    kept = sum(len(text) for op, text in ops if op == "=")
+    total = sum(len(text) for op, text in ops) + kept
+    return 2 * kept / total if total else 1.0

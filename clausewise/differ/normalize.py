@@ -1,0 +1,56 @@
+"""Comparison keys: what two clause texts must share to count as the same text.
+
+Width (full-width vs half-width letters and punctuation), invisible characters (U+200B, U+FEFF,
+soft hyphens), no-break and ideographic spaces, runs of whitespace and the line breaks of a wrapped
+paragraph never count as a change. Everything here is pure string work.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Characters a reader never sees; Python's str.split() does not treat U+200B or U+FEFF as spaces.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
+_DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
+# Every whitespace character, including the no-break and ideographic spaces.
+_SPACE_RUN = re.compile(r"[\s\u00a0\u3000]+")
+# CJK ideographs, kana, hangul and CJK/full-width punctuation: no spaces are needed between them.
+_CJK = (
+    "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31ff"
+    "\u3200-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+    "\u2018\u2019\u201c\u201d\u2026\u2014"
+)
+CJK_CHAR = re.compile(f"[{_CJK}]")
+_SPACE_NEXT_TO_CJK = re.compile(f"(?<=[{_CJK}]) (?=\\S)|(?<=\\S) (?=[{_CJK}])")
+_PUNCTUATION_OR_SPACE = re.compile(r"[\W_]+")
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without zero-width characters, BOMs and soft hyphens."""
+    return text.translate(_DROP_INVISIBLE)
+
+
+def collapse_space(text: str) -> str:
+    """Runs of whitespace (line breaks included) as one space; none at all next to CJK text."""
+    text = _SPACE_RUN.sub(" ", text).strip()
+    if " " in text and CJK_CHAR.search(text):
+        text = _SPACE_NEXT_TO_CJK.sub("", text)
+    return text
+
+
+def comparison_key(text: str) -> str:
+    """The form of ``text`` that alignment and "unchanged" compare: NFKC width folding, invisible
+    characters dropped, whitespace and in-paragraph line breaks collapsed."""
+    return collapse_space(unicodedata.normalize("NFKC", strip_invisible(text)))
+
+
+def typographic_key(text: str) -> str:
+    """``comparison_key`` without any punctuation or spacing: equal keys mean the texts differ only
+    typographically (quotes, dashes, commas, spacing)."""
+    return _PUNCTUATION_OR_SPACE.sub("", comparison_key(text))
+
+
+def is_cjk(text: str) -> bool:
+    """True when ``text`` contains CJK characters (it is then compared character by character)."""
+    return CJK_CHAR.search(text) is not None

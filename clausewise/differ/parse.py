@@ -1,0 +1,189 @@
+"""Parse an agreement into a tree of clauses: preamble, sections, clauses, items, list items.
+
+A line starts a clause only when its label fits the document's numbering: the next number of a
+series already open, or the first number of a new, deeper series. So a wrapped line that happens
+to begin with ``50%`` or ``2026.``, or a cross-reference ``Section 9.3`` carried to the start of a
+line, stays part of its paragraph. Lines that are not labelled continue the clause above them;
+text before the first clause (title, preamble) belongs to the root. Each node owns the exact slice
+of the text from its first line up to the next node, so joining ``source`` over ``walk()`` gives
+the original text back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .labels import LEADING_SPACE, Label, read_labels
+from .model import Clause
+from .normalize import is_cjk, strip_invisible
+
+_SPACE_RUN = re.compile(r"[\s\u00a0\u3000]+")
+_TERMINAL = tuple(".。;；:：!?！？")
+_NOT_HEADING_END = tuple(".。;；:：!?！？,，、")
+_PARAGRAPH_MARK = "¶"
+
+
+@dataclass
+class _Open:
+    """A clause whose numbering series is still open on the stack."""
+
+    label: Label
+    node: Clause
+
+
+def parse_agreement(text: str) -> Clause:
+    """The clause tree of ``text``; the root holds the title and preamble (``kind="preamble"``)."""
+    lines = text.split("\n")
+    offsets = [0]
+    for line in lines[:-1]:
+        offsets.append(offsets[-1] + len(line) + 1)
+    root = Clause(label=None, path=(), heading=None, text="", source="", line=1, level=0,
+                  kind="preamble")
+    stack: list[_Open] = []
+    starts: list[tuple[int, Clause, int]] = []  # (line index, node, offset in line where body starts)
+    paragraph_start = True
+    for index, raw in enumerate(lines):
+        line = raw.rstrip("\r")
+        _, readings = read_labels(line)
+        chosen = _choose(stack, readings, paragraph_start) if readings else None
+        blank = not line.strip(LEADING_SPACE + " \t")
+        if chosen is None:
+            paragraph_start = blank or line.rstrip().endswith(_TERMINAL)
+            continue
+        label, keep = chosen
+        del stack[keep:]
+        parent = stack[-1].node if stack else root
+        rest = line[label.end:].strip(LEADING_SPACE + " \t")
+        heading = _heading(label, rest)
+        written = label.written or None
+        node = Clause(label=written, path=parent.path + (written or heading or _PARAGRAPH_MARK,),
+                      heading=heading, text="", source="", line=index + 1, level=len(stack) + 1,
+                      kind=label.kind)
+        parent.children.append(node)
+        stack.append(_Open(label, node))
+        body_offset = len(raw) if heading is not None else label.end
+        starts.append((index, node, body_offset))
+        paragraph_start = heading is not None or not rest or line.rstrip().endswith(_TERMINAL)
+    _fill_text(text, lines, offsets, root, starts)
+    return root
+
+
+def _choose(stack: list[_Open], readings: list[Label], paragraph_start: bool
+            ) -> tuple[Label, int] | None:
+    """The reading the numbering supports and how much of the stack stays open, or None."""
+    for label in readings:
+        if label.style[0] == "md":
+            keep = len(stack)
+            while keep and (stack[keep - 1].label.style[0] != "md" or stack[keep - 1].label.rank >= label.rank):
+                keep -= 1
+            return label, keep
+    candidates = [r for r in readings if paragraph_start or not r.paragraph_only]
+    for label in candidates:  # first: the next label of a series already open
+        for depth in range(len(stack) - 1, -1, -1):
+            if stack[depth].label.style == label.style:
+                if _follows(stack[depth].label.value, label, paragraph_start):
+                    return label, depth
+                break
+    for label in sorted(candidates, key=lambda r: not _is_first(r.value)):  # then: a new series
+        if any(entry.label.style == label.style for entry in stack):
+            continue
+        keep = len(stack)
+        while keep:
+            top = stack[keep - 1].label
+            if top.style[0] == "md" or (top.is_item and label.is_item) or top.rank < label.rank:
+                break
+            keep -= 1
+        if _starts(label, paragraph_start, stack[:keep]):
+            return label, keep
+    return None
+
+
+def _is_first(value: tuple[int, ...]) -> bool:
+    return value[-1] == 1
+
+
+def _follows(previous: tuple[int, ...], label: Label, paragraph_start: bool) -> bool:
+    """Whether ``label`` plausibly comes next after ``previous`` in the same series."""
+    value = label.value
+    if label.style[0] == "bullet":
+        return True
+    if len(value) == 1:
+        if value[0] == previous[0] + 1:
+            return True
+        if value[0] == previous[0] == 1 and label.style[0] in ("decimal", "number-paren"):
+            return True  # Markdown's "1." for every item of a list
+        return paragraph_start and previous[0] < value[0] <= previous[0] + 3
+    prefix, last = value[:-1], value[-1]
+    if prefix == previous[:-1]:
+        return last == previous[-1] + 1 or (paragraph_start and previous[-1] < last <= previous[-1] + 3)
+    if prefix > previous[:-1]:
+        return last == 1 or (paragraph_start and last <= 3)
+    return False
+
+
+def _starts(label: Label, paragraph_start: bool, ancestors: list[_Open]) -> bool:
+    """Whether ``label`` plausibly opens a new series under ``ancestors``."""
+    if label.style[0] == "bullet" or _is_first(label.value):
+        return True
+    if len(label.value) > 1:
+        for entry in reversed(ancestors):
+            if entry.label.style[0] in ("decimal", "word"):
+                if entry.label.value == label.value[:-1]:
+                    return True
+                break
+    return paragraph_start and max(label.value) <= 50
+
+
+def _heading(label: Label, rest: str) -> str | None:
+    """The rest of a label's line when it reads as a heading (``二、保证与陈述``, ``## 9. General``)."""
+    if not rest:
+        return None
+    if label.kind == "heading":
+        return rest
+    if not label.may_have_heading or rest.endswith(_NOT_HEADING_END) or "。" in rest:
+        return None
+    if is_cjk(rest):
+        return rest if len(rest) <= 25 and not any(c in rest for c in "，,；;") else None
+    words = rest.split()
+    if len(rest) > 60 or len(words) > 8:
+        return None
+    if rest.isupper() or all(w[0].isupper() or len(w) <= 3 for w in words):
+        return rest
+    return None
+
+
+def _fill_text(text: str, lines: list[str], offsets: list[int], root: Clause,
+               starts: list[tuple[int, Clause, int]]) -> None:
+    """Give every node its exact ``source`` slice and its display ``text``."""
+    boundaries = [index for index, _, _ in starts] + [len(lines)]
+    first = boundaries[0]
+    root.source = text[: offsets[first]] if first < len(lines) else text
+    root.text = display_text(lines[:first])
+    for (index, node, body_offset), end in zip(starts, boundaries[1:]):
+        start_offset = offsets[index]
+        end_offset = offsets[end] if end < len(lines) else len(text)
+        node.source = text[start_offset:end_offset]
+        node.text = display_text([lines[index][body_offset:]] + lines[index + 1:end])
+
+
+def display_text(lines: list[str]) -> str:
+    """Lines as readable text: invisible characters dropped, spacing collapsed, wrapped lines of a
+    paragraph joined (without a space next to CJK text), paragraphs separated by a blank line."""
+    paragraphs: list[str] = []
+    current = ""
+    for raw in lines:
+        line = _SPACE_RUN.sub(" ", strip_invisible(raw)).strip()
+        if not line:
+            if current:
+                paragraphs.append(current)
+                current = ""
+        elif not current:
+            current = line
+        elif is_cjk(current[-1]) or is_cjk(line[0]):
+            current += line
+        else:
+            current += " " + line
+    if current:
+        paragraphs.append(current)
+    return "\n\n".join(paragraphs)

@@ -1,0 +1,45 @@
+"""The diff as a terminal redline: summary first, then each clause with ``[-deleted-]{+inserted+}``
+marks (as git's word diff), coloured as well when asked (red struck out, green underlined)."""
+
+from __future__ import annotations
+
+import click
+
+from .describe import STATUS_MARK, change_flags, change_title, document_line, summary_line, visible_changes
+from .model import AgreementDiff, ClauseChange
+
+INDENT = "    "
+
+
+def render_text(diff: AgreementDiff, *, color: bool = False, context: str = "unchanged") -> str:
+    """Plain text (``color=False``) or ANSI-coloured text; ``context="none"`` leaves out clauses
+    that did not change."""
+    lines = [f"--- {document_line(diff.old)}", f"+++ {document_line(diff.new)}",
+             f"Summary: {summary_line(diff)}", ""]
+    for change in visible_changes(diff, context):
+        lines.append(_header(change, color))
+        body = _body(change, color)
+        if body:
+            lines.extend(INDENT + line if line else "" for line in body.split("\n"))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _header(change: ClauseChange, color: bool) -> str:
+    header = f"{STATUS_MARK[change.status]} {change_title(change)}  [{'; '.join(change_flags(change))}]"
+    if not color:
+        return header
+    colour = {"added": "green", "removed": "red", "modified": "yellow"}.get(change.status)
+    return click.style(header, fg=colour, bold=change.status != "unchanged")
+
+
+def _body(change: ClauseChange, color: bool) -> str:
+    pieces = []
+    for op, text in change.ops:
+        if op == "=":
+            pieces.append(text)
+        elif op == "-":
+            pieces.append(click.style(f"[-{text}-]", fg="red", strikethrough=True) if color else f"[-{text}-]")
+        else:
+            pieces.append(click.style(f"{{+{text}+}}", fg="green", underline=True) if color else f"{{+{text}+}}")
+    return "".join(pieces)
