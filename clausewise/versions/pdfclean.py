@@ -56,6 +56,7 @@ _STARTS_WITH_LABEL = re.compile(r"^(?:\d+(?:\.\d+)*[.、．)]?\s|\d+(?:\.\d+)+|[
                                 r"|[一二三四五六七八九十百]+[、.．])")
 _SENTENCE_END = "。！？；.!?;"
 _LINE_END_PUNCT = tuple("。．.；;：:！!？?，,")
+_PARAGRAPH_END = tuple("。．.；;：:！!？?")
 _PAGE_NUMBER = re.compile(
     r"^(?:page|pg\.?)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$|^第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?$"
     r"|^[-–—]\s*\d{1,4}\s*[-–—]$|^\d{1,4}\s*/\s*\d{1,4}$",
@@ -177,7 +178,7 @@ def _mark_page_starts(lines: list[_Line], fixes: list[Fix]) -> list[_Line]:
     nonblank = [line for line in lines if line.text.strip()]
     indented = sum(1 for line in nonblank if re.match(r"^(?:\s{2,}|\t)", line.text))
     single = sum(1 for line in nonblank if re.match(r"^ \S", line.text))
-    use_spaces = indented == 0 and 0 < single <= max(1, len(nonblank) // 5)
+    use_spaces = indented == 0 and 0 < single <= max(1, len(nonblank) // 2)
     result = []
     pending_break = False
     for line in lines:
@@ -262,7 +263,8 @@ def _is_broken_title(lines: list[_Line], i: int) -> bool:
     first, second = lines[i].text.strip(), lines[i + 1].text.strip()
     if not first or not second or len(second) > 12 or lines[i + 1].page_start:
         return False
-    apart = (i == 0 or not lines[i - 1].text.strip()) and (i + 2 >= len(lines) or not lines[i + 2].text.strip())
+    apart = (i == 0 or not lines[i - 1].text.strip()) and (
+        i + 2 >= len(lines) or not lines[i + 2].text.strip() or lines[i + 2].page_start)
     if not apart or is_title_line(first) or first.endswith(_LINE_END_PUNCT):
         return False
     return is_title_line(first + _joiner(first, second) + second)
@@ -471,7 +473,7 @@ def _tidy_page_breaks(lines: list[_Line], fixes: list[Fix]) -> list[_Line]:
         if line.text.strip() and line.page_start and line.after_removal:
             while result and not result[-1].text.strip():
                 result.pop()
-            if result and (result[-1].text.rstrip().endswith(_LINE_END_PUNCT) or is_title_line(line.text)
+            if result and (result[-1].text.rstrip().endswith(_PARAGRAPH_END) or is_title_line(line.text)
                            or is_title_line(result[-1].text)):
                 result.append(_Line(line.number, ""))
         result.append(line)
