@@ -205,6 +205,48 @@ def import_command(file: str, split: bool, agreement_id: str | None, id_prefix: 
 
 # --- differ: diff ------------------------------------------------------------------------------
 
+@main.command("diff")
+@click.argument("old")
+@click.argument("new")
+@format_option("text", "json", "html", "md")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to FILE (atomically) instead of standard output.")
+@click.option("--context", type=click.Choice(["unchanged", "none"]), default="unchanged", show_default=True,
+              help="Show unchanged clauses too, or only what changed (text and md).")
+@click.option("--exit-code", is_flag=True,
+              help="Exit with 1 when the texts differ (as git diff --exit-code); otherwise always 0.")
+@repo_option
+def diff_command(old: str, new: str, output_format: str, output: str | None, context: str,
+                 exit_code: bool, repo_dir: str) -> None:
+    """Compare two agreements clause by clause.
+
+    OLD and NEW are each ID@vN (a published version), ID@latest, ID (the working copy) or a path to
+    a text file. Renumbered clauses that did not change are shown as renumbered, not changed.
+    """
+    from .differ import diff_texts, load_document, render_html, render_json, render_markdown, render_text
+
+    old_text, old_ref = load_document(old, repo_dir)
+    new_text, new_ref = load_document(new, repo_dir)
+    diff = diff_texts(old_text, new_text, old_ref, new_ref)
+    if output_format == "json":
+        rendered = render_json(diff)
+    elif output_format == "html":
+        rendered = render_html(diff)
+    elif output_format == "md":
+        rendered = render_markdown(diff, context=context)
+    else:
+        color = output is None and click.get_text_stream("stdout").isatty()
+        rendered = render_text(diff, color=color, context=context)
+    if output:
+        from .fileutil import atomic_write_text
+
+        atomic_write_text(output, rendered)
+    else:
+        click.echo(rendered, nl=not rendered.endswith("\n"))
+    if exit_code and diff.changed():
+        raise SystemExit(1)
+
+
 
 # --- notifier: customers, announce, notify -----------------------------------------------------
 
@@ -362,6 +404,8 @@ def notify_status(output_format: str, repo_dir: str) -> None:
 @repo_option
 def notify_report(campaign_id: str | None, output_format: str, output: str | None, repo_dir: str) -> None:
     """Proof of notice: one row per notice with status, sent time (UTC), Message-ID, reply and SHA-256."""
+    import sys
+
     from .notifier.report import report_rows, write_report, write_report_file
     from .notifier.store import store_for_repo
     from .versions import open_repo
@@ -369,7 +413,7 @@ def notify_report(campaign_id: str | None, output_format: str, output: str | Non
     with store_for_repo(open_repo(repo_dir)) as store:
         rows = report_rows(store, campaign_id)
         if output is None:
-            write_report(rows, click.get_text_stream("stdout"), output_format)
+            write_report(rows, sys.stdout, output_format)
         else:
             count = write_report_file(rows, output, output_format)
             click.echo(f"wrote {count} notices to {output}", err=True)
@@ -452,3 +496,16 @@ def notify_preview(campaign_id: str, customer_id: str | None, part: str, output:
 
 
 # --- demo ----------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def demo(directory: str | None) -> None:
+    """Run the main job end to end on sample agreements, in DIRECTORY (default: a new temp folder).
+
+    Creates an agreements repository, adds English and Chinese trial and commercial agreements,
+    publishes v1, then publishes a changed v2, printing each step. DIRECTORY must be new or empty.
+    """
+    from .demo import run_demo
+
+    run_demo(directory, click.echo)
