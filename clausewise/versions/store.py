@@ -6,11 +6,11 @@ import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import git
 
 from ..config import CONFIG_NAME, DEFAULT_CONFIG_TEXT, Config, load_config
-from ..differ.model import DocumentRef
 from ..errors import ClausewiseError, UsageProblem
 from ..fileutil import atomic_write_bytes
 from . import gitops
@@ -38,6 +38,9 @@ from .publication import (
 )
 
 AGREEMENTS_DIR = "agreements"
+if TYPE_CHECKING:
+    from ..differ.model import DocumentRef
+
 GITIGNORE_NAME = ".gitignore"
 GITIGNORE_ENTRY = "/.clausewise/"
 GITIGNORE_TEXT = (
@@ -143,6 +146,8 @@ class AgreementRepo:
 
     def resolve(self, ref: str) -> tuple[str, DocumentRef]:
         """The text behind ``ref``: ``id@vN`` or ``id@latest`` (published), ``id`` (working copy) or a file path."""
+        from ..differ.model import DocumentRef  # imported here so that the store does not load the differ
+
         agreement_id = ref.split("@", 1)[0]
         known = agreement_id in self._known_ids()
         if not known and os.path.isfile(ref):
@@ -217,6 +222,14 @@ class AgreementRepo:
         check_agreement_text(body, f"{source} (after the front matter)" if front_matter is not None else str(source))
         return self.add(agreement_id, body, title=title, language=language, kind=kind,
                         notice_days=notice_days, suffix=suffix)
+
+    def write_text(self, agreement_id: str, text: str) -> Agreement:
+        """Replace the working text of ``agreement_id`` (front matter kept), ready to publish; no commit."""
+        path = self._path_of(agreement_id)
+        metadata, _ = self._read_working(path)
+        check_agreement_text(text, f"the new text of {agreement_id}")
+        atomic_write_bytes(path, format_document(metadata, text).encode("utf-8"))
+        return self._agreement_at(path)
 
     def publish(self, agreement_id: str, effective: date, *, notice_days: int | None = None, summary: str = "",
                 allow_short_notice: str | None = None, today: date | None = None) -> Version:
@@ -392,6 +405,8 @@ class AgreementRepo:
         raise ClausewiseError(f"commit {version.commit[:12]} of {version.tag} holds no file for {version.agreement_id}")
 
     def _resolve_file(self, ref: str) -> tuple[str, DocumentRef]:
+        from ..differ.model import DocumentRef
+
         text = decode_agreement(Path(ref).read_bytes(), ref)
         front_matter, body = split_front_matter(text, ref)
         title = parse_document(text, ref)[0].title if front_matter is not None else None

@@ -313,3 +313,13 @@ def test_broken_working_file_is_named(trial_repo) -> None:
 def test_published_at_is_recorded(trial_repo) -> None:
     version = trial_repo.publish("trial", LATER, today=TODAY)
     assert abs(version.published_at.date() - date.today()) <= timedelta(days=1)
+
+
+def test_write_text_keeps_front_matter_and_commits_nothing(trial_repo) -> None:
+    head = git.Repo(trial_repo.root).head.commit
+    agreement = trial_repo.write_text("trial", "## 1. Definitions\n\n1.1 New.\n")
+    assert agreement.has_unpublished_changes and agreement.title == "Sample Trial Agreement"
+    assert trial_repo.text("trial") == "## 1. Definitions\n\n1.1 New.\n"
+    assert git.Repo(trial_repo.root).head.commit == head
+    with pytest.raises(ClausewiseError, match="the new text of trial is empty"):
+        trial_repo.write_text("trial", "")
