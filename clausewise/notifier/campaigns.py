@@ -11,9 +11,8 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..differ.parse import parse_agreement
+from ..differ import find_clauses, parse_agreement, topic_tags
 from ..differ.model import Clause
-from ..differ.topics import find_clauses, topic_tags
 from ..errors import ClausewiseError, UsageProblem
 from .schedule import plan_send_by
 from .store import Campaign, Store, utc_now
