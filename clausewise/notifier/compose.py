@@ -178,15 +178,10 @@ class Composer:
         """The notice's subject, text, HTML and attachment, and the template language used."""
         language = pick_language(notice.language, self.languages)
         context = self._context(campaign, notice)
-        try:
-            subject = self.env.get_template(f"notice.{language}.subject.j2").render(context)
-            subject = " ".join(subject.split())
-            text = self.env.get_template(f"notice.{language}.txt.j2").render(context, subject=subject)
-            html = self.env.get_template(f"notice.{language}.html.j2").render(context, subject=subject)
-        except jinja2.TemplateError as exc:
-            where = getattr(exc, "filename", None) or getattr(exc, "name", None) or f"notice.{language}.*.j2"
-            line = getattr(exc, "lineno", None)
-            raise ClausewiseError(f"{where}{f':{line}' if line else ''}: template error: {exc}; fix the template") from None
+        subject = " ".join(self._render(f"notice.{language}.subject.j2", context).split())
+        context["subject"] = subject
+        text = self._render(f"notice.{language}.txt.j2", context)
+        html = self._render(f"notice.{language}.html.j2", context)
         change = context["_change"]
         attachment = change.attachment if change is not None else None
         return RenderedNotice(subject=subject, text=text, html=html, attachment=attachment), language
@@ -198,6 +193,16 @@ class Composer:
         return build_message(rendered, sender=self.sender, recipient=recipient,
                              message_id=self.message_id(campaign.id, notice.customer_id),
                              date=date_header, language=language)
+
+    def _render(self, name: str, context: dict[str, Any]) -> str:
+        template = None
+        try:
+            template = self.env.get_template(name)
+            return template.render(context)
+        except jinja2.TemplateError as exc:
+            where = getattr(exc, "filename", None) or (template.filename if template else None) or name
+            line = f":{exc.lineno}" if getattr(exc, "lineno", None) else ""
+            raise ClausewiseError(f"{where}{line}: template error: {exc}; fix the template") from None
 
     # -- context ---------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from ..errors import ClausewiseError
 # An addr-spec we are willing to put on an SMTP command line and in a header: one "@", no
 # whitespace, no specials that could end the address or start another (GHSA-v3q9-hj7j-63hq).
 _ADDR_FORBIDDEN = re.compile(r'[\s<>,;:"()\[\]\\]')
-_DOMAIN_LABEL = re.compile(r"^(?!-)[^\W_](?:[\w-]*[^\W_])?$", re.UNICODE)
+_DOMAIN_LABEL = re.compile(r"^[^\W_](?:(?:[^\W_]|-)*[^\W_])?$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
 _SLUG = re.compile(r"[^a-z0-9]+")
 # Bodies are always base64 or quoted-printable (7-bit clean, no 8BITMIME needed); headers are
@@ -44,9 +44,15 @@ class Mailbox:
     def needs_smtputf8(self) -> bool:
         return not self.address.isascii()
 
-    def header(self) -> Address:
+    def header(self) -> Address | str:
         """The header value; the policy RFC 2047-encodes a non-ASCII display name and quotes specials."""
-        return Address(display_name=self.name, addr_spec=self.address)
+        if self.address.isascii():
+            return Address(display_name=self.name, addr_spec=self.address)
+        # Python's Address refuses a non-ASCII local part; an SMTPUTF8 message carries it raw.
+        if not self.name:
+            return self.address
+        quoted = self.name.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{quoted}" <{self.address}>'
 
 
 @dataclass(frozen=True)

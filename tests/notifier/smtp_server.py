@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -39,15 +40,16 @@ class Received:
 
     @property
     def message_id(self) -> str:
-        return str(self.message["Message-ID"])
+        return str(self.message["Message-ID"]).strip()  # a long id is folded onto its own line
 
 
 class ProgrammableHandler:
     """aiosmtpd handler: programmable failures, a per-message delay, and a record of what came."""
 
-    def __init__(self, *, tempfail_once: Iterable[str] = (), reject: Iterable[str] = (),
-                 drop_once: Iterable[str] = (), delay: float = 0.0) -> None:
+    def __init__(self, *, tempfail_once: Iterable[str] = (), tempfail_always: Iterable[str] = (),
+                 reject: Iterable[str] = (), drop_once: Iterable[str] = (), delay: float = 0.0) -> None:
         self.tempfail_once = set(tempfail_once)
+        self.tempfail_always = set(tempfail_always)
         self.reject = set(reject)
         self.drop_once = set(drop_once)
         self.delay = delay
@@ -61,7 +63,7 @@ class ProgrammableHandler:
             if address in self.reject:
                 self.rcpt_replies.append((address, 550))
                 return "550 5.1.1 <%s>: mailbox unavailable" % address
-            if address in self.tempfail_once:
+            if address in self.tempfail_once or address in self.tempfail_always:
                 self.tempfail_once.discard(address)
                 self.rcpt_replies.append((address, 451))
                 return "451 4.3.0 Temporary local problem, try again later"
@@ -89,12 +91,28 @@ class ProgrammableHandler:
             return Counter(r for item in self.received for r in item.rcpt_tos)
 
 
+def password_checker(login: str, password: str):
+    """An aiosmtpd authenticator accepting exactly one login and password."""
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            login.encode(), password.encode())
+        return AuthResult(success=ok, handled=False)
+    return authenticate
+
+
 @contextmanager
-def smtp_server(handler: ProgrammableHandler | None = None) -> Iterator[tuple[str, ProgrammableHandler]]:
-    """Run aiosmtpd on 127.0.0.1 (free port, SMTPUTF8 on) in a thread; yields (smtp URL, handler)."""
+def smtp_server(handler: ProgrammableHandler | None = None, *, login: tuple[str, str] | None = None
+                ) -> Iterator[tuple[str, ProgrammableHandler]]:
+    """Run aiosmtpd on 127.0.0.1 (free port, SMTPUTF8 on) in a thread; yields (smtp URL, handler).
+
+    With ``login`` (user, password) the server offers AUTH (over plain loopback) and requires it.
+    """
     handler = handler or ProgrammableHandler()
     port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True)
+    auth = {} if login is None else {"authenticator": password_checker(*login), "auth_require_tls": False,
+                                     "auth_required": True}
+    controller = Controller(handler, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True, **auth)
     controller.start()
     try:
         yield f"smtp://127.0.0.1:{port}", handler

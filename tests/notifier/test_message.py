@@ -1,0 +1,203 @@
+"""Message building: deterministic bytes, MIME structure, encoded headers, no header injection,
+and what a notice says (from the real templates and the real differ)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import date
+
+import pytest
+
+from clausewise.errors import ClausewiseError
+from clausewise.notifier.compose import Composer, excerpt, long_date, pick_language
+from clausewise.notifier.message import (
+    Mailbox,
+    RenderedNotice,
+    build_message,
+    check_header_text,
+    message_bytes,
+    message_id_for,
+    parse_mailbox,
+    redline_part,
+    validate_address,
+)
+from clausewise.notifier.store import Notice
+
+from .notices import assignment_campaign, version_campaign
+
+SENDER = Mailbox("Legal Team", "legal@example.com")
+DATE = "Tue, 01 Jan 2030 09:00:00 +0000"
+
+
+def rendered(attachment: bool = True) -> RenderedNotice:
+    part = redline_part("redline-x-v1-v2.html", "<html><body>红线 &amp; redline</body></html>") if attachment else None
+    return RenderedNotice(subject="关于《语音服务协议》变更的通知", text="尊敬的客户：\n内容\n",
+                          html="<p>尊敬的客户：</p>", attachment=part)
+
+
+def notice(customer_id: str = "C1", *, name: str = "Ada Lovelace", email_address: str = "ada@example.com",
+           language: str = "en", accepted: int = 1, campaign_id: str = "trial-en/v2",
+           agreement: str = "trial-en") -> Notice:
+    return Notice(campaign_id, customer_id, agreement, name, email_address, language, accepted, "pending", 0,
+                  None, None, None, None, None, None)
+
+
+def parse(data: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(data, policy=email.policy.default)
+
+
+def test_same_inputs_give_the_same_bytes_and_boundaries_come_from_the_message_id():
+    kwargs = dict(sender=SENDER, recipient=Mailbox("张三", "zhang@example.com"),
+                  message_id=message_id_for("trial-en/v2", "C1", "example.com"), date=DATE, language="zh-CN")
+    first = message_bytes(build_message(rendered(), **kwargs))
+    assert first == message_bytes(build_message(rendered(), **kwargs))
+    other = message_bytes(build_message(rendered(), **{**kwargs, "message_id": "<x.y@example.com>"}))
+    assert first != other and b"==mixed_" in first and b"==alt_" in first
+
+
+def test_structure_encoding_and_headers():
+    msg = build_message(rendered(), sender=SENDER, recipient=Mailbox("张三", "zhang@example.com"),
+                        message_id="<abc.trial-en-v2@example.com>", date=DATE, language="zh-CN")
+    data = message_bytes(msg)
+    assert data.isascii()  # 7-bit clean: RFC 2047 headers, base64/quoted-printable bodies
+    assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
+    back = parse(data)
+    assert back.get_content_type() == "multipart/mixed"
+    alternative, attachment = back.get_payload()
+    assert [p.get_content_type() for p in alternative.get_payload()] == ["text/plain", "text/html"]
+    assert attachment.get_filename() == "redline-x-v1-v2.html" and "红线" in attachment.get_content()
+    assert back["Subject"] == "关于《语音服务协议》变更的通知"
+    assert back["To"].addresses[0].display_name == "张三"
+    assert (back["Date"], back["Message-ID"], back["Content-Language"]) == (DATE, "<abc.trial-en-v2@example.com>", "zh-CN")
+    assert back["Auto-Submitted"] == "auto-generated" and back["List-Unsubscribe"] is None
+    without = parse(message_bytes(build_message(rendered(attachment=False), sender=SENDER,
+                                                recipient=Mailbox("Ada", "ada@example.com"),
+                                                message_id="<a@example.com>", date=DATE, language="en")))
+    assert without.get_content_type() == "multipart/alternative"
+
+
+def test_non_ascii_address_uses_smtputf8_with_the_name_quoted():
+    msg = build_message(rendered(False), sender=SENDER, recipient=Mailbox('李雷, "Bcc: x@y"', "李雷@example.cn"),
+                        message_id="<a@example.com>", date=DATE, language="zh-CN")
+    assert 'To: "李雷, \\"Bcc: x@y\\"" <李雷@example.cn>\r\n'.encode() in message_bytes(msg)
+
+
+def test_message_ids_are_stable_per_campaign_and_customer():
+    one = message_id_for("trial-en/v2", "C1", "example.com")
+    assert one == message_id_for("trial-en/v2", "C1", "example.com")
+    assert one.endswith(".trial-en-v2@example.com>") and one.startswith("<")
+    assert len({one, message_id_for("trial-en/v2", "C2", "example.com"),
+                message_id_for("trial-en/v3", "C1", "example.com")}) == 3
+
+
+@pytest.mark.parametrize("bad", [
+    "ada@example.com\r\nBcc: spy@evil.example", "ada@example.com\nRCPT TO:<spy@evil.example>",
+    "ada@example.com>, <spy@evil.example", "Ada <ada@example.com>", "ada@example.com,spy@evil.example",
+    "ada@@example.com", "ada", "ada @example.com", ".ada@example.com", "ada@-example.com", "ada@exa_mple.com",
+    "ada@example.com SIZE=1",
+])
+def test_unsafe_addresses_are_refused_with_the_field_named(bad):
+    with pytest.raises(ClausewiseError, match=r"^customer 'C9' email: "):
+        validate_address(bad, "customer 'C9' email")
+
+
+def test_good_addresses_pass():
+    for good in ("ada@example.com", "a.b+tag@sub.example.co.uk", "李雷@例子.中国", "x@localhost"):
+        assert validate_address(good, "email") == good
+
+
+def test_line_breaks_in_names_and_subjects_are_refused():
+    for bad in ("Eve\r\nBcc: spy@evil.example", "Eve\nX-Evil: 1", "Eve\rX", "Eve\x00", "Eve\u2028X"):
+        with pytest.raises(ClausewiseError, match="line break or control character"):
+            check_header_text(bad, "name")
+    with pytest.raises(ClausewiseError, match="^subject: "):
+        build_message(RenderedNotice("Notice\r\nBcc: spy@evil.example", "t", "<p>h</p>"), sender=SENDER,
+                      recipient=Mailbox("Ada", "ada@example.com"), message_id="<a@b.c>", date=DATE, language="en")
+
+
+def test_sender_parsing():
+    assert parse_mailbox("Legal Team <legal@example.com>", "sender") == Mailbox("Legal Team", "legal@example.com")
+    assert parse_mailbox("法务部 <legal@example.cn>", "sender").name == "法务部"
+    for bad in ("a@example.com, b@example.com", "Legal", "Legal <legal@example.com>\r\nBcc: x@y.z"):
+        with pytest.raises(ClausewiseError, match="^sender: "):
+            parse_mailbox(bad, "sender")
+
+
+def test_language_choice_and_dates():
+    available = ["en", "zh-CN"]
+    assert [pick_language(x, available) for x in ("en", "EN-gb", "zh-CN", "zh", "zh-Hans", "fr")] == \
+        ["en", "en", "zh-CN", "zh-CN", "zh-CN", "en"]
+    assert long_date(date(2030, 3, 1), "en") == "1 March 2030"
+    assert long_date(date(2030, 3, 1), "zh-CN") == "2030年3月1日"
+
+
+def test_excerpt_keeps_the_edit_in_view():
+    text = "word " * 100 + "CHANGED " + "tail " * 100
+    piece = excerpt(text, text.index("CHANGED"), limit=80)
+    assert "CHANGED" in piece and piece.startswith("…") and piece.endswith("…") and len(piece) <= 82
+    assert excerpt("short  text\n here") == "short text here"
+
+
+# -- what the notices say, from the real templates, repo and differ ----------------------------
+
+def test_version_notice_lists_the_changes_the_customer_must_see(legal_repo):
+    composer = Composer(legal_repo)
+    msg = composer.build(version_campaign(), notice(), DATE)
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert msg["Subject"] == "Notice of changes to Speech Trial Agreement (version 2, effective 1 March 2030)"
+    for needle in ("Dear Ada Lovelace,", "You accepted version 1. Version 2 takes effect on 1 March 2030.",
+                   "1.1", "fourteen days", "thirty days", "Clause 2.1 of the agreement requires us",
+                   "https://example.com/legal/trial-en/v2", "redline-trial-en-v1-v2.html"):
+        assert needle in text, needle
+    assert "fees" in text.lower()  # the changed clause's topic tag
+    assert "<ins" in html and "fourteen days" in html
+    attachment = next(msg.iter_attachments())
+    assert attachment.get_filename() == "redline-trial-en-v1-v2.html"
+    assert "<html" in attachment.get_content().lower()
+
+
+def test_assignment_notice_in_chinese_names_the_new_party_and_the_clause(legal_repo):
+    msg = Composer(legal_repo).build(
+        assignment_campaign(), notice(name="王小明", language="zh-CN", campaign_id="service-zh/assignment-2030-03-01",
+                                      agreement="service-zh"), DATE)
+    text = msg.get_body(("plain",)).get_content()
+    assert msg["Subject"].startswith("关于《语音服务协议》权利义务转让予示例云计算（北京）有限公司的通知")
+    for needle in ("尊敬的王小明：", "2030年3月1日", "示例云计算（北京）有限公司", "协议条款“2.1”", "转让给关联公司"):
+        assert needle in text, needle
+    assert list(msg.iter_attachments()) == []
+
+
+def test_customer_and_agreement_text_are_escaped_in_html(legal_repo):
+    campaign = assignment_campaign(new_party="<b>Evil & Co</b>")
+    msg = Composer(legal_repo).build(campaign, notice(name="<script>alert(1)</script>", campaign_id=campaign.id,
+                                                      agreement="service-zh"), DATE)
+    html = msg.get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>Evil" not in html and "&lt;b&gt;Evil &amp; Co&lt;/b&gt;" in html
+    text = msg.get_body(("plain",)).get_content()
+    assert "Dear <script>alert(1)</script>," in text  # the text part is shown verbatim, never interpreted
+
+
+def test_templates_in_the_repo_override_the_package(legal_repo):
+    folder = legal_repo.root / "templates"
+    folder.mkdir()
+    (folder / "notice.en.subject.j2").write_text("[{{ agreement.id }}] Please read: {{ agreement.title }}\n")
+    msg = Composer(legal_repo).build(version_campaign(), notice(), DATE)
+    assert msg["Subject"] == "[trial-en] Please read: Speech Trial Agreement"
+    assert "Dear Ada Lovelace," in msg.get_body(("plain",)).get_content()  # the rest from the package
+
+
+def test_a_template_error_names_the_template(legal_repo):
+    folder = legal_repo.root / "templates"
+    folder.mkdir()
+    (folder / "notice.en.subject.j2").write_text("{{ no_such_value }}\n")
+    with pytest.raises(ClausewiseError, match=r"notice\.en\.subject\.j2.*no_such_value.*fix the template"):
+        Composer(legal_repo).build(version_campaign(), notice(), DATE)
+
+
+def test_one_diff_and_redline_per_agreement_and_version_pair(legal_repo):
+    composer = Composer(legal_repo)
+    first, second = (composer.build(version_campaign(), notice(f"C{i}"), DATE) for i in range(2))
+    assert next(first.iter_attachments()) is next(second.iter_attachments())
