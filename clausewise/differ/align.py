@@ -30,6 +30,7 @@ from .model import Clause
 from .normalize import comparison_key, is_cjk
 
 SAME_LABEL_THRESHOLD = 0.5
+SAME_LABEL_BONUS = 0.25  # a split keeps its label on the first part
 GAP_THRESHOLD = 0.6
 MOVE_THRESHOLD = 0.8
 MOVE_MARGIN = 0.1
@@ -205,7 +206,7 @@ def _similar_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[int
                 continue  # length filter: cannot reach the threshold
             score = similarity(fn, fo)
             if score >= threshold:
-                scored.append((score + (0.05 if same_label else 0.0), n, o))
+                scored.append((score + (SAME_LABEL_BONUS if same_label else 0.0), n, o))
     _take_best(scored, pairs, used_old)
 
 
