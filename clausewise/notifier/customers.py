@@ -11,6 +11,7 @@ import json
 import os
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -178,16 +179,19 @@ def parse_row(record: Mapping[str, object], published: Mapping[str, set[int]]) -
 
 def _value(record: Mapping[str, object], column: str) -> str:
     raw = record.get(column)
-    if raw is None:
-        raise RowProblem(f"missing {column} (column {column})")
-    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
-        raise RowProblem(f"{column} must be text, not {json.dumps(raw, ensure_ascii=False)} (column {column})")
-    text = str(raw).strip()
+    if type(raw) is not str:
+        if raw is None:
+            raise RowProblem(f"missing {column} (column {column})")
+        if type(raw) is not int:
+            raise RowProblem(f"{column} must be text, not {json.dumps(raw, ensure_ascii=False)} (column {column})")
+        raw = str(raw)
+    text = raw.strip()
     if not text:
         raise RowProblem(f"empty {column} (column {column})")
     return text
 
 
+@lru_cache(maxsize=256)
 def parse_version(value: str) -> int:
     """``2`` or ``v2`` -> 2."""
     match = _VERSION.fullmatch(value)
@@ -202,24 +206,30 @@ def normalize_email(value: str) -> str:
     Strict on purpose: one @, no spaces, line breaks, commas, quotes or angle brackets (nothing that
     could smuggle a second address or a header), a dotted domain or ``localhost``.
     """
-    problem = RowProblem(f"invalid email {value!r} (column email)")
     local, at, domain = value.rpartition("@")
-    if not at or "@" in local or not _LOCAL_PART.fullmatch(local):
-        raise problem
-    if local.startswith(".") or local.endswith(".") or ".." in local or _CONTROL.search(local):
-        raise problem
-    try:
-        ascii_domain = domain.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        raise problem from None
-    labels = ascii_domain.split(".")
-    if ascii_domain != "localhost" and (len(labels) < 2 or labels[-1].isdigit()):
-        raise problem
-    if len(ascii_domain) > 253 or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels):
-        raise problem
+    ascii_domain = _ascii_domain(domain)
+    if (not at or ascii_domain is None or "@" in local or not _LOCAL_PART.fullmatch(local) or local[0] == "."
+            or local[-1] == "." or ".." in local or _CONTROL.search(local)):
+        raise RowProblem(f"invalid email {value!r} (column email)")
     return f"{local}@{ascii_domain}"
 
 
+@lru_cache(maxsize=4096)
+def _ascii_domain(domain: str) -> str | None:
+    """The domain in lower-case IDNA form if it is a valid host name with a dot (or localhost)."""
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
+    labels = ascii_domain.split(".")
+    if ascii_domain != "localhost" and (len(labels) < 2 or labels[-1].isdigit()):
+        return None
+    if len(ascii_domain) > 253 or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels):
+        return None
+    return ascii_domain
+
+
+@lru_cache(maxsize=256)
 def template_language(value: str) -> str:
     """Map a language tag to a template language: zh, zh-CN, zh_Hans... -> zh-CN; en, en-GB... -> en."""
     primary = value.replace("_", "-").split("-", 1)[0].lower()

@@ -71,6 +71,7 @@ BAD_ROWS = [
      "customers.csv:1: missing column 'email' in the header"),
     (HEADER + "C9,Nine,x@,en,trial-en,1\n", "customers.csv:2: invalid email 'x@' (column email)"),
     (HEADER + "C9,Nine,nine@example,en,trial-en,1\n", "customers.csv:2: invalid email 'nine@example'"),
+    (HEADER + "C9,Nine,@example.com,en,trial-en,1\n", "customers.csv:2: invalid email '@example.com'"),
     (HEADER + "C9,Nine,a b@example.com,en,trial-en,1\n", "customers.csv:2: invalid email 'a b@example.com'"),
     (HEADER + 'C9,Nine,"a@example.com,b@example.com",en,trial-en,1\n', "customers.csv:2: invalid email"),
     (HEADER + "C9,Nine,<a@example.com>,en,trial-en,1\n", "customers.csv:2: invalid email '<a@example.com>'"),
