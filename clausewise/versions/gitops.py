@@ -23,6 +23,17 @@ FALLBACK_NAME = "clausewise"
 FALLBACK_EMAIL = "clausewise@localhost"
 
 
+def git_error(exc: git.GitCommandError) -> str:
+    """git's own reason (its first 'fatal:' or 'error:' line), without GitPython's decoration."""
+    lines = [line.strip().strip("'") for line in str(exc.stderr or "").splitlines() if line.strip()]
+    for line in lines:
+        for prefix in ("stderr: ", "'"):
+            line = line.removeprefix(prefix)
+        if line.startswith(("fatal: ", "error: ")):
+            return line.split(": ", 1)[1].rstrip(".")
+    return lines[0].removeprefix("stderr: ").strip("'") if lines else f"git exited with status {exc.status}"
+
+
 def identity_env(repo: git.Repo) -> dict[str, str]:
     """Author and committer for git: the git config identity, else the environment, else clausewise's own."""
     reader = repo.config_reader()
@@ -79,7 +90,10 @@ def build_commit(repo: git.Repo, parent: str | None, files: dict[str, bytes], me
 
 def create_tag(repo: git.Repo, name: str, commit: str, message: str) -> None:
     """Create the annotated tag ``name`` on ``commit``; fails if the tag exists (never moves one)."""
-    repo.git.tag("-a", "--cleanup=verbatim", "-m", message, name, commit, env=identity_env(repo))
+    try:
+        repo.git.tag("-a", "--cleanup=verbatim", "-m", message, name, commit, env=identity_env(repo))
+    except git.GitCommandError as exc:
+        raise ClausewiseError(f"could not create tag {name}: {git_error(exc)}") from None
 
 
 def delete_tag(repo: git.Repo, name: str) -> None:
@@ -89,7 +103,10 @@ def delete_tag(repo: git.Repo, name: str) -> None:
 
 def move_branch(repo: git.Repo, branch: str, new: str, old: str | None, reason: str) -> None:
     """Point ``branch`` at ``new`` only if it still points at ``old`` (None: it must not exist yet)."""
-    repo.git.update_ref("-m", reason, branch, new, old or ZERO_SHA)
+    try:
+        repo.git.update_ref("-m", reason, branch, new, old or ZERO_SHA)
+    except git.GitCommandError as exc:
+        raise ClausewiseError(f"could not move {branch}: {git_error(exc)}") from None
 
 
 def refresh_index(repo: git.Repo, paths: list[str]) -> None:

@@ -34,7 +34,6 @@ from .publication import (
     one_line,
     parse_message,
     split_ref,
-    tag_name,
 )
 
 AGREEMENTS_DIR = "agreements"
@@ -196,8 +195,10 @@ class AgreementRepo:
         atomic_write_bytes(path, data)
         try:
             gitops.commit_files(self.git, {relative: data}, f"Add draft agreement {agreement_id}")
-        except BaseException:
+        except BaseException as exc:
             path.unlink(missing_ok=True)
+            if isinstance(exc, ClausewiseError):
+                raise ClausewiseError(f"{exc}; {agreement_id} was not added") from None
             raise
         return self.agreement(agreement_id)
 
@@ -313,13 +314,13 @@ class AgreementRepo:
         commit = gitops.build_commit(self.git, parent, {relative: data}, message)
         try:
             gitops.create_tag(self.git, publication.tag, commit, message)
-        except git.GitCommandError as exc:
-            raise ClausewiseError(f"could not create tag {publication.tag}: {_git_error(exc)}; nothing was published") from None
+        except ClausewiseError as exc:
+            raise ClausewiseError(f"{exc}; nothing was published") from None
         try:
             gitops.move_branch(self.git, branch, commit, parent, message.splitlines()[0])
-        except git.GitCommandError as exc:
+        except ClausewiseError as exc:
             gitops.delete_tag(self.git, publication.tag)
-            raise ClausewiseError(f"could not move {branch}: {_git_error(exc)}; nothing was published") from None
+            raise ClausewiseError(f"{exc}; nothing was published") from None
         gitops.refresh_index(self.git, [relative])
 
     def _check_clean(self, relative: str) -> None:
@@ -434,11 +435,6 @@ class AgreementRepo:
             versions.sort(key=lambda v: v.number)
         self._versions_cache = (key, result)
         return result
-
-
-def _git_error(exc: git.GitCommandError) -> str:
-    lines = [line.strip() for line in str(exc.stderr or exc).strip().strip("'").splitlines() if line.strip()]
-    return lines[-1].removeprefix("stderr: ").strip("'") if lines else str(exc)
 
 
 def init_repo(path: str | os.PathLike[str]) -> AgreementRepo:

@@ -18,8 +18,7 @@ FAR = "2099-01-01"
 
 
 def run(*args: str, cwd_repo: Path | None = None):
-    result = CliRunner().invoke(main, [*args, *(["--repo", str(cwd_repo)] if cwd_repo else [])])
-    return result
+    return CliRunner().invoke(main, [*args, *(["--repo", str(cwd_repo)] if cwd_repo else [])])
 
 
 @pytest.fixture()

@@ -323,3 +323,13 @@ def test_write_text_keeps_front_matter_and_commits_nothing(trial_repo) -> None:
     assert git.Repo(trial_repo.root).head.commit == head
     with pytest.raises(ClausewiseError, match="the new text of trial is empty"):
         trial_repo.write_text("trial", "")
+
+
+def test_a_failing_add_leaves_no_file_and_no_commit(trial_repo) -> None:
+    raw = git.Repo(trial_repo.root)
+    lock = Path(raw.git_dir) / f"{raw.head.reference.path}.lock"
+    lock.write_text("")
+    before = snapshot(trial_repo)
+    with pytest.raises(ClausewiseError, match="could not move refs/heads/.*; second was not added"):
+        trial_repo.add("second", "1.1 Terms.", title="Second", language="en", kind="general")
+    assert snapshot(trial_repo) == before
