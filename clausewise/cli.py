@@ -235,7 +235,9 @@ def diff_command(old: str, new: str, output_format: str, output: str | None, con
     elif output_format == "md":
         rendered = render_markdown(diff, context=context)
     else:
-        color = output is None and click.get_text_stream("stdout").isatty()
+        import sys
+
+        color = output is None and sys.stdout.isatty()
         rendered = render_text(diff, color=color, context=context)
     if output:
         from .fileutil import atomic_write_text

@@ -108,6 +108,8 @@ def _follows(previous: tuple[int, ...], label: Label, paragraph_start: bool) -> 
     value = label.value
     if label.style[0] == "bullet":
         return True
+    if label.style[0] == "cn" and paragraph_start:
+        return value[0] > previous[0]  # 第十二条 after 第二条: articles are unmistakable
     if len(value) == 1:
         if value[0] == previous[0] + 1:
             return True
@@ -124,14 +126,12 @@ def _follows(previous: tuple[int, ...], label: Label, paragraph_start: bool) -> 
 
 def _starts(label: Label, paragraph_start: bool, ancestors: list[_Open]) -> bool:
     """Whether ``label`` plausibly opens a new series under ``ancestors``."""
-    if label.style[0] == "bullet" or _is_first(label.value):
-        return True
     if len(label.value) > 1:
         for entry in reversed(ancestors):
             if entry.label.style[0] in ("decimal", "word"):
-                if entry.label.value == label.value[:-1]:
-                    return True
-                break
+                return entry.label.value == label.value[:-1]  # 9.3.1 only under 9.3
+    if label.style[0] == "bullet" or _is_first(label.value):
+        return True
     return paragraph_start and max(label.value) <= 50
 
 

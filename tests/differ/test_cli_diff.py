@@ -1,0 +1,73 @@
+"""``clausewise diff`` on files and on a real agreements repository."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from click.testing import CliRunner
+
+from clausewise.cli import main
+from clausewise.versions import init_repo
+
+from .pairs import NEW_EN, OLD_EN
+
+
+def write_pair(tmp_path):
+    old, new = tmp_path / "old.md", tmp_path / "new.md"
+    old.write_text(OLD_EN, encoding="utf-8")
+    new.write_text(NEW_EN, encoding="utf-8")
+    return str(old), str(new)
+
+
+def test_text_output_has_summary_first_and_plain_marks(tmp_path):
+    old, new = write_pair(tmp_path)
+    result = CliRunner().invoke(main, ["diff", old, new, "--context", "none"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[2].startswith("Summary: 2 added, 1 removed, 3 modified, 1 moved, 5 renumbered")
+    assert "[-thirty-]{+fifteen+}" in result.output
+    assert "\x1b[" not in result.output
+    assert "1.1" not in result.output  # unchanged clauses left out
+
+
+def test_json_to_file_is_the_schema(tmp_path):
+    old, new = write_pair(tmp_path)
+    out = tmp_path / "out" / "diff.json"
+    result = CliRunner().invoke(main, ["diff", old, new, "--format", "json", "-o", str(out)])
+    assert result.exit_code == 0 and result.output == ""
+    data = json.loads(out.read_text("utf-8"))
+    assert data["schema"] == "clausewise.diff/1"
+    assert data["summary"]["removed"] == 1
+    moved = [c for c in data["changes"] if c["moved"]]
+    assert [(c["old_label"], c["new_label"]) for c in moved] == [("2.3", "4.2")]
+
+
+def test_markdown_and_exit_code(tmp_path):
+    old, new = write_pair(tmp_path)
+    result = CliRunner().invoke(main, ["diff", old, new, "--format", "md", "--exit-code"])
+    assert result.exit_code == 1
+    assert "~~thirty~~**fifteen**" in result.output
+    same = CliRunner().invoke(main, ["diff", old, old, "--exit-code"])
+    assert same.exit_code == 0
+
+
+def test_missing_file_is_a_usage_problem(tmp_path):
+    old, _ = write_pair(tmp_path)
+    result = CliRunner().invoke(main, ["diff", old, str(tmp_path / "nope.md")])
+    assert result.exit_code == 2
+    assert "nope.md: no such file" in result.output
+
+
+def test_published_version_against_working_copy(tmp_path):
+    repo = init_repo(tmp_path / "repo")
+    repo.add("speech", OLD_EN, title="Speech Service Agreement", language="en", kind="commercial")
+    repo.publish("speech", date.today() + timedelta(days=60))
+    (repo.agreement("speech").path).write_text(
+        (repo.agreement("speech").path).read_text("utf-8").replace(OLD_EN, NEW_EN), encoding="utf-8")
+    result = CliRunner().invoke(main, ["diff", "speech@v1", "speech", "--format", "json",
+                                       "--repo", str(tmp_path / "repo")])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["old"]["version"] == 1 and data["old"]["title"] == "Speech Service Agreement"
+    assert data["summary"]["added"] == 2
