@@ -338,13 +338,13 @@ class Store:
         """Start an import (inside an open transaction): an empty table of the file's rows."""
         self._import_before = self.customer_count()
         self._import_written = 0
-        self._db.execute("DROP TABLE IF EXISTS temp.import_rows")
+        self._db.execute("DROP TABLE IF EXISTS import_rows")
         self._db.execute(
             """CREATE TEMP TABLE import_rows (
                    customer_id TEXT NOT NULL, agreement TEXT NOT NULL, line INTEGER NOT NULL,
                    fingerprint TEXT NOT NULL, conflict_line INTEGER,
                    PRIMARY KEY (customer_id, agreement))""")
-        self._db.execute("CREATE INDEX temp.import_conflicts ON import_rows (conflict_line) "
+        self._db.execute("CREATE INDEX import_conflicts ON import_rows (conflict_line) "
                          "WHERE conflict_line IS NOT NULL")
 
     def stage_import(self, numbered: Sequence[tuple[int, CustomerRow]]) -> tuple[int, int, CustomerRow] | None:
@@ -354,17 +354,17 @@ class Store:
         Identical repeated rows are accepted.
         """
         self._db.executemany(
-            """INSERT INTO temp.import_rows (customer_id, agreement, line, fingerprint)
+            """INSERT INTO import_rows (customer_id, agreement, line, fingerprint)
                VALUES (?, ?, ?, ?)
                ON CONFLICT (customer_id, agreement) DO UPDATE SET conflict_line = excluded.line
                WHERE import_rows.conflict_line IS NULL AND import_rows.fingerprint <> excluded.fingerprint""",
             [(r.customer_id, r.agreement, line, _fingerprint(r)) for line, r in numbered])
         found = self._db.execute(
-            "SELECT MIN(conflict_line) FROM temp.import_rows WHERE conflict_line IS NOT NULL").fetchone()[0]
+            "SELECT MIN(conflict_line) FROM import_rows WHERE conflict_line IS NOT NULL").fetchone()[0]
         if found is not None:
             row = dict(numbered)[found]
             earlier = self._db.execute(
-                "SELECT line FROM temp.import_rows WHERE customer_id = ? AND agreement = ?",
+                "SELECT line FROM import_rows WHERE customer_id = ? AND agreement = ?",
                 (row.customer_id, row.agreement)).fetchone()[0]
             return found, earlier, row
         self._import_written += self.upsert_customers(r for _, r in numbered)
@@ -372,8 +372,8 @@ class Store:
 
     def end_import(self) -> "ImportCounts":
         """Finish an import: how many (customer, agreement) rows the file held, were new, changed."""
-        rows = self._db.execute("SELECT COUNT(*) FROM temp.import_rows").fetchone()[0]
-        self._db.execute("DROP TABLE temp.import_rows")
+        rows = self._db.execute("SELECT COUNT(*) FROM import_rows").fetchone()[0]
+        self._db.execute("DROP TABLE import_rows")
         new = self.customer_count() - self._import_before
         return ImportCounts(rows=rows, new=new, changed=self._import_written - new)
 

@@ -51,8 +51,6 @@ TRIAL_V1 = """# Speech Trial Agreement
 
 3.1 We may assign our rights and obligations under this agreement to an affiliate after notifying you in advance.
 """
-TRIAL_V2 = TRIAL_V1.replace("free of charge for thirty days", "free of charge for fourteen days")
-TRIAL_V3 = TRIAL_V2.replace("an affiliate", "an affiliate or a successor")
 SERVICE_ZH = """# 语音服务协议
 
 ## 第一条 服务费用
