@@ -21,9 +21,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import ClausewiseError, UsageProblem
+
+if TYPE_CHECKING:
+    from ..versions import AgreementRepo
 
 SCHEMA_VERSION = 1
 STATUSES = ("pending", "sending", "sent", "failed")
@@ -220,7 +223,7 @@ def open_store(path: str | os.PathLike[str]) -> "Store":
     return store
 
 
-def store_for_repo(repo) -> "Store":
+def store_for_repo(repo: AgreementRepo) -> "Store":
     """The state database of an agreements repository (``state_db`` in its clausewise.toml)."""
     path = Path(repo.config.state_db)
     return open_store(path if path.is_absolute() else Path(repo.root) / path)
@@ -256,6 +259,9 @@ class Store:
             self.close()
             raise ClausewiseError(f"{self.path}: not a usable state database ({exc}); move it aside "
                                   "or fix 'state_db' in clausewise.toml") from None
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         self._db.close()
