@@ -39,7 +39,8 @@ def diff_texts(old_text: str, new_text: str, old: DocumentRef, new: DocumentRef)
 
     entries: list[tuple[tuple[int, int, int], ClauseChange]] = []
     if old_root.text or new_root.text:
-        entries.append(((-1, 0, -1), _pair_change(old_root, new_root, False, renumbering,
+        same = clause_key(old_root) == clause_key(new_root)
+        entries.append(((-1, 0, -1), _pair_change(old_root, new_root, same, False, renumbering,
                                                    old_root.text + "\n" + new_root.text)))
     for n, node in enumerate(new_side.nodes):
         o = pairs.get(n)
@@ -48,8 +49,9 @@ def diff_texts(old_text: str, new_text: str, old: DocumentRef, new: DocumentRef)
                                   ops=[("+", node.text)] if node.text else [],
                                   tags=topic_tags(new_topics[n]))
         else:
-            change = _pair_change(old_side.nodes[o], node, n in moved, renumbering,
-                                  old_topics[o] + "\n" + new_topics[n])
+            same = old_side.keys[o] == new_side.keys[n]
+            topic_text = new_topics[n] if same else old_topics[o] + "\n" + new_topics[n]
+            change = _pair_change(old_side.nodes[o], node, same, n in moved, renumbering, topic_text)
         entries.append(((n, 0, -1), change))
     placed = _removed_places(pairs, moved, len(old_side.nodes))
     for o, node in enumerate(old_side.nodes):
@@ -90,12 +92,13 @@ def _topic_texts(side: Side) -> list[str]:
     return texts
 
 
-def _pair_change(old: Clause, new: Clause, moved: bool, renumbering: dict[str, str],
+def _pair_change(old: Clause, new: Clause, same: bool, moved: bool, renumbering: dict[str, str],
                  topic_text: str) -> ClauseChange:
+    """The change for a matched pair; ``same`` when their comparison keys are equal."""
     renumbered = core_label(old.label) != core_label(new.label)
     change = ClauseChange(status="unchanged", old=old, new=new, renumbered=renumbered, moved=moved,
                           tags=topic_tags(topic_text))
-    if clause_key(old) == clause_key(new):
+    if same:
         change.ops = [("=", new.text)] if new.text else []
         change.substantive = moved
         return change

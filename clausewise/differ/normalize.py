@@ -13,13 +13,10 @@ import unicodedata
 # Characters a reader never sees; Python's str.split() does not treat U+200B or U+FEFF as spaces.
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
 _DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
-# Every whitespace character, including the no-break and ideographic spaces.
-_SPACE_RUN = re.compile(r"[\s\u00a0\u3000]+")
 # CJK ideographs, kana, hangul and CJK/full-width punctuation: no spaces are needed between them.
 _CJK = (
     "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31ff"
     "\u3200-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-    "\u2018\u2019\u201c\u201d\u2026\u2014"
 )
 CJK_CHAR = re.compile(f"[{_CJK}]")
 _SPACE_NEXT_TO_CJK = re.compile(f"(?<=[{_CJK}]) (?=\\S)|(?<=\\S) (?=[{_CJK}])")
@@ -33,7 +30,7 @@ def strip_invisible(text: str) -> str:
 
 def collapse_space(text: str) -> str:
     """Runs of whitespace (line breaks included) as one space; none at all next to CJK text."""
-    text = _SPACE_RUN.sub(" ", text).strip()
+    text = " ".join(text.split())  # str.split() knows every Unicode space, U+3000 and U+00A0 too
     if " " in text and CJK_CHAR.search(text):
         text = _SPACE_NEXT_TO_CJK.sub("", text)
     return text

@@ -18,7 +18,6 @@ from .labels import LEADING_SPACE, Label, read_labels
 from .model import Clause
 from .normalize import is_cjk, strip_invisible
 
-_SPACE_RUN = re.compile(r"[\s\u00a0\u3000]+")
 _TERMINAL = tuple(".。;；:：!?！？")
 _NOT_HEADING_END = tuple(".。;；:：!?！？,，、")
 _PARAGRAPH_MARK = "¶"
@@ -148,7 +147,7 @@ def _heading(label: Label, rest: str) -> str | None:
     words = rest.split()
     if len(rest) > 60 or len(words) > 8:
         return None
-    if rest.isupper() or all(w[0].isupper() or len(w) <= 3 for w in words):
+    if rest.isupper() or (rest[0].isupper() and all(w[0].isupper() or len(w) <= 3 for w in words)):
         return rest
     return None
 
@@ -173,7 +172,7 @@ def display_text(lines: list[str]) -> str:
     paragraphs: list[str] = []
     current = ""
     for raw in lines:
-        line = _SPACE_RUN.sub(" ", strip_invisible(raw)).strip()
+        line = " ".join(strip_invisible(raw).split())
         if not line:
             if current:
                 paragraphs.append(current)
