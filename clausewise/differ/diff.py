@@ -22,8 +22,8 @@ from .topics import clause_topic_text, topic_tags
 
 SPLIT_CONTAINMENT = 0.7
 # Cross-references that may be renumbered: 7.3, 第三条, (b)/（二）, Section 4, Article 12
-_REFERENCE = re.compile(r"\d+(?:\.\d+)+|第[零〇一二三四五六七八九十百千两\d]+条|[（(][a-zA-Z一二三四五六七八九十\d]{1,4}[）)]"
-                        r"|(?:Section|Clause|Article)\s+\d+")
+_REFERENCE = re.compile(r"(?<=[Ss]ection )\d+|(?<=[Cc]lause )\d+|(?<=[Aa]rticle )\d+|\d+(?:\.\d+)+"
+                        r"|第[零〇一二三四五六七八九十百千两\d]+条|[（(][a-zA-Z一二三四五六七八九十\d]{1,4}[）)]")
 
 
 def diff_texts(old_text: str, new_text: str, old: DocumentRef, new: DocumentRef) -> AgreementDiff:
