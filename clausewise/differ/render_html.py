@@ -17,7 +17,10 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
+from html import escape
 from typing import TYPE_CHECKING
+
+from markupsafe import Markup
 
 from ..errors import UsageProblem
 from .model import AgreementDiff, Clause, ClauseChange, DocumentRef, OpKind
@@ -117,22 +120,26 @@ _OPEN_CONTENTS_UP_TO = 150  # clauses; a longer table of contents starts collaps
 
 @dataclass
 class ClauseView:
-    """What the template needs to draw one clause (or the stub a moved clause left behind)."""
+    """What the template needs to draw one clause (or the stub a moved clause left behind).
+
+    The ``Markup`` fields are built here by the fragment functions below, which escape every piece
+    of text they are given; the template escapes everything else.
+    """
 
     anchor: str
     status: str
-    badges: list[str]
-    label: str
-    crumb: str
-    heading: str | None
-    snippet: str
     changed: bool
-    old_label: str | None = None  # shown as "old → new" when renumbered
+    head: Markup  # label (old → new when renumbered), crumb and heading
+    badges: Markup
+    snippet: str  # the start of the text, for a table of contents entry without a heading
+    heading: str | None
     old_heading: str | None = None  # set when the heading itself changed
     moved_ref: str | None = None  # "moved from" (clause) or "moved to" (stub) reference
     moved_anchor: str | None = None  # the other place of a move
     stub: bool = False
-    ops: list[tuple[OpKind, str]] = field(default_factory=list)
+    inline: Markup = Markup()
+    old_pane: Markup = Markup()
+    new_pane: Markup = Markup()
     tags: list[str] = field(default_factory=list)
     similarity: int | None = None  # percent, for modified clauses
 
@@ -237,7 +244,6 @@ def _stub_slot(old: Clause, stay_positions: list[tuple[int, int]]) -> int:
 def _clause_view(change: ClauseChange, anchor: str, labels: dict[str, str]) -> ClauseView:
     node = change.new if change.new is not None else change.old
     assert node is not None, "a ClauseChange has at least one side"
-    changed = change.status != "unchanged" or change.moved
     badges = [change.status] if change.status != "unchanged" or not (change.moved or change.renumbered) else []
     if change.moved:
         badges.append("moved")
@@ -248,18 +254,24 @@ def _clause_view(change: ClauseChange, anchor: str, labels: dict[str, str]) -> C
     old_heading = None
     if change.old is not None and change.new is not None and change.old.heading != change.new.heading:
         old_heading = change.old.heading or ""
+    old_label = _clean_label(change.old_label) if change.renumbered and change.old_label else None
+    ops = _ops(change)
+    if all(op == "=" for op, _ in ops):
+        inline = old_pane = new_pane = _ops_html(ops, "both")
+    else:
+        inline, old_pane, new_pane = (_ops_html(ops, side) for side in ("both", "old", "new"))
     return ClauseView(
         anchor=anchor,
         status=change.status,
-        badges=badges,
-        label=_label_text(node, labels),
-        crumb=" › ".join(_clean_label(label) for label in node.path[:-1]),
-        heading=node.heading,
+        changed=change.status != "unchanged" or change.moved,
+        head=_head_html(node, labels, old_label),
+        badges=_badges_html(badges, labels),
         snippet=_snippet(node.text),
-        changed=changed,
-        old_label=_clean_label(change.old_label) if change.renumbered and change.old_label else None,
+        heading=node.heading,
         old_heading=old_heading,
-        ops=_ops(change),
+        inline=inline,
+        old_pane=old_pane,
+        new_pane=new_pane,
         tags=list(change.tags),
         similarity=round(change.similarity * 100) if change.status == "modified" else None,
     )
@@ -272,12 +284,11 @@ def _stub_view(change: ClauseChange, moved: ClauseView, labels: dict[str, str]) 
     return ClauseView(
         anchor=f"{moved.anchor}-was",
         status="moved",
-        badges=["moved"],
-        label=_label_text(old, labels),
-        crumb=" › ".join(_clean_label(label) for label in old.path[:-1]),
-        heading=old.heading,
-        snippet=_snippet(old.text),
         changed=True,
+        head=_head_html(old, labels),
+        badges=_badges_html(["moved"], labels),
+        snippet=_snippet(old.text),
+        heading=old.heading,
         moved_ref=_reference(change.new, labels) if change.new is not None else None,
         moved_anchor=moved.anchor,
         stub=True,
@@ -297,6 +308,44 @@ def _ops(change: ClauseChange) -> list[tuple[OpKind, str]]:
     if old_text == new_text:
         return [("=", new_text)]
     return [op for op in (("-", old_text), ("+", new_text)) if op[1]]
+
+
+# Markup fragments, built here for speed (a template macro per clause costs ten times more).
+# Every piece of text passes through html.escape (quotes too); only the package's own tags and
+# class names do not.
+
+
+def _ops_html(ops: list[tuple[OpKind, str]], side: str) -> Markup:
+    """The redline of one clause: "both" (inline), or only the "old" or "new" side."""
+    parts: list[str] = []
+    for op, text in ops:
+        if op == "=":
+            parts.append(escape(text))
+        elif op == "-":
+            if side != "new":
+                parts.append(f"<del>{escape(text)}</del>")
+        elif side != "old":
+            parts.append(f"<ins>{escape(text)}</ins>")
+    return Markup("".join(parts))
+
+
+def _head_html(clause: Clause, labels: dict[str, str], old_label: str | None = None) -> Markup:
+    """Crumb (parent labels), label ("7.3 → 7.2" when renumbered) and heading of a clause."""
+    crumb = " › ".join(_clean_label(label) for label in clause.path[:-1])
+    label = escape(_label_text(clause, labels))
+    parts = [f'<span class="crumb">{escape(crumb)}</span> '] if crumb else []
+    if old_label:
+        parts.append(f'<span class="label"><span class="old-label">{escape(old_label)}</span> '
+                     f'<span aria-hidden="true">→</span> {label}</span>')
+    else:
+        parts.append(f'<span class="label">{label}</span>')
+    if clause.heading:
+        parts.append(f' <span class="heading">{escape(clause.heading)}</span>')
+    return Markup("".join(parts))
+
+
+def _badges_html(keys: list[str], labels: dict[str, str]) -> Markup:
+    return Markup(" ".join(f'<span class="badge b-{key}">{escape(labels[key])}</span>' for key in keys))
 
 
 def _clean_label(label: str | None) -> str:
@@ -321,7 +370,7 @@ def _reference(clause: Clause | None, labels: dict[str, str]) -> str:
 
 
 def _snippet(text: str) -> str:
-    flat = _SPACES.sub(" ", text).strip()
+    flat = _SPACES.sub(" ", text[: _SNIPPET_CHARS * 2]).strip()
     return flat if len(flat) <= _SNIPPET_CHARS else flat[: _SNIPPET_CHARS - 1] + "…"
 
 
@@ -346,8 +395,6 @@ def _environment() -> "jinja2.Environment":
 @lru_cache(maxsize=1)
 def _assets() -> dict[str, object]:
     """The package's own stylesheet and script, and their CSP hashes (trusted, not escaped)."""
-    from markupsafe import Markup
-
     env = _environment()
     assert env.loader is not None
     css = env.loader.get_source(env, "redline.css")[0]

@@ -92,7 +92,7 @@ def test_page_is_self_contained_and_csp_admits_only_its_own_style_and_script():
 
 def test_inline_and_side_by_side_redlines_of_a_modified_clause():
     html = render_html(english_diff())
-    assert "Either party may end the trial with <del>30</del><ins>15</ins> days&#39; written notice." in html
+    assert "Either party may end the trial with <del>30</del><ins>15</ins> days&#x27; written notice." in html
     assert '<div class="text pane pane-old">Either party may end the trial with <del>30</del> days' in html
     assert '<div class="text pane pane-new">Either party may end the trial with <ins>15</ins> days' in html
     assert '<div class="text pane pane-old empty">(not in this text)</div>' in html  # the added clause
