@@ -144,21 +144,31 @@ class ClauseView:
     similarity: int | None = None  # percent, for modified clauses
 
 
+@dataclass(frozen=True)
+class _Naming:
+    """How to name clauses on this page: UI labels, and which clause labels occur more than once
+    in a text (those are shown with their parent's label, "第三条 › （二）")."""
+
+    labels: dict[str, str]
+    repeated: frozenset[str]
+
+
 def render_html(diff: AgreementDiff, *, lang: str | None = None) -> str:
     """The whole redline page. ``lang`` picks the UI language (en, zh, or a BCP 47 tag such as
     zh-CN); None detects it from the new text (CJK characters mean Chinese)."""
     ui = ui_language(diff, lang)
     labels = LABELS[ui]
-    views = _views(diff, labels)
+    views = _views(diff, _Naming(labels, _repeated_labels(diff)))
     summary = diff.summary()
+    old_name, new_name = _document_names(diff.old, diff.new)
     assets = _assets()
     return _environment().get_template("redline.html.j2").render(
         t=labels,
         html_lang=_HTML_LANG[ui],
         old=diff.old,
         new=diff.new,
-        old_name=_document_name(diff.old),
-        new_name=_document_name(diff.new),
+        old_name=old_name,
+        new_name=new_name,
         summary=summary,
         typographic=sum(1 for c in diff.changes if c.status == "modified" and not c.substantive),
         views=views,
@@ -205,16 +215,29 @@ def _language_sample(diff: AgreementDiff) -> str:
     return ""
 
 
-def _views(diff: AgreementDiff, labels: dict[str, str]) -> list[ClauseView]:
+def _repeated_labels(diff: AgreementDiff) -> frozenset[str]:
+    """Labels that more than one clause of the old or of the new text carries."""
+    repeated: set[str] = set()
+    for side in ("old", "new"):
+        seen: set[str] = set()
+        for change in diff.changes:
+            clause = getattr(change, side)
+            if clause is not None and clause.label:
+                label = _clean_label(clause.label)
+                (repeated if label in seen else seen).add(label)
+    return frozenset(repeated)
+
+
+def _views(diff: AgreementDiff, naming: _Naming) -> list[ClauseView]:
     """One view per change in the diff's reading order, plus a stub at the old place of each move."""
     views: list[ClauseView] = []
     stubs_after: dict[int, list[ClauseView]] = {}
     stay_positions = _old_positions_of_unmoved(diff.changes)
     for index, change in enumerate(diff.changes, 1):
-        view = _clause_view(change, f"c{index}", labels)
+        view = _clause_view(change, f"c{index}", naming)
         if change.moved and change.old is not None:
-            stub = _stub_view(change, view, labels)
-            view.moved_ref = _reference(change.old, labels)
+            stub = _stub_view(change, view, naming)
+            view.moved_ref = _reference(change.old, naming)
             view.moved_anchor = stub.anchor
             stubs_after.setdefault(_stub_slot(change.old, stay_positions), []).append(stub)
         views.append(view)
@@ -241,7 +264,7 @@ def _stub_slot(old: Clause, stay_positions: list[tuple[int, int]]) -> int:
     return stay_positions[at - 1][1] if at else 0
 
 
-def _clause_view(change: ClauseChange, anchor: str, labels: dict[str, str]) -> ClauseView:
+def _clause_view(change: ClauseChange, anchor: str, naming: _Naming) -> ClauseView:
     node = change.new if change.new is not None else change.old
     assert node is not None, "a ClauseChange has at least one side"
     badges = [change.status] if change.status != "unchanged" or not (change.moved or change.renumbered) else []
@@ -264,8 +287,8 @@ def _clause_view(change: ClauseChange, anchor: str, labels: dict[str, str]) -> C
         anchor=anchor,
         status=change.status,
         changed=change.status != "unchanged" or change.moved,
-        head=_head_html(node, labels, old_label),
-        badges=_badges_html(badges, labels),
+        head=_head_html(node, naming, old_label),
+        badges=_badges_html(badges, naming.labels),
         snippet=_snippet(node.text),
         heading=node.heading,
         old_heading=old_heading,
@@ -277,7 +300,7 @@ def _clause_view(change: ClauseChange, anchor: str, labels: dict[str, str]) -> C
     )
 
 
-def _stub_view(change: ClauseChange, moved: ClauseView, labels: dict[str, str]) -> ClauseView:
+def _stub_view(change: ClauseChange, moved: ClauseView, naming: _Naming) -> ClauseView:
     """What stands at the old place of a moved clause: a pointer to where it went."""
     old = change.old
     assert old is not None
@@ -285,11 +308,11 @@ def _stub_view(change: ClauseChange, moved: ClauseView, labels: dict[str, str]) 
         anchor=f"{moved.anchor}-was",
         status="moved",
         changed=True,
-        head=_head_html(old, labels),
-        badges=_badges_html(["moved"], labels),
+        head=_head_html(old, naming),
+        badges=_badges_html(["moved"], naming.labels),
         snippet=_snippet(old.text),
         heading=old.heading,
-        moved_ref=_reference(change.new, labels) if change.new is not None else None,
+        moved_ref=_reference(change.new, naming) if change.new is not None else None,
         moved_anchor=moved.anchor,
         stub=True,
     )
@@ -329,10 +352,10 @@ def _ops_html(ops: list[tuple[OpKind, str]], side: str) -> Markup:
     return Markup("".join(parts))
 
 
-def _head_html(clause: Clause, labels: dict[str, str], old_label: str | None = None) -> Markup:
-    """Crumb (parent labels), label ("7.3 → 7.2" when renumbered) and heading of a clause."""
-    crumb = " › ".join(_clean_label(label) for label in clause.path[:-1])
-    label = escape(_label_text(clause, labels))
+def _head_html(clause: Clause, naming: _Naming, old_label: str | None = None) -> Markup:
+    """Crumb (parent label), label ("7.3 → 7.2" when renumbered) and heading of a clause."""
+    crumb = _crumb(clause, naming)
+    label = escape(_label_text(clause, naming.labels))
     parts = [f'<span class="crumb">{escape(crumb)}</span> '] if crumb else []
     if old_label:
         parts.append(f'<span class="label"><span class="old-label">{escape(old_label)}</span> '
@@ -359,14 +382,22 @@ def _label_text(clause: Clause, labels: dict[str, str]) -> str:
     return labels["preamble"] if clause.kind == "preamble" else labels["paragraph"]
 
 
-def _reference(clause: Clause | None, labels: dict[str, str]) -> str:
-    """The full path of a clause ("7 › 7.3"), for "moved to/from" pointers."""
+def _crumb(clause: Clause, naming: _Naming) -> str:
+    """The parent's label, when the clause's own label alone is ambiguous."""
+    if not clause.label or len(clause.path) < 2 or _clean_label(clause.label) not in naming.repeated:
+        return ""
+    return _clean_label(clause.path[-2])
+
+
+def _reference(clause: Clause | None, naming: _Naming) -> str:
+    """How a "moved to/from" pointer names a clause: "7.3", "第三条 › （二）", or its heading."""
     if clause is None:
         return ""
-    path = [_clean_label(label) for label in clause.path if _clean_label(label)]
-    if path:
-        return " › ".join(path)
-    return clause.heading or _snippet(clause.text) or _label_text(clause, labels)
+    if clause.label:
+        crumb = _crumb(clause, naming)
+        label = _clean_label(clause.label)
+        return f"{crumb} › {label}" if crumb else label
+    return clause.heading or _snippet(clause.text) or _label_text(clause, naming.labels)
 
 
 def _snippet(text: str) -> str:
@@ -374,9 +405,13 @@ def _snippet(text: str) -> str:
     return flat if len(flat) <= _SNIPPET_CHARS else flat[: _SNIPPET_CHARS - 1] + "…"
 
 
-def _document_name(ref: DocumentRef) -> str:
-    name = ref.title or ref.ref
-    return f"{name} v{ref.version}" if ref.version is not None else name
+def _document_names(old: DocumentRef, new: DocumentRef) -> tuple[str, str]:
+    """Title and version of each side; the refs too when that alone cannot tell them apart."""
+    names = [f"{ref.title or ref.ref}{f' v{ref.version}' if ref.version is not None else ''}"
+             for ref in (old, new)]
+    if names[0] == names[1] and old.ref != new.ref:
+        names = [f"{name} ({ref.ref})" if name != ref.ref else name for name, ref in zip(names, (old, new))]
+    return names[0], names[1]
 
 
 @lru_cache(maxsize=1)

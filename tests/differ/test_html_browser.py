@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 from clausewise.differ.render_html import render_html
 
 from .conftest import INJECTIONS, chinese_diff, english_diff, hostile_diff
 
+CLAUSEWISE = str(Path(sys.executable).with_name("clausewise"))
 STATUS_KEYS = ("added", "removed", "modified", "moved", "renumbered", "unchanged")
 
 
@@ -153,3 +159,79 @@ def test_chinese_page_uses_chinese_labels(open_html):
     assert page.inner_text("#c1 .inline ins") == "十五个工作日"
     marker = page.evaluate("getComputedStyle(document.querySelector('#c1 .inline ins'), '::before').content")
     assert marker == '"［插入开始］"'
+
+
+OLD_AGREEMENT = """\
+# Hosting Trial Agreement
+
+## 1. Service
+
+1.1 The Provider hosts the Customer's website for the trial period.
+1.2 The trial period is thirty days from the start date.
+1.3 Support is available by email on working days.
+
+## 2. Termination
+
+2.1 Either party may end the trial at any time by written notice.
+2.2 The Provider deletes the Customer's files within ten days after the trial ends.
+2.3 Sections that by their nature survive termination continue to apply.
+"""
+
+NEW_AGREEMENT = """\
+# Hosting Trial Agreement
+
+## 1. Service
+
+1.1 The Provider hosts the Customer's website for the trial period.
+1.2 The trial period is fourteen days from the start date.
+1.3 Support is available by email on working days.
+1.4 Notes for reviewers: <script>window.__pwned=1</script> <img src=x onerror="window.__pwned=1">
+
+## 2. Termination
+
+2.1 Sections that by their nature survive termination continue to apply.
+2.2 Either party may end the trial at any time by written notice.
+"""
+
+
+def test_cli_diff_html_end_to_end(tmp_path, open_html):
+    """``clausewise diff --format html`` as a user runs it: a whole process, then the browser."""
+    old, new = tmp_path / "old.md", tmp_path / "new.md"
+    old.write_text(OLD_AGREEMENT, encoding="utf-8")
+    new.write_text(NEW_AGREEMENT, encoding="utf-8")
+    as_json = subprocess.run([CLAUSEWISE, "diff", str(old), str(new), "--format", "json"],
+                             capture_output=True, text=True, check=False)
+    assert as_json.returncode == 0, as_json.stderr
+    summary = json.loads(as_json.stdout)["summary"]
+    out = tmp_path / "redline.html"
+    as_html = subprocess.run([CLAUSEWISE, "diff", str(old), str(new), "--format", "html", "-o", str(out)],
+                             capture_output=True, text=True, check=False)
+    assert as_html.returncode == 0, as_html.stderr
+    loaded = open_html(out.read_text(encoding="utf-8"), name="cli.html")
+    page = loaded.page
+    assert loaded.errors == [] and loaded.requests == []
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    shown = {key: int(page.inner_text(f'#summary [data-count="{key}"]')) for key in STATUS_KEYS}
+    assert shown == {key: summary[key] for key in STATUS_KEYS}
+    assert summary["added"] >= 1 and summary["removed"] >= 1 and summary["modified"] >= 1
+    assert '<script>window.__pwned=1</script>' in page.inner_text("main")
+    assert page.locator("main del").first.inner_text() == "thirty"
+    assert page.locator("main ins").first.inner_text() == "fourteen"
+
+
+def test_seed_agreement_redline_in_chinese(corpus_path, tmp_path, open_html):
+    from clausewise.differ import diff_texts
+    from clausewise.differ.model import DocumentRef
+
+    old_text = corpus_path.read_text(encoding="utf-8")
+    new_text = old_text.replace("阿里云", "某云服务商", 3)
+    diff = diff_texts(old_text, new_text, DocumentRef("seed-v1.txt"), DocumentRef("seed-v2.txt"))
+    loaded = open_html(render_html(diff))
+    page = loaded.page
+    assert loaded.errors == [] and loaded.requests == []
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    summary = diff.to_dict()["summary"]
+    shown = {key: int(page.inner_text(f'#summary [data-count="{key}"]')) for key in STATUS_KEYS}
+    assert shown == {key: summary[key] for key in STATUS_KEYS}
+    assert summary["modified"] >= 1
+    assert "某云服务商" in page.inner_text("main ins")

@@ -200,3 +200,23 @@ def test_large_diff_renders_every_clause():
     assert html.count('<details class="clause') == 2000
     assert html.count("<ins>weeks.</ins>") == 100 * 2  # inline view and the new pane
     assert counts_shown(html)["modified"] == 100
+
+
+def test_parent_label_shown_only_where_a_label_repeats():
+    items = [clause("第一条", "双方的权利义务如下。", line=1)]
+    for line, (article, item, text) in enumerate([("第一条", "（一）", "按时付费。"), ("第二条", "（一）", "按时交付。")], 2):
+        items.append(clause(item, text, line=line, parents=(article,)))
+    diff = AgreementDiff(DocumentRef("a.txt"), DocumentRef("b.txt"),
+                         [ClauseChange("unchanged", c, c, ops=[("=", c.text)]) for c in items])
+    html = render_html(diff)
+    assert '<span class="crumb">第一条</span> <span class="label">（一）</span>' in html
+    assert '<span class="crumb">第二条</span> <span class="label">（一）</span>' in html
+    assert '<span class="label">第一条</span>' in html  # unique: no crumb
+    assert html.count('class="crumb"') == 2 * 2  # contents and clause, for each repeated item
+
+
+def test_same_titles_are_told_apart_by_their_refs():
+    diff = english_diff()
+    diff.old.version = diff.new.version = None
+    html = render_html(diff)
+    assert "<title>Redline: Cloud Trial Agreement (trial@v1) → Cloud Trial Agreement (trial@v2)</title>" in html
