@@ -138,7 +138,8 @@ class ClauseView:
     moved_anchor: str | None = None  # the other place of a move
     stub: bool = False
     inline: Markup = Markup()
-    old_pane: Markup = Markup()
+    same_text: bool = False  # both texts read the same: shown once in either view
+    old_pane: Markup = Markup()  # side-by-side panes, empty when same_text
     new_pane: Markup = Markup()
     tags: list[str] = field(default_factory=list)
     similarity: int | None = None  # percent, for modified clauses
@@ -279,10 +280,9 @@ def _clause_view(change: ClauseChange, anchor: str, naming: _Naming) -> ClauseVi
         old_heading = change.old.heading or ""
     old_label = _clean_label(change.old_label) if change.renumbered and change.old_label else None
     ops = _ops(change)
-    if all(op == "=" for op, _ in ops):
-        inline = old_pane = new_pane = _ops_html(ops, "both")
-    else:
-        inline, old_pane, new_pane = (_ops_html(ops, side) for side in ("both", "old", "new"))
+    same_text = all(op == "=" for op, _ in ops)
+    inline = _ops_html(ops, "both")
+    old_pane, new_pane = (Markup(), Markup()) if same_text else (_ops_html(ops, "old"), _ops_html(ops, "new"))
     return ClauseView(
         anchor=anchor,
         status=change.status,
@@ -293,6 +293,7 @@ def _clause_view(change: ClauseChange, anchor: str, naming: _Naming) -> ClauseVi
         heading=node.heading,
         old_heading=old_heading,
         inline=inline,
+        same_text=same_text,
         old_pane=old_pane,
         new_pane=new_pane,
         tags=list(change.tags),

@@ -66,7 +66,9 @@ def test_side_by_side_view_shows_both_panes(open_html):
     old_box, new_box = old_pane.bounding_box(), new_pane.bounding_box()
     assert old_box["x"] + old_box["width"] <= new_box["x"]  # side by side, old on the left
     assert old_box["y"] == new_box["y"]  # rows of one clause line up, so the panes scroll together
-    assert page.inner_text(f"#c3 .pane-old") == "(not in this text)"
+    assert page.inner_text("#c3 .pane-old") == "(not in this text)"
+    page.click("#c8 > summary")  # an unchanged clause reads the same on both sides: shown once
+    assert page.is_visible("#c8 .inline") and page.locator("#c8 .pane").count() == 0
 
 
 def test_print_view_expands_collapsed_clauses_and_hides_controls(open_html):

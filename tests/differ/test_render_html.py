@@ -198,6 +198,7 @@ def test_large_diff_renders_every_clause():
                                                                    ("+", "weeks.")]))
     html = render_html(AgreementDiff(DocumentRef("a"), DocumentRef("b"), changes))
     assert html.count('<details class="clause') == 2000
+    assert html.count('<div class="text inline same">') == 1900  # unchanged text is written once
     assert html.count("<ins>weeks.</ins>") == 100 * 2  # inline view and the new pane
     assert counts_shown(html)["modified"] == 100
 
@@ -220,3 +221,11 @@ def test_same_titles_are_told_apart_by_their_refs():
     diff.old.version = diff.new.version = None
     html = render_html(diff)
     assert "<title>Redline: Cloud Trial Agreement (trial@v1) → Cloud Trial Agreement (trial@v2)</title>" in html
+
+
+def test_document_table_shows_versions_and_dates_only_when_known():
+    html = render_html(english_diff())
+    assert "<tr><th scope=\"row\">Effective</th><td>2025-01-01</td><td>2025-03-01</td></tr>" in html
+    diff = english_diff()
+    diff.old.effective = diff.new.effective = None
+    assert ">Effective<" not in render_html(diff)
