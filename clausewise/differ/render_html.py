@@ -5,8 +5,10 @@ attachment), a Content-Security-Policy that admits nothing but those two blocks 
 works with JavaScript disabled: ``<details>`` collapses unchanged clauses and a CSS-only radio
 switch toggles the side-by-side view. JS only adds n/p change navigation and expand/collapse.
 
-All agreement and reference text goes through Jinja2 with autoescape on; the only markup that is
-not escaped is the package's own stylesheet and script.
+Escaping: the page skeleton is a Jinja2 template with autoescape on. The per-clause fragments
+(redline, label, badges) are built in Python for speed by four small functions that pass every
+piece of text through ``html.escape``; the only other unescaped markup is the package's own
+stylesheet and script. Tests put markup into every field a diff carries.
 """
 
 from __future__ import annotations
