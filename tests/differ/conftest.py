@@ -104,6 +104,13 @@ def hostile_diff() -> AgreementDiff:
                      ops=[("+", f"Added {b} and {c}.")]),
         ClauseChange("removed", clause("3.", f"Removed {a}.", heading=b, line=5), None,
                      ops=[("-", f"Removed {a}.")]),
+        # No heading (the contents show a snippet), a repeated label (shown with its parent's
+        # label), moved and renumbered (both places name it).
+        ClauseChange("unchanged", clause(f"(a){c}", f"Moved {b}.", line=9, parents=(f"4{a}",)),
+                     clause(f"(b){c}", f"Moved {b}.", line=2, parents=(f"5{a}",)),
+                     moved=True, renumbered=True, ops=[("=", f"Moved {b}.")]),
+        ClauseChange("unchanged", clause(f"(b){c}", "Stays.", line=7, parents=(f"4{a}",)),
+                     clause(f"(b){c}", "Stays.", line=8, parents=(f"6{b}",)), ops=[("=", "Stays.")]),
     ]
     return AgreementDiff(DocumentRef(f"old{a}.md", title=f"Old {a}{b}", version=1),
                          DocumentRef(f"new{c}.md", title=f"New {c}{b}", version=2), changes)

@@ -229,3 +229,10 @@ def test_document_table_shows_versions_and_dates_only_when_known():
     diff = english_diff()
     diff.old.effective = diff.new.effective = None
     assert ">Effective<" not in render_html(diff)
+
+
+def test_two_empty_texts_render_a_page_that_says_nothing_changed():
+    html = render_html(AgreementDiff(DocumentRef("empty-a.txt"), DocumentRef("empty-b.txt"), []))
+    assert LABELS["en"]["no_changes"] in html
+    assert counts_shown(html) == {"added": 0, "removed": 0, "modified": 0, "moved": 0, "renumbered": 0,
+                                  "unchanged": 0}
