@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from email.message import EmailMessage, MIMEPart
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from ..errors import ClausewiseError
 from .message import (
     Mailbox,
     RenderedNotice,
+    SharedPart,
     build_message,
     check_header_text,
     message_id_for,
@@ -149,7 +150,7 @@ def change_items(diff: Any, limit: int = MAX_LISTED_CHANGES) -> tuple[list[Chang
 class _VersionChange:
     items: list[ChangeItem]
     more: int
-    attachment: MIMEPart
+    attachment: SharedPart
     attachment_name: str
 
 

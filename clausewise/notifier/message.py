@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.headerregistry import Address
-from email.message import EmailMessage, MIMEPart
+from email.generator import BytesGenerator
+from email.message import EmailMessage, Message
+from io import BytesIO
 
 from ..errors import ClausewiseError
 
@@ -62,7 +64,7 @@ class RenderedNotice:
     subject: str
     text: str
     html: str
-    attachment: MIMEPart | None = None  # from redline_part(); shared, never mutated
+    attachment: SharedPart | None = None  # from redline_part(); shared, never mutated
 
 
 def check_header_text(value: str, field: str) -> str:
@@ -156,18 +158,45 @@ def build_message(
     return msg
 
 
-def redline_part(filename: str, html: str) -> MIMEPart:
+class SharedPart(EmailMessage):
+    """A part shared by many messages (the redline): serialized once, then copied as bytes."""
+
+    def __init__(self, policy: email.policy.Policy = _POLICY) -> None:
+        super().__init__(policy=policy)
+        self.serialized: dict[tuple[email.policy.Policy, str | None], bytes] = {}
+
+
+def redline_part(filename: str, html: str) -> SharedPart:
     """The HTML redline as an attachment part (reusable across messages: it is never mutated)."""
     check_header_text(filename, "attachment file name")
-    part = EmailMessage(policy=_POLICY)
+    part = SharedPart()
     part.set_content(html, subtype="html", charset="utf-8", disposition="attachment", filename=filename)
     del part["MIME-Version"]
     return part
 
 
+class _Generator(BytesGenerator):
+    """BytesGenerator that writes a SharedPart from its cached bytes (the same bytes, re-encoded
+    once instead of once per message: the redline is most of a notice's size)."""
+
+    def flatten(self, msg: Message, unixfrom: bool = False, linesep: str | None = None) -> None:
+        cache = getattr(msg, "serialized", None)
+        if cache is None or unixfrom:
+            super().flatten(msg, unixfrom, linesep)
+            return
+        key = (self.policy, linesep)
+        if key not in cache:
+            buffer = BytesIO()
+            BytesGenerator.flatten(self.clone(buffer), msg, False, linesep)
+            cache[key] = buffer.getvalue()
+        self._fp.write(cache[key])
+
+
 def message_bytes(msg: EmailMessage) -> bytes:
-    """The exact bytes handed to the SMTP server (CRLF line endings)."""
-    return msg.as_bytes()
+    """The exact bytes handed to the SMTP server (CRLF line endings); the same as ``msg.as_bytes()``."""
+    buffer = BytesIO()
+    _Generator(buffer, mangle_from_=False, policy=msg.policy).flatten(msg)
+    return buffer.getvalue()
 
 
 def sha256_hex(data: bytes) -> str:

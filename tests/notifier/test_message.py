@@ -56,6 +56,15 @@ def test_same_inputs_give_the_same_bytes_and_boundaries_come_from_the_message_id
     assert first != other and b"==mixed_" in first and b"==alt_" in first
 
 
+def test_the_shared_redline_is_serialized_once_and_the_bytes_equal_the_standard_generator():
+    shared = rendered()
+    kwargs = dict(sender=SENDER, message_id="<a.b@example.com>", date=DATE, language="en")
+    for name, address in (("Ada", "ada@example.com"), ("Bob", "bob@example.com"), ("李雷", "李雷@example.cn")):
+        msg = build_message(shared, recipient=Mailbox(name, address), **kwargs)
+        assert message_bytes(msg) == msg.as_bytes()
+    assert len(shared.attachment.serialized) == 2  # one per policy (plain SMTP, SMTPUTF8)
+
+
 def test_structure_encoding_and_headers():
     msg = build_message(rendered(), sender=SENDER, recipient=Mailbox("张三", "zhang@example.com"),
                         message_id="<abc.trial-en-v2@example.com>", date=DATE, language="zh-CN")
