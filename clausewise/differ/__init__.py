@@ -1,16 +1,17 @@
 """Clause-aware diffs of agreements (diff stage).
 
 Public API: parse_agreement, diff_texts, render_text, render_json, render_markdown, render_html,
-topic_tags, find_clauses, load_document. Parsing and alignment load on first use; the renderers
-share their modules' names, so they are bound here (they are light), and ``render_html`` loads
-its templates only when called.
+topic_tags, find_clauses, load_document. Parsing and alignment load on first use. The renderers
+share their modules' names, so they are imported here, eagerly: importing a submodule later would
+rebind the package attribute to the module. They are light; ``render_html`` loads Jinja2 and its
+templates only when called.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from .model import AgreementDiff
+from .render_html import render_html
 from .render_json import render_json
 from .render_markdown import render_markdown
 from .render_text import render_text
@@ -25,14 +26,6 @@ _LAZY = {
 }
 
 __all__ = sorted([*_LAZY, "render_json", "render_markdown", "render_text", "render_html"])
-
-
-def render_html(diff: AgreementDiff) -> str:
-    """One self-contained HTML redline (clausewise/differ/render_html.py)."""
-    from .render_html import render_html as render
-
-    globals()["render_html"] = render  # importing the submodule rebinds the name to the module
-    return render(diff)
 
 
 def __getattr__(name: str):
