@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
+from .demo_notify import NOTIFY_STEPS
 from .errors import UsageProblem
 from .versions import AgreementRepo, Version, init_repo
 
@@ -110,6 +111,7 @@ STEPS: list[Callable[[DemoRun], None]] = [
     publish_first_versions,
     write_changed_texts,
     publish_second_versions,
+    *NOTIFY_STEPS,
 ]
 
 

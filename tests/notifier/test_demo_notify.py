@@ -1,0 +1,40 @@
+"""The demo's notification half: every notice lands in the Maildir and in the proof report."""
+
+from __future__ import annotations
+
+import csv
+import mailbox
+from collections import Counter
+from datetime import date
+
+import git
+
+from clausewise.demo import run_demo
+from clausewise.demo_notify import CUSTOMERS, output_dir
+from clausewise.notifier.store import store_for_repo
+
+
+def test_demo_sends_every_notice_to_the_local_maildir_and_writes_the_proof(tmp_path):
+    lines: list[str] = []
+    run = run_demo(tmp_path / "demo", lines.append, today=date(2031, 3, 1))
+    out = output_dir(run)
+    with store_for_repo(run.repo) as store:
+        notices = list(store.notices())
+    assert Counter(n.status for n in notices) == {"sent": len(notices)}
+    assert len({n.customer_id for n in notices}) == CUSTOMERS
+    assert {n.language for n in notices} == {"en", "zh-CN"}
+    assert any(n.campaign_id.startswith("speech-commercial/assignment-") for n in notices)
+
+    messages = list(mailbox.Maildir(out / "mailbox", create=False))
+    assert len(messages) == len(notices)
+    by_id = {n.message_id: n for n in notices}
+    assert {m["Message-ID"] for m in messages} == set(by_id)
+
+    with (out / "proof-of-notice.csv").open(newline="", encoding="utf-8") as handle:
+        proof = list(csv.DictReader(handle))
+    assert len(proof) == len(notices)
+    assert {row["sha256"] for row in proof} == {n.sha256 for n in notices}
+    assert sorted(p.name for p in (out / "redlines").iterdir()) == sorted(
+        f"{s.id}-v1-v2.html" for s in run.samples)
+    assert any(line.startswith("Mailbox (Maildir") for line in lines)
+    assert git.Repo(run.repo.root).git.status("--porcelain") == ""
