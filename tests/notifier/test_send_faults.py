@@ -192,3 +192,25 @@ def test_password_never_appears_in_output_or_logs(legal_repo, repo_store, monkey
         assert secret not in text
     assert by_customer(repo_store)["C00002"].status == "pending"  # the refused run released its claim
     assert os.environ.get("CLAUSEWISE_SMTP_PASSWORD") is None
+
+
+def test_ctrl_c_finishes_the_messages_in_flight_and_records_them(legal_repo, repo_store):
+    rows = customers(60, agreement="service-zh")
+    setup(repo_store, assignment_campaign(), rows=rows)
+    with smtp_server(ProgrammableHandler(delay=0.03)) as (url, handler):
+        sender = subprocess.Popen(
+            [CLAUSEWISE, "notify", "send", "--repo", str(legal_repo.root), "--smtp", url, "--concurrency", "3"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while len(handler.received) < 10 and sender.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        sender.send_signal(signal.SIGINT)
+        out, err = sender.communicate(timeout=60)
+        assert sender.returncode == 130, (out, err)
+        assert "Interrupted: messages in flight were recorded" in err
+        statuses = Counter(n.status for n in repo_store.notices())
+        assert statuses["sending"] == 0 and 0 < statuses["sent"] < 60
+        assert statuses["sent"] == len(handler.received)  # everything the server accepted is recorded
+        report = send_pending(legal_repo, repo_store, smtp_url=url)
+    assert report.sent == 60 - statuses["sent"]
+    assert sorted(handler.received_by().values()) == [1] * 60  # nobody got it twice
