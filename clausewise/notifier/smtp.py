@@ -194,6 +194,9 @@ def send_pending(
     if dry_run:
         return _dry_run(composer, store, campaign_id, target)
     password = smtp_password(repo.root) if target.username else None
+    if target.username and not password:
+        raise ClausewiseError(f"{target.display()}: login '{target.username}' needs a password; set "
+                              "CLAUSEWISE_SMTP_PASSWORD or smtp_password in .clausewise/secrets.toml")
     sender = _Sender(composer, store, target, password, campaign_id=campaign_id, concurrency=concurrency,
                      rate=rate, progress=progress, backoff=backoff, max_attempts=max_attempts, timeout=timeout)
     return asyncio.run(sender.run())
@@ -277,19 +280,25 @@ class _Sender:
         restore = self._install_signal_handlers()
         try:
             workers = [asyncio.create_task(self._connection_worker()) for _ in range(self.concurrency)]
-            await asyncio.gather(*workers)
+            outcomes = await asyncio.gather(*workers, return_exceptions=True)
         finally:
             restore()
             self.report.left_pending += self.store.release(self.worker)
             self.report.elapsed = time.monotonic() - started
         if self.fatal is not None:
             raise self.fatal
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         return self.report
 
     def stop(self) -> None:
         """Ctrl-C: claim nothing more, let the messages in flight finish and be recorded."""
-        self.stopping = True
         self.report.interrupted = True
+        self._halt()
+
+    def _halt(self) -> None:
+        self.stopping = True
         self.changed.set()
 
     def _install_signal_handlers(self) -> Callable[[], None]:
@@ -367,7 +376,10 @@ class _Sender:
                     finished = await self._deliver(client, notice)
                 except ClausewiseError as exc:  # cannot connect or log in: the notice stays claimed
                     self.fatal = self.fatal or exc  # until the release at the end of the run
-                    self.stop()
+                    self._halt()
+                except BaseException:  # a bug or a database error: the others finish what is in flight
+                    self._halt()
+                    raise
                 finally:
                     self._finish(finished)
         finally:
@@ -389,10 +401,6 @@ class _Sender:
             try:
                 await client.connect()
                 if t.username:
-                    if not self.password:
-                        raise ClausewiseError(
-                            f"{t.display()}: login '{t.username}' needs a password; set "
-                            "CLAUSEWISE_SMTP_PASSWORD or smtp_password in .clausewise/secrets.toml")
                     await client.login(t.username, self.password)
                 return client
             except aiosmtplib.SMTPAuthenticationError as exc:
