@@ -425,8 +425,6 @@ class _Sender:
         data = message_bytes(msg)
         recipient = notice.email
         options = ["SMTPUTF8"] if not (recipient.isascii() and self.composer.sender.address.isascii()) else []
-        if key in self.ambiguous:
-            self.report.possibly_duplicated += 1
         await self.limiter.wait()
         try:
             _, reply = await client.sendmail(self.composer.sender.address, [recipient], data,
@@ -445,9 +443,13 @@ class _Sender:
         except (aiosmtplib.SMTPException, OSError) as exc:
             client.close()
             return self._retry(notice, _describe(exc))
+        evidence = f"250 {reply}".strip()
+        if key in self.ambiguous:
+            self.report.possibly_duplicated += 1
+            evidence += " (resent after a dropped connection or timeout: an earlier copy may have arrived too)"
         self.store.record_sent(notice.campaign_id, notice.customer_id, message_id=msg["Message-ID"],
-                               sha256=sha256_hex(data), reply=f"250 {reply}".strip(),
-                               sent_at=datetime.now(timezone.utc), date_header=stamp)
+                               sha256=sha256_hex(data), reply=evidence, sent_at=datetime.now(timezone.utc),
+                               date_header=stamp)
         self.report.sent += 1
         return True
 

@@ -74,6 +74,7 @@ def test_connection_dropped_mid_message_is_retried_on_a_new_connection(legal_rep
     assert sorted(handler.received_by().values()) == [1] * 5
     notice = by_customer(repo_store)[rows[0].customer_id]
     assert (notice.status, notice.attempts) == ("sent", 2)
+    assert notice.reply.startswith("250 ") and "an earlier copy may have arrived too" in notice.reply
 
 
 def test_retries_are_bounded_and_the_notice_stays_pending_for_the_next_run(legal_repo, repo_store):
