@@ -178,12 +178,14 @@ class Composer:
     def render(self, campaign: Campaign, notice: Notice) -> tuple[RenderedNotice, str]:
         """The notice's subject, text, HTML and attachment, and the template language used."""
         language = pick_language(notice.language, self.languages)
-        context = self._context(campaign, notice)
+        change = None
+        if campaign.kind == "version" and notice.accepted_version < campaign.to_version:
+            change = self._version_change(campaign.agreement, notice.accepted_version, campaign.to_version)
+        context = self._context(campaign, notice, change)
         subject = " ".join(self._render(f"notice.{language}.subject.j2", context).split())
         context["subject"] = subject
         text = self._render(f"notice.{language}.txt.j2", context)
         html = self._render(f"notice.{language}.html.j2", context)
-        change = context["_change"]
         attachment = change.attachment if change is not None else None
         return RenderedNotice(subject=subject, text=text, html=html, attachment=attachment), language
 
@@ -207,10 +209,7 @@ class Composer:
 
     # -- context ---------------------------------------------------------------------------
 
-    def _context(self, campaign: Campaign, notice: Notice) -> dict[str, Any]:
-        change = None
-        if campaign.kind == "version" and notice.accepted_version < campaign.to_version:
-            change = self._version_change(campaign.agreement, notice.accepted_version, campaign.to_version)
+    def _context(self, campaign: Campaign, notice: Notice, change: _VersionChange | None) -> dict[str, Any]:
         return {
             "kind": campaign.kind,
             "customer": {"id": notice.customer_id, "name": notice.name, "email": notice.email},
@@ -224,7 +223,6 @@ class Composer:
             "redline_name": change.attachment_name if change else None,
             "reading_url": self._reading_url(campaign.agreement, campaign.to_version),
             "sender_name": self.sender.name or self.sender.address,
-            "_change": change,
         }
 
     def _title(self, agreement_id: str) -> str:
