@@ -8,6 +8,7 @@ its text or the heading of a section above it matches.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 
 from .model import Clause
 
@@ -34,28 +35,40 @@ TOPIC_KEYWORDS: dict[str, tuple[str, ...]] = {
                 "corp", "签署", "签订", "甲方", "乙方", "有限公司", "有限责任公司", "股份公司"),
 }
 TOPICS: tuple[str, ...] = tuple(TOPIC_KEYWORDS)
-_WORD = re.compile(r"[a-z]+")
+Search = Callable[[str], "re.Match[str] | None"]
 
 
-def _compile(keywords: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
-    words = frozenset(k for k in keywords if k.isascii() and " " not in k and not k.endswith("*"))
-    prefixes = tuple(k[:-1] for k in keywords if k.endswith("*"))
-    phrases = tuple(k for k in keywords if not k.isascii() or " " in k)
-    return words, prefixes, phrases
+def _keyword_pattern(keyword: str) -> str:
+    """The regular expression of one keyword, matched against lower-case text. Each starts with
+    the keyword's own letters, so that ``re`` scans for them as fast as ``str.find``; the word
+    boundary is a lookbehind placed after them."""
+    if keyword.endswith("*"):
+        stem = re.escape(keyword[:-1])
+        return rf"{stem}(?<!\w{stem})"
+    if " " in keyword or not keyword.isascii():
+        return r"\s+".join(map(re.escape, keyword.split(" ")))
+    word = re.escape(keyword)
+    return rf"{word}(?<![a-z]{word})(?![a-z])"
 
 
-_TABLE = {tag: _compile(keywords) for tag, keywords in TOPIC_KEYWORDS.items()}
-_PREFIXES = re.compile(r"\b(?:" + "|".join(
-    f"(?P<{tag.replace('-', '_')}>{'|'.join(prefixes)})" for tag, (_, prefixes, _) in _TABLE.items() if prefixes) + ")")
+def _searches(keywords: Iterable[str]) -> tuple[Search, ...]:
+    return tuple(re.compile(_keyword_pattern(keyword)).search for keyword in keywords)
+
+
+# Per topic: searches for the ASCII keywords, and for the others (never found in ASCII text).
+_TABLE: dict[str, tuple[tuple[Search, ...], tuple[Search, ...]]] = {
+    tag: (_searches(k for k in keywords if k.isascii()), _searches(k for k in keywords if not k.isascii()))
+    for tag, keywords in TOPIC_KEYWORDS.items()
+}
 
 
 def topic_tags(text: str) -> list[str]:
     """The topics ``text`` deals with, in the order of ``TOPICS``."""
-    lower = " ".join(text.lower().split())
-    words = set(_WORD.findall(lower))
-    prefixed = {match.lastgroup.replace("_", "-") for match in _PREFIXES.finditer(lower)}
-    return [tag for tag, (exact, _, phrases) in _TABLE.items()
-            if tag in prefixed or not exact.isdisjoint(words) or any(phrase in lower for phrase in phrases)]
+    lower = text.lower()
+    latin_only = lower.isascii()
+    return [tag for tag, (latin, other) in _TABLE.items()
+            if any(search(lower) for search in latin)
+            or (not latin_only and any(search(lower) for search in other))]
 
 
 def clause_topic_text(node: Clause, ancestors: list[Clause]) -> str:
