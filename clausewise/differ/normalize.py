@@ -12,7 +12,7 @@ import unicodedata
 
 # Characters a reader never sees; Python's str.split() does not treat U+200B or U+FEFF as spaces.
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
-_DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
+_INVISIBLE_CHAR = re.compile(f"[{INVISIBLE}]")
 # CJK ideographs, kana, hangul and CJK/full-width punctuation: no spaces are needed between them.
 _CJK = (
     "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31ff"
@@ -24,14 +24,14 @@ _PUNCTUATION_OR_SPACE = re.compile(r"[\W_]+")
 
 
 def strip_invisible(text: str) -> str:
-    """``text`` without zero-width characters, BOMs and soft hyphens."""
-    return text.translate(_DROP_INVISIBLE)
+    """``text`` without zero-width characters, BOMs and soft hyphens (none of them is ASCII)."""
+    return text if text.isascii() else _INVISIBLE_CHAR.sub("", text)
 
 
 def collapse_space(text: str) -> str:
     """Runs of whitespace (line breaks included) as one space; none at all next to CJK text."""
     text = " ".join(text.split())  # str.split() knows every Unicode space, U+3000 and U+00A0 too
-    if " " in text and CJK_CHAR.search(text):
+    if " " in text and is_cjk(text):
         text = _SPACE_NEXT_TO_CJK.sub("", text)
     return text
 
@@ -49,5 +49,6 @@ def typographic_key(text: str) -> str:
 
 
 def is_cjk(text: str) -> bool:
-    """True when ``text`` contains CJK characters (it is then compared character by character)."""
-    return CJK_CHAR.search(text) is not None
+    """True when ``text`` contains CJK characters (it is then compared character by character);
+    ASCII text is answered without a scan."""
+    return not text.isascii() and CJK_CHAR.search(text) is not None
