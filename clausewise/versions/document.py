@@ -155,6 +155,15 @@ def parse_document(text: str, source: str) -> tuple[Metadata, str]:
     return parse_metadata(front_matter, source), body
 
 
+def file_document(data: bytes, source: str) -> tuple[str, str | None]:
+    """The body and title of an agreement file given by its path (outside agreements/): decoded
+    and checked as every agreement is; the front matter is optional."""
+    text = decode_agreement(data, source)
+    front_matter, body = split_front_matter(text, source)
+    title = parse_metadata(front_matter, source).title if front_matter is not None else None
+    return check_agreement_text(body, source), title
+
+
 def _toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 

@@ -150,7 +150,9 @@ class AgreementRepo:
         agreement_id = ref.split("@", 1)[0]
         known = agreement_id in self._known_ids()
         if not known and os.path.isfile(ref):
-            return self._resolve_file(ref)
+            from ..differ.sources import read_file
+
+            return read_file(ref)
         agreement_id, wanted = split_ref(ref)
         if wanted is None:
             if not known:
@@ -404,14 +406,6 @@ class AgreementRepo:
                 source = f"{relative} at {version.tag}"
                 return parse_document(decode_agreement(data, source), source)
         raise ClausewiseError(f"commit {version.commit[:12]} of {version.tag} holds no file for {version.agreement_id}")
-
-    def _resolve_file(self, ref: str) -> tuple[str, DocumentRef]:
-        from ..differ.model import DocumentRef
-
-        text = decode_agreement(Path(ref).read_bytes(), ref)
-        front_matter, body = split_front_matter(text, ref)
-        title = parse_document(text, ref)[0].title if front_matter is not None else None
-        return check_agreement_text(body, ref), DocumentRef(ref=ref, title=title)
 
     def _all_versions(self, keep_duplicates: bool = False) -> dict[str, list[Version]]:
         """Every publication in the history, by agreement id, oldest first (cached per HEAD)."""
