@@ -28,9 +28,9 @@ def inline_ops(old: str, new: str) -> list[tuple[OpKind, str]]:
     from diff_match_patch import diff_match_patch
 
     old_tokens, new_tokens = _TOKEN.findall(old), _TOKEN.findall(new)
-    codes: dict[str, str] = {}
-    encoded_old = _encode(old_tokens, codes)
-    encoded_new = _encode(new_tokens, codes)
+    codebook = _Codebook()
+    encoded_old = "".join(map(codebook.__getitem__, old_tokens))
+    encoded_new = "".join(map(codebook.__getitem__, new_tokens))
     dmp = diff_match_patch()
     dmp.Diff_Timeout = 0
     diffs = dmp.diff_main(encoded_old, encoded_new, False)
@@ -53,15 +53,21 @@ def inline_ops(old: str, new: str) -> list[tuple[OpKind, str]]:
     return _widen_numbers(_absorb_short_equalities(_drop_space_only_edits(ops)))
 
 
-def _encode(tokens: list[str], codes: dict[str, str]) -> str:
-    chars = []
-    for token in tokens:
+class _Codebook(dict[str, str]):
+    """Token -> one private-use character; tokens equal after NFKC (or both whitespace) share it.
+    Each distinct token is normalised once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._by_key: dict[str, str] = {}
+
+    def __missing__(self, token: str) -> str:
         key = " " if token.isspace() else unicodedata.normalize("NFKC", token)
-        code = codes.get(key)
+        code = self._by_key.get(key)
         if code is None:
-            code = codes[key] = chr(_PRIVATE_USE + len(codes))
-        chars.append(code)
-    return "".join(chars)
+            code = self._by_key[key] = chr(_PRIVATE_USE + len(self._by_key))
+        self[token] = code
+        return code
 
 
 def _drop_space_only_edits(ops: list[tuple[OpKind, str]]) -> list[tuple[OpKind, str]]:

@@ -13,8 +13,6 @@ stylesheet and script. Tests put markup into every field a diff carries.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
@@ -446,5 +444,8 @@ def _assets() -> dict[str, object]:
 
 
 def _csp_hash(source: str) -> str:
+    import base64
+    import hashlib
+
     digest = hashlib.sha256(source.encode("utf-8")).digest()
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
