@@ -172,7 +172,7 @@ def _inner_labels_all(text: str, indent: int) -> list[Label]:
         m = _DECIMAL.match(text)
         if not m:
             return found
-        parts = re.split(r"[.．]", m.group(1))
+        parts = m.group(1).replace("．", ".").split(".")
         punct = m.group(2)
         after = text[m.end():m.end() + 1]
         if len(parts) == 1 and not punct:

@@ -21,6 +21,7 @@ from .normalize import is_cjk, strip_invisible
 _TERMINAL = tuple(".。;；:：!?！？")
 _NOT_HEADING_END = tuple(".。;；:：!?！？,，、")
 _PARAGRAPH_MARK = "¶"
+_SPACE = LEADING_SPACE + " \t"
 
 
 @dataclass
@@ -46,14 +47,14 @@ def parse_agreement(text: str) -> Clause:
         line = raw.rstrip("\r")
         _, readings = read_labels(line)
         chosen = _choose(stack, readings, paragraph_start) if readings else None
-        blank = not line.strip(LEADING_SPACE + " \t")
+        blank = not line.strip(_SPACE)
         if chosen is None:
             paragraph_start = blank or line.rstrip().endswith(_TERMINAL)
             continue
         label, keep = chosen
         del stack[keep:]
         parent = stack[-1].node if stack else root
-        rest = line[label.end:].strip(LEADING_SPACE + " \t")
+        rest = line[label.end:].strip(_SPACE)
         heading = _heading(label, rest)
         written = label.written or None
         node = Clause(label=written, path=parent.path + (written or heading or _PARAGRAPH_MARK,),
