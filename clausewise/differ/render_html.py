@@ -7,8 +7,10 @@ switch toggles the side-by-side view. JS only adds n/p change navigation and exp
 
 Escaping: the page skeleton is a Jinja2 template with autoescape on. The per-clause fragments
 (redline, label, badges) are built in Python for speed by four small functions that pass every
-piece of text through ``html.escape``; the only other unescaped markup is the package's own
-stylesheet and script. Tests put markup into every field a diff carries.
+piece of text through ``html.escape``; the three long lists (change list, contents, clauses) are
+joined in Python too, escaping every other value with markupsafe's ``escape`` as the template
+would. The only other unescaped markup is the package's own stylesheet and script. Tests put
+markup into every field a diff carries.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
+from markupsafe import escape as autoescape
 
 from ..errors import UsageProblem
 from .model import AgreementDiff, Clause, ClauseChange, DocumentRef, OpKind
@@ -123,7 +126,7 @@ class ClauseView:
     """What the template needs to draw one clause (or the stub a moved clause left behind).
 
     The ``Markup`` fields are built here by the fragment functions below, which escape every piece
-    of text they are given; the template escapes everything else.
+    of text they are given; the list functions escape everything else.
     """
 
     anchor: str
@@ -172,8 +175,9 @@ def render_html(diff: AgreementDiff, *, lang: str | None = None) -> str:
         new_name=new_name,
         summary=summary,
         typographic=sum(1 for c in diff.changes if c.status == "modified" and not c.substantive),
-        views=views,
-        changed_views=[v for v in views if v.changed],
+        change_items=_change_items_html([v for v in views if v.changed], labels),
+        toc_items=_toc_items_html(views),
+        clause_blocks=_clause_blocks_html(views, labels),
         open_contents=len(diff.changes) <= _OPEN_CONTENTS_UP_TO,
         **assets,
     )
@@ -366,6 +370,73 @@ def _head_html(clause: Clause, naming: _Naming, old_label: str | None = None) ->
     if clause.heading:
         parts.append(f' <span class="heading">{escape(clause.heading)}</span>')
     return Markup("".join(parts))
+
+
+# The page's three long lists, one line (or block) per view. Text the template would escape goes
+# through markupsafe's escape (Jinja's autoescape); the fragments above are Markup already.
+
+
+def _change_items_html(views: list[ClauseView], t: dict[str, str]) -> Markup:
+    """The change list: a link to every changed clause and to the old place of every move."""
+    moved_to = autoescape(t["moved_to"])
+    return Markup("".join(
+        f'<li><a href="#{v.anchor}">{v.head}</a> {v.badges}'
+        + (f' <span class="muted">{moved_to} {autoescape(v.moved_ref)}</span>' if v.stub else "")
+        + "</li>\n"
+        for v in views))
+
+
+def _toc_items_html(views: list[ClauseView]) -> Markup:
+    """The table of contents: every clause, with the start of its text when it has no heading."""
+    return Markup("".join(
+        f'<li class="toc-{v.status}{" toc-changed" if v.changed else ""}"><a href="#{v.anchor}">{v.head}'
+        + ("" if v.heading else f' <span class="snippet">{autoescape(v.snippet)}</span>')
+        + f"</a> {v.badges}</li>\n"
+        for v in views))
+
+
+def _clause_blocks_html(views: list[ClauseView], t: dict[str, str]) -> Markup:
+    """Every clause in reading order, and a stub at the old place of each move."""
+    escaped = {key: autoescape(value) for key, value in t.items()}
+    return Markup("".join(_stub_html(v, escaped) if v.stub else _clause_html(v, escaped) for v in views))
+
+
+def _stub_html(v: ClauseView, t: dict[str, Markup]) -> str:
+    return (f'<div class="stub" id="{v.anchor}" data-change="moved" tabindex="-1">{v.badges} '
+            f'<span class="ref">{v.head}</span> {t["moved_to"]} '
+            f'<a href="#{v.moved_anchor}">{autoescape(v.moved_ref)}</a></div>\n')
+
+
+def _clause_html(v: ClauseView, t: dict[str, Markup]) -> str:
+    parts = [f'<details class="clause st-{v.status}" id="{v.anchor}" data-status="{v.status}"',
+             f' data-change="{v.status}" open' if v.changed else "", ' tabindex="-1">\n',
+             f"<summary>{v.head} {v.badges}"]
+    if v.similarity is not None:
+        parts.append(f' <span class="muted">{t["similarity"]} {v.similarity}%</span>')
+    parts.append('</summary>\n<div class="body">\n')
+    if v.moved_anchor:
+        parts.append(f'<p class="moved-from">{t["moved_from"]} <a href="#{v.moved_anchor}">'
+                     f"{autoescape(v.moved_ref)}</a></p>\n")
+    if v.old_heading is not None:
+        parts.append(f'<p class="heading-change">{t["heading_changed"]}: ')
+        if v.old_heading:
+            parts.append(f"<del>{autoescape(v.old_heading)}</del> ")
+        if v.heading:
+            parts.append(f"<ins>{autoescape(v.heading)}</ins>")
+        parts.append("</p>\n")
+    if v.same_text:
+        parts.append(f'<div class="text inline same">{v.inline}</div>\n')
+    else:
+        old_pane = (f'<div class="text pane pane-old empty">{t["absent"]}</div>' if v.status == "added"
+                    else f'<div class="text pane pane-old">{v.old_pane}</div>')
+        new_pane = (f'<div class="text pane pane-new empty">{t["absent"]}</div>' if v.status == "removed"
+                    else f'<div class="text pane pane-new">{v.new_pane}</div>')
+        parts.append(f'<div class="text inline">{v.inline}</div>\n<div class="side">\n{old_pane}{new_pane}</div>\n')
+    if v.tags:
+        tags = "".join(f'<span class="tag">{autoescape(tag)}</span> ' for tag in v.tags)
+        parts.append(f'<p class="tags">{t["topics"]}: {tags}</p>\n')
+    parts.append("</div>\n</details>\n")
+    return "".join(parts)
 
 
 def _badges_html(keys: list[str], labels: dict[str, str]) -> Markup:
