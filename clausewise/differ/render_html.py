@@ -115,7 +115,6 @@ LABELS: dict[str, dict[str, str]] = {
 _HTML_LANG = {"en": "en", "zh": "zh-CN"}
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
-_SPACES = re.compile(r"\s+")
 _LANGUAGE_SAMPLE_CHARS = 20_000
 _SNIPPET_CHARS = 80
 _OPEN_CONTENTS_UP_TO = 150  # clauses; a longer table of contents starts collapsed
@@ -473,7 +472,7 @@ def _reference(clause: Clause | None, naming: _Naming) -> str:
 
 
 def _snippet(text: str) -> str:
-    flat = _SPACES.sub(" ", text[: _SNIPPET_CHARS * 2]).strip()
+    flat = " ".join(text[: _SNIPPET_CHARS * 2].split())
     return flat if len(flat) <= _SNIPPET_CHARS else flat[: _SNIPPET_CHARS - 1] + "…"
 
 

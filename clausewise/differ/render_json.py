@@ -6,6 +6,8 @@ import json
 
 from .model import AgreementDiff
 
+_ENCODE_LINE = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every change
+
 
 def render_json(diff: AgreementDiff) -> str:
     """Stable, versioned JSON, UTF-8 text as is (not \\u-escaped): the document indented by two
@@ -16,5 +18,5 @@ def render_json(diff: AgreementDiff) -> str:
     head = json.dumps(data, ensure_ascii=False, indent=2)
     if not changes:
         return f'{head[:-2]},\n  "changes": []\n}}\n'
-    lines = ",\n".join("    " + json.dumps(change, ensure_ascii=False) for change in changes)
+    lines = ",\n".join("    " + _ENCODE_LINE(change) for change in changes)
     return f'{head[:-2]},\n  "changes": [\n{lines}\n  ]\n}}\n'
