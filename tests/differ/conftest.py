@@ -125,9 +125,13 @@ class LoadedPage:
     requests: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_browser() -> Iterator[object]:
-    """Debian's headless Chromium driven by Playwright; fails (never skips) when it is missing."""
+    """Debian's headless Chromium driven by Playwright; fails (never skips) when it is missing.
+
+    Module-scoped: Playwright's sync API keeps an event loop running in the main thread while it is
+    open, and later tests that call asyncio.run() (the notifier's sender) must not find one.
+    """
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package "
                     f"(apt-get install chromium, as .ci/run does) or set CLAUSEWISE_CHROMIUM")
