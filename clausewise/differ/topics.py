@@ -17,7 +17,7 @@ TOPIC_KEYWORDS: dict[str, tuple[str, ...]] = {
     "assignment": ("assign", "assigns", "assigned", "assignment", "assignee", "novat*", "successor",
                    "successors", "transfer this agreement", "transfer its rights", "转让", "让与", "承继",
                    "权利义务转移"),
-    "notice": ("notice", "notices", "notify", "notifies", "notified", "notification", "inform", "informed",
+    "notice": ("notice*", "notif*", "inform", "informed",
                "通知", "告知", "通告", "公告"),
     "fees": ("fee", "fees", "price", "prices", "pricing", "payment", "payments", "pay", "pays", "payable",
              "invoice*", "charge", "charges", "refund*", "费用", "价格", "收费", "付款", "支付", "发票", "计费",

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 # Words that say a clause is about changing the terms (preferred when citing the notice clause).
 _CHANGE_WORDS = re.compile(r"\b(?:chang|amend|modif|revis|updat|vary|variation)\w*|变更|修改|修订|调整|更新",
                            re.IGNORECASE)
+_WHOLE_AGREEMENT = re.compile(r"\b(?:this|the) (?:agreement|terms)\b|these terms|本协议|本条款", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
@@ -38,7 +39,8 @@ def create_version_campaign(repo: AgreementRepo, store: Store, version: Version,
                             allow_short_notice: str | None = None, today: date | None = None) -> Campaign | None:
     """The campaign telling every customer on an earlier version about ``version`` (None for a
     first version, which nobody accepted before). Cites the agreement's clause about notice of
-    changes, if it has one."""
+    changes, if it has one, as worded in the version in force until now (the terms that govern how
+    they may be changed)."""
     if version.number == 1:
         return None
     campaign_id = version_campaign_id(version.agreement_id, version.number)
@@ -48,7 +50,7 @@ def create_version_campaign(repo: AgreementRepo, store: Store, version: Version,
     reason = version.short_notice_reason or allow_short_notice
     deadline = plan_send_by(version.effective, version.notice_days, today or date.today(), reason)
     earlier = version.number - 1
-    clause = notice_clause(repo.text(version.agreement_id, version.number))
+    clause = notice_clause(repo.text(version.agreement_id, earlier))
     return store.create_campaign(Campaign(
         id=campaign_id, kind="version", agreement=version.agreement_id,
         from_versions="v1" if earlier == 1 else f"v1-v{earlier}", to_version=version.number,
@@ -110,12 +112,15 @@ def assignment_clause(text: str) -> Clause | None:
 
 
 def notice_clause(text: str) -> Clause | None:
-    """The clause requiring notice of changes: tagged ``notice`` by its own words, preferring
-    one about changes; never an assignment clause (its notice is about something else)."""
+    """The clause requiring notice of changes: tagged ``notice`` by its own words and speaking of
+    changes; never an assignment clause (its notice is about something else). None when there is
+    no such clause: citing a clause about some other notice would mislead the customer."""
     candidates = [c for c in _own(find_clauses(text, "notice"), "notice")
                   if "assignment" not in topic_tags(_own_words(c))]
     about_changes = [c for c in candidates if _CHANGE_WORDS.search(_own_words(c))]
-    return (about_changes or candidates or [None])[0]
+    # A clause on changing the agreement itself beats one on changing, say, prices.
+    about_changes.sort(key=lambda c: not _WHOLE_AGREEMENT.search(_own_words(c)))
+    return about_changes[0] if about_changes else None
 
 
 def labelled_clause(text: str, label: str, where: str) -> Clause:

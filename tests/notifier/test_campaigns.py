@@ -149,3 +149,21 @@ def test_cli_announce(legal_repo, tmp_path: Path) -> None:
     version = runner.invoke(main, ["announce", "version", "trial-en", "--allow-short-notice", "late import", *repo])
     assert version.exit_code == 0, version.output
     assert "notice campaign trial-en/v2: 1 customers" in version.output
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # A clause on changing the agreement itself beats one on changing prices.
+    ("## 4. Fees\n\n4.1 Provider may change its prices by giving Customer sixty days' notice.\n\n"
+     "## 9. General\n\n9.1 Notices are sent by email.\n\n"
+     "9.2 Provider may change this Agreement by notifying Customer thirty days before the change.\n", "9.2"),
+    ("四、费用\n4.1 北风云调整价格的，应提前六十日通知用户。\n九、其他\n9.1 北风云修改本协议的，应提前十五日通知用户。\n", "9.1"),
+    # Clauses about other notices (ending a trial, where notices go) are never cited as the change clause.
+    ("1. Either party may end the trial at any time by notifying the other.\n\n"
+     "2. Notices to Customer are sent to the registered email address.\n", None),
+    ("1. 任何一方均可随时通知对方提前结束试用。\n2. 通知发送至用户登记的电子邮箱。\n", None),
+])
+def test_version_campaign_cites_only_a_clause_about_changing_the_agreement(text: str, expected: str | None) -> None:
+    from clausewise.notifier.campaigns import clause_label, notice_clause
+
+    clause = notice_clause(text)
+    assert (clause_label(clause) if clause else None) == expected
