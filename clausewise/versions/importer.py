@@ -12,12 +12,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import ClausewiseError, UsageProblem
-from ..fileutil import atomic_write_bytes
-from . import gitops
-from .document import Metadata, check_agreement_text, check_id, check_metadata, decode_agreement, format_document
+from .document import Metadata, check_id, decode_agreement
 from .pdfclean import KIND_DESCRIPTIONS, CleanResult, clean_extracted_text
 from .split import DroppedPart, FoundAgreement, guess_kind, guess_language, slug_for, split_document
-from .store import AGREEMENTS_DIR, AgreementRepo
+from .store import AgreementRepo, Draft
 
 SCHEMA = "clausewise.import/1"
 
@@ -122,8 +120,10 @@ def import_document(repo: AgreementRepo | None, text: str, *, split: bool = Fals
     if not dry_run:
         if repo is None:
             raise UsageProblem("an import needs an agreements repository (or --dry-run)")
-        report.commit = add_agreements(repo, found, notice_days=notice_days, suffix=suffix,
-                                       message=f"Import {len(found)} agreement(s) from {Path(source).name}")
+        drafts = [Draft(a.id, a.text, Metadata(a.title, a.language, a.kind, notice_days), suffix) for a in found]
+        body = "\n".join(f"- {a.id}: {a.title}" for a in found)
+        message = f"Import {len(found)} agreement(s) from {Path(source).name}\n\n{body}\n"
+        report.commit = repo.add_many(drafts, message)
     return report
 
 
@@ -137,44 +137,3 @@ def _as_one(found: list[FoundAgreement], cleaned: str, agreement_id: str | None,
     return FoundAgreement(agreement_id, title, guess_language(text), kind, text, found[0].line if found else 1)
 
 
-def add_agreements(repo: AgreementRepo, agreements: list[FoundAgreement], *, notice_days: int | None,
-                   suffix: str, message: str) -> str:
-    """Write every agreement file and commit them all in one commit; on any failure none stays."""
-    files: dict[str, bytes] = {}
-    for agreement in agreements:
-        check_id(agreement.id)
-        metadata = check_metadata(Metadata(agreement.title, agreement.language, agreement.kind, notice_days),
-                                  f"agreement {agreement.id}")
-        check_agreement_text(agreement.text, f"the text of {agreement.id}")
-        _check_new(repo, agreement.id)
-        files[f"{AGREEMENTS_DIR}/{agreement.id}{suffix}"] = format_document(metadata, agreement.text).encode("utf-8")
-    gitops.current_branch(repo.git)  # refuse a detached HEAD before writing anything
-    written: list[Path] = []
-    try:
-        for relative, data in files.items():
-            atomic_write_bytes(repo.root / relative, data)
-            written.append(repo.root / relative)
-        body = "\n".join(f"- {a.id}: {a.title}" for a in agreements)
-        return gitops.commit_files(repo.git, files, f"{message}\n\n{body}\n")
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
-
-
-def _check_new(repo: AgreementRepo, agreement_id: str) -> None:
-    """ClausewiseError if ``agreement_id`` exists as a file or in the history."""
-    taken = any((repo.root / AGREEMENTS_DIR / f"{agreement_id}{s}").exists() for s in (".md", ".txt"))
-    if not taken:
-        try:
-            repo.agreement(agreement_id)
-            taken = True
-        except UsageProblem:
-            pass  # unknown: free to use
-        except ClausewiseError:
-            taken = True  # known from the history though its file is gone
-    if taken:
-        raise ClausewiseError(
-            f"agreement {agreement_id!r} already exists; nothing was imported. Choose other ids with --id or "
-            "--id-prefix, or remove the existing agreement first"
-        )

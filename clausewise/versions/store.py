@@ -102,6 +102,16 @@ class Agreement:
         }
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A new agreement to add: its id, text, front-matter metadata and file suffix (.md or .txt)."""
+
+    agreement_id: str
+    text: str
+    metadata: Metadata
+    suffix: str = ".md"
+
+
 class AgreementRepo:
     """An agreements repository; build one with :func:`init_repo` or :func:`open_repo`."""
 
@@ -178,31 +188,46 @@ class AgreementRepo:
     def add(self, agreement_id: str, text: str, *, title: str, language: str, kind: str,
             notice_days: int | None = None, suffix: str = ".md") -> Agreement:
         """Start agreement ``agreement_id`` from ``text`` and commit it as a draft (no version yet)."""
-        check_id(agreement_id)
-        if suffix not in SUFFIXES:
-            raise UsageProblem(f"suffix {suffix!r} is not supported; use one of {', '.join(SUFFIXES)}")
-        metadata = check_metadata(Metadata(title, language, kind, notice_days), f"agreement {agreement_id}")
-        check_agreement_text(text, f"the text of {agreement_id}")
-        existing = self._agreement_files().get(agreement_id)
-        if existing is not None or agreement_id in self._all_versions():
-            where = existing.relative_to(self.root) if existing else "in the history"
-            raise UsageProblem(
-                f"agreement {agreement_id!r} already exists ({where}); choose another id, "
-                f"or edit that file and run 'clausewise publish {agreement_id}'"
-            )
-        relative = f"{AGREEMENTS_DIR}/{agreement_id}{suffix}"
-        path = self.root / relative
-        data = format_document(metadata, text).encode("utf-8")
-        gitops.current_branch(self.git)  # refuse a detached HEAD before writing anything
-        atomic_write_bytes(path, data)
-        try:
-            gitops.commit_files(self.git, {relative: data}, f"Add draft agreement {agreement_id}")
-        except BaseException as exc:
-            path.unlink(missing_ok=True)
-            if isinstance(exc, ClausewiseError):
-                raise ClausewiseError(f"{exc}; {agreement_id} was not added") from None
-            raise
+        draft = Draft(agreement_id, text, Metadata(title, language, kind, notice_days), suffix)
+        self.add_many([draft], f"Add draft agreement {agreement_id}")
         return self.agreement(agreement_id)
+
+    def add_many(self, drafts: list[Draft], message: str) -> str:
+        """Start several agreements in ONE commit and return its sha: every draft is checked first,
+        and on any failure none of them stays (no file, no commit)."""
+        files: dict[str, bytes] = {}
+        known_files, known_versions = self._agreement_files(), self._all_versions()
+        for draft in drafts:
+            check_id(draft.agreement_id)
+            if draft.suffix not in SUFFIXES:
+                raise UsageProblem(f"suffix {draft.suffix!r} is not supported; use one of {', '.join(SUFFIXES)}")
+            metadata = check_metadata(draft.metadata, f"agreement {draft.agreement_id}")
+            check_agreement_text(draft.text, f"the text of {draft.agreement_id}")
+            existing = known_files.get(draft.agreement_id)
+            relative = f"{AGREEMENTS_DIR}/{draft.agreement_id}{draft.suffix}"
+            if existing is not None or draft.agreement_id in known_versions or relative in files:
+                where = existing.relative_to(self.root) if existing else "in the history" if relative not in files else "twice in this batch"
+                raise UsageProblem(
+                    f"agreement {draft.agreement_id!r} already exists ({where}); nothing was added. Choose another id "
+                    f"(for an import: --id or --id-prefix), or edit that file and run "
+                    f"'clausewise publish {draft.agreement_id}'"
+                )
+            files[relative] = format_document(metadata, draft.text).encode("utf-8")
+        gitops.current_branch(self.git)  # refuse a detached HEAD before writing anything
+        written: list[Path] = []
+        try:
+            for relative, data in files.items():
+                atomic_write_bytes(self.root / relative, data)
+                written.append(self.root / relative)
+            commit = gitops.commit_files(self.git, files, message)
+        except BaseException as exc:
+            for path in written:
+                path.unlink(missing_ok=True)
+            if isinstance(exc, ClausewiseError):
+                names = ", ".join(d.agreement_id for d in drafts)
+                raise ClausewiseError(f"{exc}; {names} {'was' if len(drafts) == 1 else 'were'} not added") from None
+            raise
+        return commit
 
     def add_file(self, agreement_id: str, file: str | os.PathLike[str], *, title: str | None = None,
                  language: str | None = None, kind: str | None = None, notice_days: int | None = None) -> Agreement:
