@@ -230,9 +230,11 @@ def import_command(file: str, split: bool, agreement_id: str | None, id_prefix: 
               help="Show unchanged clauses too, or only what changed (text and md).")
 @click.option("--exit-code", is_flag=True,
               help="Exit with 1 when the texts differ (as git diff --exit-code); otherwise always 0.")
+@click.option("--lang", "ui_lang", type=click.Choice(["auto", "en", "zh"]), default="auto", show_default=True,
+              help="Language of the HTML redline's labels (auto: from the new text's script).")
 @repo_option
 def diff_command(old: str, new: str, output_format: str, output: str | None, context: str,
-                 exit_code: bool, repo_dir: str) -> None:
+                 exit_code: bool, ui_lang: str, repo_dir: str) -> None:
     """Compare two agreements clause by clause.
 
     OLD and NEW are each ID@vN (a published version), ID@latest, ID (the working copy) or a path to
@@ -247,7 +249,7 @@ def diff_command(old: str, new: str, output_format: str, output: str | None, con
         if output_format == "json":
             rendered = render_json(diff)
         elif output_format == "html":
-            rendered = render_html(diff)
+            rendered = render_html(diff, lang=None if ui_lang == "auto" else ui_lang)
         elif output_format == "md":
             rendered = render_markdown(diff, context=context)
         else:
@@ -263,7 +265,6 @@ def diff_command(old: str, new: str, output_format: str, output: str | None, con
         click.echo(rendered, nl=not rendered.endswith("\n"))
     if exit_code and diff.changed():
         raise SystemExit(1)
-
 
 
 # --- notifier: customers, announce, notify -----------------------------------------------------

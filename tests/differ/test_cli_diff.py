@@ -52,6 +52,16 @@ def test_markdown_and_exit_code(tmp_path):
     assert same.exit_code == 0
 
 
+def test_html_labels_follow_lang(tmp_path):
+    from clausewise.differ.render_html import LABELS
+
+    old, new = write_pair(tmp_path)
+    pages = {lang: CliRunner().invoke(main, ["diff", old, new, "--format", "html", "--lang", lang]).output
+             for lang in ("auto", "zh")}
+    assert f">{LABELS['en']['summary']}<" in pages["auto"]  # English text, English labels
+    assert f">{LABELS['zh']['summary']}<" in pages["zh"] and f">{LABELS['en']['summary']}<" not in pages["zh"]
+
+
 def test_missing_file_is_a_usage_problem(tmp_path):
     old, _ = write_pair(tmp_path)
     result = CliRunner().invoke(main, ["diff", old, str(tmp_path / "nope.md")])
