@@ -37,7 +37,10 @@ def collapse_space(text: str) -> str:
 
 def comparison_key(text: str) -> str:
     """The form of ``text`` that alignment and "unchanged" compare: NFKC width folding, invisible
-    characters dropped, whitespace and in-paragraph line breaks collapsed."""
+    characters dropped, whitespace and in-paragraph line breaks collapsed. ASCII text is its own
+    NFKC form and has neither invisible nor CJK characters: only its spacing is collapsed."""
+    if text.isascii():
+        return " ".join(text.split())
     return collapse_space(unicodedata.normalize("NFKC", strip_invisible(text)))
 
 

@@ -55,20 +55,65 @@ def _searches(keywords: Iterable[str]) -> tuple[Search, ...]:
     return tuple(re.compile(_keyword_pattern(keyword)).search for keyword in keywords)
 
 
-# Per topic: searches for the ASCII keywords, and for the others (never found in ASCII text).
-_TABLE: dict[str, tuple[tuple[Search, ...], tuple[Search, ...]]] = {
-    tag: (_searches(k for k in keywords if k.isascii()), _searches(k for k in keywords if not k.isascii()))
+def _gate(keyword: str) -> str:
+    """A literal every match of ``keyword``'s pattern contains: its first word (a stem's letters),
+    or for a phrase starting with a short word its longest one."""
+    words = keyword.rstrip("*").split(" ")
+    return words[0] if len(words[0]) >= 4 else max(words, key=len)
+
+
+def _gated_searches(keywords: Iterable[str]) -> tuple[tuple[str, tuple[Search, ...]], ...]:
+    """The searches for ASCII keywords, grouped under literals they need: keywords whose literals
+    share a prefix of three letters or more (``pay``, ``payment``, ``payable``) share it as gate.
+    A plain substring test (``in``) is three times cheaper than a search, and most gates are
+    absent from most clauses, so their searches never run."""
+    groups: list[tuple[str, list[str]]] = []
+    for keyword in sorted(keywords, key=_gate):
+        literal = _gate(keyword)
+        if groups:
+            gate, members = groups[-1]
+            common = len(gate)
+            while common and not literal.startswith(gate[:common]):
+                common -= 1
+            if common >= 3:
+                groups[-1] = (gate[:common], members + [keyword])
+                continue
+        groups.append((literal, [keyword]))
+    return tuple((gate, _searches(members)) for gate, members in groups)
+
+
+# Per topic: gated searches for the ASCII keywords, and the others (literals in other scripts,
+# never found in ASCII text).
+_TABLE: dict[str, tuple[tuple[tuple[str, tuple[Search, ...]], ...], tuple[str, ...]]] = {
+    tag: (_gated_searches(k for k in keywords if k.isascii()), tuple(k for k in keywords if not k.isascii()))
     for tag, keywords in TOPIC_KEYWORDS.items()
 }
+assert all(" " not in keyword for _, other in _TABLE.values() for keyword in other)
 
 
 def topic_tags(text: str) -> list[str]:
     """The topics ``text`` deals with, in the order of ``TOPICS``."""
     lower = text.lower()
     latin_only = lower.isascii()
-    return [tag for tag, (latin, other) in _TABLE.items()
-            if any(search(lower) for search in latin)
-            or (not latin_only and any(search(lower) for search in other))]
+    tags = []
+    for tag, (latin, other) in _TABLE.items():
+        found = False
+        for gate, searches in latin:
+            if gate in lower:
+                for search in searches:
+                    if search(lower):
+                        found = True
+                        break
+                if found:
+                    break
+        if not found and not latin_only:
+            for keyword in other:
+                if keyword in lower:
+                    found = True
+                    break
+        if found:
+            tags.append(tag)
+    return tags
 
 
 def clause_topic_text(node: Clause, ancestors: list[Clause]) -> str:
