@@ -52,7 +52,8 @@ class Side:
     _features: dict[int, frozenset] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.keys = [clause_key(node) for node in self.nodes]
+        if len(self.keys) != len(self.nodes):
+            self.keys = [clause_key(node) for node in self.nodes]
         self.labels = [core_label(node.label) for node in self.nodes]
 
     def features(self, index: int) -> frozenset:

@@ -77,7 +77,16 @@ def _side(root: Clause) -> Side:
             visit(child, len(nodes) - 1)
 
     visit(root, -1)
-    return Side(nodes, parents)
+    return Side(nodes, parents, [_parsed_clause_key(node) for node in nodes])
+
+
+def _parsed_clause_key(node: Clause) -> str:
+    """``clause_key`` of a clause from ``parse_agreement``: its ASCII text without a heading is
+    ``display_text`` output (words single-spaced, paragraphs apart by one blank line), whose key
+    is that text with each paragraph break as one space."""
+    if not node.heading and node.text.isascii():
+        return node.text.replace("\n\n", " ")
+    return clause_key(node)
 
 
 def _topic_texts(side: Side) -> list[str]:
