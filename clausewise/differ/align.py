@@ -99,12 +99,14 @@ def align_clauses(old: Side, new: Side) -> Alignment:
     pairs: dict[int, int] = {}
     _exact_pass(old, new, pairs)
     gaps = _gaps(pairs, len(old.nodes), len(new.nodes))
+    used_old = set(pairs.values())  # kept up to date by _take_best, for every gap
     for old_gap, new_gap in gaps:
-        _similar_pass(old, new, pairs, old_gap, new_gap)
+        _similar_pass(old, new, pairs, old_gap, new_gap, used_old)
     _move_pass(old, new, pairs)
     _structure_pass(old, new, pairs)
+    used_old = set(pairs.values())
     for old_gap, new_gap in _gaps(pairs, len(old.nodes), len(new.nodes)):
-        _same_label_pass(old, new, pairs, old_gap, new_gap)
+        _same_label_pass(old, new, pairs, old_gap, new_gap, used_old)
     return Alignment(pairs, _moved(old, new, pairs))
 
 
@@ -189,8 +191,9 @@ def _gaps(pairs: dict[int, int], old_count: int, new_count: int) -> list[tuple[l
     return gaps
 
 
-def _similar_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[int], new_gap: list[int]) -> None:
-    used_old = set(pairs.values())
+def _similar_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[int], new_gap: list[int],
+                  used_old: set[int]) -> None:
+    """``used_old``: the old indices in ``pairs``' values."""
     scored = []
     windowed = len(old_gap) * len(new_gap) > WINDOW * WINDOW * 4
     for ni, n in enumerate(new_gap):
@@ -265,8 +268,9 @@ def _structure_pass(old: Side, new: Side, pairs: dict[int, int]) -> None:
             used_old.add(parent_old)
 
 
-def _same_label_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[int], new_gap: list[int]) -> None:
-    used_old = set(pairs.values())
+def _same_label_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[int], new_gap: list[int],
+                     used_old: set[int]) -> None:
+    """``used_old``: the old indices in ``pairs``' values."""
     by_label: dict[tuple[str, str], list[int]] = defaultdict(list)
     for o in old_gap:
         if o not in used_old and old.labels[o]:
