@@ -79,7 +79,17 @@ def _gated_searches(keywords: Iterable[str]) -> tuple[tuple[str, tuple[Search, .
                 groups[-1] = (gate[:common], members + [keyword])
                 continue
         groups.append((literal, [keyword]))
-    return tuple((gate, _searches(members)) for gate, members in groups)
+    return tuple((gate, _gate_searches(gate, members)) for gate, members in groups)
+
+
+def _gate_searches(gate: str, keywords: list[str]) -> tuple[Search, ...]:
+    """One search for keywords whose patterns all start with ``gate``: the gate's letters, then
+    the rest of each as alternatives (one scan instead of one per keyword; the same matches)."""
+    patterns = [_keyword_pattern(keyword) for keyword in keywords]
+    if len(patterns) == 1 or not all(pattern.startswith(gate) for pattern in patterns):
+        return _searches(keywords)
+    alternatives = "|".join(pattern[len(gate):] for pattern in patterns)
+    return (re.compile(f"{gate}(?:{alternatives})").search,)
 
 
 # Per topic: gated searches for the ASCII keywords, and the others (literals in other scripts,
