@@ -181,13 +181,14 @@ def _inner_labels_all(text: str, indent: int) -> list[Label]:
             return found
         if not punct and after and not after.isspace():
             return found
-        value = tuple(int(part) for part in parts)
+        value = tuple(map(int, parts))
         if punct and punct in ")）":
-            add(m, ("number-paren", bucket), value, 32 + bucket, "item")
+            style, rank, kind = ("number-paren", bucket), 32 + bucket, "item"
         elif len(parts) == 1:
-            add(m, ("decimal", 1, bucket), value, 15 + bucket, "clause")
+            style, rank, kind = ("decimal", 1, bucket), 15 + bucket, "clause"
         else:
-            add(m, ("decimal", len(parts)), value, 14 + len(parts), "clause")
+            style, rank, kind = ("decimal", len(parts)), 14 + len(parts), "clause"
+        found.append(Label(m.group(0).rstrip(" \t"), style, value, rank, kind, indent + m.end(), False))
         return found
     if first.isalpha() and first.isascii():
         m = _ALPHA.match(text)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 from .labels import LEADING_SPACE, Label, read_labels
 from .model import Clause
@@ -35,9 +36,7 @@ class _Open:
 def parse_agreement(text: str) -> Clause:
     """The clause tree of ``text``; the root holds the title and preamble (``kind="preamble"``)."""
     lines = text.split("\n")
-    offsets = [0]
-    for line in lines[:-1]:
-        offsets.append(offsets[-1] + len(line) + 1)
+    offsets = [0, *accumulate(len(line) + 1 for line in lines[:-1])]
     root = Clause(label=None, path=(), heading=None, text="", source="", line=1, level=0,
                   kind="preamble")
     stack: list[_Open] = []
@@ -145,8 +144,10 @@ def _heading(label: Label, rest: str) -> str | None:
         return None
     if is_cjk(rest):
         return rest if len(rest) <= 25 and not any(c in rest for c in "，,；;") else None
+    if len(rest) > 60:
+        return None
     words = rest.split()
-    if len(rest) > 60 or len(words) > 8:
+    if len(words) > 8:
         return None
     if rest.isupper() or (rest[0].isupper() and all(w[0].isupper() or len(w) <= 3 for w in words)):
         return rest
