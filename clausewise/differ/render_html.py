@@ -113,6 +113,7 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 _HTML_LANG = {"en": "en", "zh": "zh-CN"}
+_EMPTY = Markup()
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _LANGUAGE_SAMPLE_CHARS = 20_000
@@ -285,7 +286,7 @@ def _clause_view(change: ClauseChange, anchor: str, naming: _Naming) -> ClauseVi
     ops = _ops(change)
     same_text = all(op == "=" for op, _ in ops)
     inline = _ops_html(ops, "both")
-    old_pane, new_pane = (Markup(), Markup()) if same_text else (_ops_html(ops, "old"), _ops_html(ops, "new"))
+    old_pane, new_pane = (_EMPTY, _EMPTY) if same_text else (_ops_html(ops, "old"), _ops_html(ops, "new"))
     return ClauseView(
         anchor=anchor,
         status=change.status,
@@ -397,7 +398,9 @@ def _toc_items_html(views: list[ClauseView]) -> Markup:
 def _clause_blocks_html(views: list[ClauseView], t: dict[str, str]) -> Markup:
     """Every clause in reading order, and a stub at the old place of each move."""
     escaped = {key: autoescape(value) for key, value in t.items()}
-    return Markup("".join(_stub_html(v, escaped) if v.stub else _clause_html(v, escaped) for v in views))
+    tags_html: dict[tuple[str, ...], str] = {}  # a page has few distinct sets of tags
+    return Markup("".join(_stub_html(v, escaped) if v.stub else _clause_html(v, escaped, tags_html)
+                          for v in views))
 
 
 def _stub_html(v: ClauseView, t: dict[str, Markup]) -> str:
@@ -406,7 +409,7 @@ def _stub_html(v: ClauseView, t: dict[str, Markup]) -> str:
             f'<a href="#{v.moved_anchor}">{autoescape(v.moved_ref)}</a></div>\n')
 
 
-def _clause_html(v: ClauseView, t: dict[str, Markup]) -> str:
+def _clause_html(v: ClauseView, t: dict[str, Markup], tags_html: dict[tuple[str, ...], str]) -> str:
     parts = [f'<details class="clause st-{v.status}" id="{v.anchor}" data-status="{v.status}"',
              f' data-change="{v.status}" open' if v.changed else "", ' tabindex="-1">\n',
              f"<summary>{v.head} {v.badges}"]
@@ -432,13 +435,18 @@ def _clause_html(v: ClauseView, t: dict[str, Markup]) -> str:
                     else f'<div class="text pane pane-new">{v.new_pane}</div>')
         parts.append(f'<div class="text inline">{v.inline}</div>\n<div class="side">\n{old_pane}{new_pane}</div>\n')
     if v.tags:
-        tags = "".join(f'<span class="tag">{autoescape(tag)}</span> ' for tag in v.tags)
+        key = tuple(v.tags)
+        tags = tags_html.get(key)
+        if tags is None:
+            tags = tags_html[key] = "".join(f'<span class="tag">{autoescape(tag)}</span> ' for tag in v.tags)
         parts.append(f'<p class="tags">{t["topics"]}: {tags}</p>\n')
     parts.append("</div>\n</details>\n")
     return "".join(parts)
 
 
 def _badges_html(keys: list[str], labels: dict[str, str]) -> Markup:
+    if not keys:
+        return _EMPTY
     return Markup(" ".join(f'<span class="badge b-{key}">{escape(labels[key])}</span>' for key in keys))
 
 
