@@ -17,7 +17,7 @@ from .inline import inline_ops, similarity_of
 from .labels import core_label
 from .model import AgreementDiff, Clause, ClauseChange, DocumentRef
 from .normalize import typographic_key
-from .parse import parse_agreement
+from .parse import parse_agreements
 from .topics import clause_topic_text, topic_tags
 
 SPLIT_CONTAINMENT = 0.7
@@ -28,7 +28,7 @@ _REFERENCE = re.compile(r"(?<=[Ss]ection )\d+|(?<=[Cc]lause )\d+|(?<=[Aa]rticle 
 
 def diff_texts(old_text: str, new_text: str, old: DocumentRef, new: DocumentRef) -> AgreementDiff:
     """The clause-by-clause diff of two versions of an agreement."""
-    old_root, new_root = parse_agreement(old_text), parse_agreement(new_text)
+    old_root, new_root = parse_agreements(old_text, new_text)
     old_side, new_side = _side(old_root), _side(new_root)
     alignment = align_clauses(old_side, new_side)
     pairs, moved = alignment.pairs, alignment.moved

@@ -35,6 +35,19 @@ class _Open:
 
 def parse_agreement(text: str) -> Clause:
     """The clause tree of ``text``; the root holds the title and preamble (``kind="preamble"``)."""
+    return _parse(text, {}, {})
+
+
+def parse_agreements(*texts: str) -> list[Clause]:
+    """The clause trees of several versions of an agreement, as ``parse_agreement`` gives them;
+    a line or a clause they share is read once (label readings and display text are functions of
+    the line, and of the clause's exact source, alone)."""
+    readings: dict[str, list[Label]] = {}
+    display: dict[tuple[str, int, bool], str] = {}
+    return [_parse(text, readings, display) for text in texts]
+
+
+def _parse(text: str, readings_of: dict[str, list[Label]], display: dict[tuple[str, int, bool], str]) -> Clause:
     lines = text.split("\n")
     offsets = [0, *accumulate(len(line) + 1 for line in lines[:-1])]
     root = Clause(label=None, path=(), heading=None, text="", source="", line=1, level=0,
@@ -44,7 +57,9 @@ def parse_agreement(text: str) -> Clause:
     paragraph_start = True
     for index, raw in enumerate(lines):
         line = raw.rstrip("\r")
-        _, readings = read_labels(line)
+        readings = readings_of.get(line)
+        if readings is None:
+            readings = readings_of[line] = read_labels(line)[1]
         chosen = _choose(stack, readings, paragraph_start) if readings else None
         blank = not line.strip(_SPACE)
         if chosen is None:
@@ -64,7 +79,7 @@ def parse_agreement(text: str) -> Clause:
         body_offset = len(raw) if heading is not None else label.end
         starts.append((index, node, body_offset))
         paragraph_start = heading is not None or not rest or line.rstrip().endswith(_TERMINAL)
-    _fill_text(text, lines, offsets, root, starts)
+    _fill_text(text, lines, offsets, root, starts, display)
     return root
 
 
@@ -155,8 +170,9 @@ def _heading(label: Label, rest: str) -> str | None:
 
 
 def _fill_text(text: str, lines: list[str], offsets: list[int], root: Clause,
-               starts: list[tuple[int, Clause, int]]) -> None:
-    """Give every node its exact ``source`` slice and its display ``text``."""
+               starts: list[tuple[int, Clause, int]], display: dict[tuple[str, int, bool], str]) -> None:
+    """Give every node its exact ``source`` slice and its display ``text`` (``display``: the
+    display text by source, body offset and whether the source runs to the end of the text)."""
     boundaries = [index for index, _, _ in starts] + [len(lines)]
     first = boundaries[0]
     root.source = text[: offsets[first]] if first < len(lines) else text
@@ -165,7 +181,11 @@ def _fill_text(text: str, lines: list[str], offsets: list[int], root: Clause,
         start_offset = offsets[index]
         end_offset = offsets[end] if end < len(lines) else len(text)
         node.source = text[start_offset:end_offset]
-        node.text = display_text([lines[index][body_offset:]] + lines[index + 1:end])
+        key = (node.source, body_offset, end == len(lines))
+        shown = display.get(key)
+        if shown is None:
+            shown = display[key] = display_text([lines[index][body_offset:]] + lines[index + 1:end])
+        node.text = shown
 
 
 def display_text(lines: list[str]) -> str:
