@@ -18,7 +18,7 @@ from .labels import core_label
 from .model import AgreementDiff, Clause, ClauseChange, DocumentRef
 from .normalize import typographic_key
 from .parse import parse_agreements
-from .topics import clause_topic_text, topic_tags
+from .topics import topic_tags
 
 SPLIT_CONTAINMENT = 0.7
 # Cross-references that may be renumbered: 7.3, 第三条, (b)/（二）, Section 4, Article 12
@@ -90,14 +90,15 @@ def _parsed_clause_key(node: Clause) -> str:
 
 
 def _topic_texts(side: Side) -> list[str]:
+    """``clause_topic_text`` of every clause, the headings above each gathered from its parent's
+    (parents come before their children)."""
     texts = []
+    headings: list[list[str]] = []  # the headings of each clause's ancestors and its own
     for index, node in enumerate(side.nodes):
-        ancestors = []
         parent = side.parents[index]
-        while parent >= 0:
-            ancestors.append(side.nodes[parent])
-            parent = side.parents[parent]
-        texts.append(clause_topic_text(node, ancestors[::-1]))
+        above = headings[parent] if parent >= 0 else []
+        headings.append(above + [node.heading] if node.heading else above)
+        texts.append("\n".join(above + [node.heading or "", node.text]))
     return texts
 
 

@@ -130,6 +130,12 @@ class AgreementDiff:
         return [c for c in self.changes if c.status != "unchanged" or c.moved]
 
     def to_dict(self) -> dict:
+        data = self.head_dict()
+        data["changes"] = [change.to_dict() for change in self.changes]
+        return data
+
+    def head_dict(self) -> dict:
+        """``to_dict()`` without ``changes``."""
         return {
             "schema": SCHEMA,
             "old": {"ref": self.old.ref, "title": self.old.title, "version": self.old.version,
@@ -137,5 +143,4 @@ class AgreementDiff:
             "new": {"ref": self.new.ref, "title": self.new.title, "version": self.new.version,
                     "effective": self.new.effective},
             "summary": self.summary(),
-            "changes": [change.to_dict() for change in self.changes],
         }

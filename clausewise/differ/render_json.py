@@ -20,8 +20,7 @@ def render_json(diff: AgreementDiff) -> str:
     spaces, each entry of ``changes`` on one line (json's C encoder only runs without indentation,
     and a 2,000-clause diff is five times faster so)."""
     changes = diff.changes
-    data = diff.to_dict()
-    del data["changes"]
+    data = diff.head_dict()
     head = json.dumps(data, ensure_ascii=False, indent=2)
     if not changes:
         return f'{head[:-2]},\n  "changes": []\n}}\n'
