@@ -19,7 +19,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
-from html import escape
+from html import escape as _html_escape
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
@@ -113,6 +113,16 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 _HTML_LANG = {"en": "en", "zh": "zh-CN"}
+
+
+def escape(text: str) -> str:
+    """``html.escape`` (quotes too), answering text without any of ``&<>"'`` at once: five
+    ``in`` tests are ten times cheaper than its five replacements."""
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        return _html_escape(text)
+    return text
+
+
 _EMPTY = Markup()
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
