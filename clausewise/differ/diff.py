@@ -22,7 +22,9 @@ from .topics import topic_tags
 
 SPLIT_CONTAINMENT = 0.7
 # Cross-references that may be renumbered: 7.3, 第三条, (b)/（二）, Section 4, Article 12
-_REFERENCE = re.compile(r"(?<=[Ss]ection )\d+|(?<=[Cc]lause )\d+|(?<=[Aa]rticle )\d+|\d+(?:\.\d+)+"
+# Each alternative starts with a character (the lookbehinds follow the first digit), so that re
+# skips ahead to the positions where one can start.
+_REFERENCE = re.compile(r"\d(?<=[Ss]ection \d)\d*|\d(?<=[Cc]lause \d)\d*|\d(?<=[Aa]rticle \d)\d*|\d+(?:\.\d+)+"
                         r"|第[零〇一二三四五六七八九十百千两\d]+条|[（(][a-zA-Z一二三四五六七八九十\d]{1,4}[）)]")
 
 

@@ -28,8 +28,8 @@ def render_json(diff: AgreementDiff) -> str:
         encode = _change_line
     else:  # the schema grew: encode what to_dict() says
         encode = _dict_line
-    lines = ",\n".join("    " + encode(change) for change in changes)
-    return f'{head[:-2]},\n  "changes": [\n{lines}\n  ]\n}}\n'
+    lines = ",\n    ".join(map(encode, changes))
+    return f'{head[:-2]},\n  "changes": [\n    {lines}\n  ]\n}}\n'
 
 
 def _dict_line(change: ClauseChange) -> str:
