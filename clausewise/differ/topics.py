@@ -67,6 +67,7 @@ def _gated_searches(keywords: Iterable[str]) -> tuple[tuple[str, tuple[Search, .
     share a prefix of three letters or more (``pay``, ``payment``, ``payable``) share it as gate.
     A plain substring test (``in``) is three times cheaper than a search, and most gates are
     absent from most clauses, so their searches never run."""
+    keywords = list(keywords)
     groups: list[tuple[str, list[str]]] = []
     for keyword in sorted(keywords, key=_gate):
         literal = _gate(keyword)
@@ -79,6 +80,8 @@ def _gated_searches(keywords: Iterable[str]) -> tuple[tuple[str, tuple[Search, .
                 groups[-1] = (gate[:common], members + [keyword])
                 continue
         groups.append((literal, [keyword]))
+    # in the order the keywords are listed (the common ones first): a topic is found sooner
+    groups.sort(key=lambda group: min(map(keywords.index, group[1])))
     return tuple((gate, _gate_searches(gate, members)) for gate, members in groups)
 
 
