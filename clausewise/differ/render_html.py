@@ -400,7 +400,7 @@ def _toc_items_html(views: list[ClauseView]) -> Markup:
     """The table of contents: every clause, with the start of its text when it has no heading."""
     return Markup("".join(
         f'<li class="toc-{v.status}{" toc-changed" if v.changed else ""}"><a href="#{v.anchor}">{v.head}'
-        + ("" if v.heading else f' <span class="snippet">{autoescape(v.snippet)}</span>')
+        + ("" if v.heading else f' <span class="snippet">{_autoescaped(v.snippet)}</span>')
         + f"</a> {v.badges}</li>\n"
         for v in views))
 
@@ -411,6 +411,14 @@ def _clause_blocks_html(views: list[ClauseView], t: dict[str, str]) -> Markup:
     tags_html: dict[tuple[str, ...], str] = {}  # a page has few distinct sets of tags
     return Markup("".join(_stub_html(v, escaped) if v.stub else _clause_html(v, escaped, tags_html)
                           for v in views))
+
+
+def _autoescaped(value: object) -> str:
+    """``str(autoescape(value))``, without building a Markup for text with nothing to escape."""
+    if type(value) is str and not ("&" in value or "<" in value or ">" in value or '"' in value
+                                   or "'" in value):
+        return value
+    return autoescape(value)
 
 
 def _stub_html(v: ClauseView, t: dict[str, Markup]) -> str:
