@@ -55,3 +55,18 @@ def test_text_markdown_and_json_agree_and_escape():
     data = json.loads(render_json(diff))
     assert data["schema"] == "clausewise.diff/1"
     assert data["changes"][0]["ops"] == [["=", "Pay <b>"], ["-", "30"], ["+", "15"], ["=", "</b> days *net*."]]
+
+
+def test_json_change_lines_are_exactly_what_json_encodes_from_to_dict():
+    """render_json writes change lines by hand for speed; they must stay the encoder's bytes."""
+    from .pairs import NEW_EN, NEW_ZH, OLD_EN, OLD_ZH
+
+    tricky = ('1. Quote " backslash \\ tab\t and \u2028 and <script>\n\n2. 控制\x07字符\n',
+              '1. Quote " backslash \\ tab\t and \u2029 changed\n\n2. 控制字符\n\n3. New \ud7ff clause\n')
+    for old, new in ((OLD_EN, NEW_EN), (OLD_ZH, NEW_ZH), tricky):
+        diff = run(old, new)
+        lines = render_json(diff).split("\n")
+        start = lines.index('  "changes": [') + 1
+        written = [line.strip().rstrip(",") for line in lines[start:start + len(diff.changes)]]
+        expected = [json.dumps(change.to_dict(), ensure_ascii=False) for change in diff.changes]
+        assert written == expected
