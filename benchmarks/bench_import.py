@@ -15,7 +15,6 @@ import csv
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 

@@ -11,7 +11,6 @@ the original text back.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from itertools import accumulate
 

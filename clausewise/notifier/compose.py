@@ -259,9 +259,6 @@ class Composer:
                            effective=version.effective.isoformat())
 
 
-PREVIEW_PARTS = ("all", "text", "html", "raw")
-
-
 def preview_message(repo: Any, store: Any, campaign_id: str,
                     customer_id: str | None = None) -> tuple[Notice, EmailMessage]:
     """The exact message ``customer_id`` (default: the campaign's first customer) gets or got.
