@@ -11,11 +11,14 @@ import asyncio
 import email
 import email.policy
 import socket
+import ssl
+import subprocess
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -101,20 +104,34 @@ def password_checker(login: str, password: str):
     return authenticate
 
 
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made by the openssl command (cert.pem, key.pem)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return cert, key
+
+
 @contextmanager
-def smtp_server(handler: ProgrammableHandler | None = None, *, login: tuple[str, str] | None = None
-                ) -> Iterator[tuple[str, ProgrammableHandler]]:
+def smtp_server(handler: ProgrammableHandler | None = None, *, login: tuple[str, str] | None = None,
+                tls: tuple[Path, Path] | None = None) -> Iterator[tuple[str, ProgrammableHandler]]:
     """Run aiosmtpd on 127.0.0.1 (free port, SMTPUTF8 on) in a thread; yields (smtp URL, handler).
 
-    With ``login`` (user, password) the server offers AUTH (over plain loopback) and requires it.
+    With ``login`` (user, password) the server offers AUTH and requires it. With ``tls`` (certificate,
+    key) it speaks implicit TLS only, and the URL is ``smtps://``.
     """
     handler = handler or ProgrammableHandler()
     port = free_port()
     auth = {} if login is None else {"authenticator": password_checker(*login), "auth_require_tls": False,
                                      "auth_required": True}
+    if tls is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*tls)
+        auth["ssl_context"] = context
     controller = Controller(handler, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True, **auth)
     controller.start()
     try:
-        yield f"smtp://127.0.0.1:{port}", handler
+        yield f"{'smtps' if tls else 'smtp'}://127.0.0.1:{port}", handler
     finally:
         controller.stop()

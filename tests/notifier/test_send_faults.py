@@ -215,3 +215,23 @@ def test_ctrl_c_finishes_the_messages_in_flight_and_records_them(legal_repo, rep
         report = send_pending(legal_repo, repo_store, smtp_url=url)
     assert report.sent == 60 - statuses["sent"]
     assert sorted(handler.received_by().values()) == [1] * 60  # nobody got it twice
+
+
+def test_implicit_tls_verifies_the_server_certificate_then_logs_in_and_sends(legal_repo, repo_store, tmp_path,
+                                                                            monkeypatch):
+    from .smtp_server import self_signed_certificate
+
+    cert, key = self_signed_certificate(tmp_path)
+    setup(repo_store, assignment_campaign(), rows=customers(2, agreement="service-zh"))
+    monkeypatch.setenv("CLAUSEWISE_SMTP_PASSWORD", "s3cret")
+    with smtp_server(login=("legal", "s3cret"), tls=(cert, key)) as (url, handler):
+        user_url = url.replace("smtps://", "smtps://legal@")
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "no-such-ca.pem"))  # the certificate is not trusted
+        with pytest.raises(ClausewiseError, match="cannot connect .*CERTIFICATE_VERIFY_FAILED"):
+            send_pending(legal_repo, repo_store, smtp_url=user_url, backoff=0.01)
+        assert handler.received == []
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # now it is
+        report = send_pending(legal_repo, repo_store, smtp_url=user_url, backoff=0.01)
+    assert (report.sent, report.failed) == (2, 0)
+    assert sorted(item.rcpt_tos for item in handler.received) == [(row.email,) for row in
+                                                                  customers(2, agreement="service-zh")]
