@@ -168,11 +168,30 @@ def _best(clauses: list[Clause], tag: str, prefer: str) -> Clause | None:
     return (preferred or own or clauses or [None])[0]
 
 
+def typographic_only(repo: AgreementRepo, version: Version) -> bool:
+    """True when no change from the previous version is substantive: only punctuation, spacing,
+    character width or numbering changed (see the differ's ``substantive`` flag)."""
+    from ..differ import diff_texts
+    from ..differ.model import DocumentRef
+
+    agreement_id, previous = version.agreement_id, version.number - 1
+    diff = diff_texts(repo.text(agreement_id, previous), repo.text(agreement_id, version.number),
+                      DocumentRef(f"{agreement_id}@v{previous}"), DocumentRef(f"{agreement_id}@v{version.number}"))
+    return not any(change.substantive for change in diff.changes)
+
+
 def after_publish(repo: AgreementRepo, version: Version) -> str | None:
     """The publish hook: create the version's campaign (and the state database if there is none);
-    returns the line to print, or None for a first version."""
+    returns the line to print, or None for a first version.
+
+    A version whose changes are all typographic gets no campaign, so that customers are not sent a
+    notice that says nothing; the line says how to announce it anyway (the publisher decides)."""
     from .store import store_for_repo
 
+    if version.number > 1 and typographic_only(repo, version):
+        return (f"no notice campaign: every change from v{version.number - 1} to v{version.number} is typographic "
+                "only (punctuation, spacing, character width or numbering); to notify customers anyway, run "
+                f"'clausewise announce version {version.agreement_id}'")
     try:
         with store_for_repo(repo) as store:
             campaign = create_version_campaign(repo, store, version)

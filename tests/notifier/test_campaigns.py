@@ -167,3 +167,22 @@ def test_version_campaign_cites_only_a_clause_about_changing_the_agreement(text:
 
     clause = notice_clause(text)
     assert (clause_label(clause) if clause else None) == expected
+
+
+def test_cli_publish_of_a_typographic_change_creates_no_campaign_until_announced(legal_repo) -> None:
+    with store_for_repo(legal_repo) as store:
+        store.upsert_customers([customer("A", 2)])
+    # Punctuation width and spacing only: nothing a customer needs to hear about.
+    edit_agreement(legal_repo, "trial-en", "thirty days before it takes effect.",
+                   "thirty  days before it takes effect．")
+    effective = (date.today() + timedelta(days=60)).isoformat()
+    args = ["--repo", str(legal_repo.root)]
+    result = CliRunner().invoke(main, ["publish", "trial-en", "--effective", effective, *args])
+    assert result.exit_code == 0, result.output
+    assert "no notice campaign: every change from v2 to v3 is typographic only" in result.output
+    assert "clausewise announce version trial-en" in result.output
+    with store_for_repo(legal_repo) as store:
+        assert store.find_campaign("trial-en/v3") is None
+    announced = CliRunner().invoke(main, ["announce", "version", "trial-en", *args])
+    assert announced.exit_code == 0, announced.output
+    assert "notice campaign trial-en/v3: 1 customers to notify" in announced.output
