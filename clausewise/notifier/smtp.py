@@ -30,7 +30,7 @@ from ..config import smtp_password
 from ..errors import ClausewiseError, UsageProblem
 from .compose import Composer
 from .message import date_header, message_bytes, sha256_hex
-from .store import Campaign, Notice, Store, local_worker_alive, worker_id
+from .store import INTERRUPTED, Campaign, Notice, Store, local_worker_alive, worker_id
 
 MAX_ATTEMPTS = 5  # per notice and per run; a notice still failing stays pending for the next run
 BACKOFF_SECONDS = 1.0  # first retry delay; doubles on every further attempt
@@ -124,7 +124,7 @@ class SendReport:
     failed: int = 0
     retries: int = 0  # attempts that ended in a retryable error
     left_pending: int = 0  # still pending after this run (retries exhausted, or interrupted)
-    possibly_duplicated: int = 0  # resends after an ambiguous error (the server may have had it)
+    possibly_duplicated: int = 0  # resends after an ambiguous error or a killed run (the server may have had it)
     rendered: int = 0  # dry run: messages rendered
     interrupted: bool = False
     dry_run: bool = False
@@ -444,9 +444,10 @@ class _Sender:
             client.close()
             return self._retry(notice, _describe(exc))
         evidence = f"250 {reply}".strip()
-        if key in self.ambiguous:
+        if key in self.ambiguous or notice.last_error == INTERRUPTED:
             self.report.possibly_duplicated += 1
-            evidence += " (resent after a dropped connection or timeout: an earlier copy may have arrived too)"
+            evidence += (" (resent after a dropped connection, a timeout or an interrupted run: an earlier copy "
+                         "may have arrived too)")
         self.store.record_sent(notice.campaign_id, notice.customer_id, message_id=msg["Message-ID"],
                                sha256=sha256_hex(data), reply=evidence, sent_at=datetime.now(timezone.utc),
                                date_header=stamp)

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 1
 STATUSES = ("pending", "sending", "sent", "failed")
+# last_error of a notice whose sender died while it was 'sending': a resend may be a duplicate.
+INTERRUPTED = "interrupted while sending (its sender stopped): the server may already have it"
 NoticeStatus = Literal["pending", "sending", "sent", "failed"]
 CampaignKind = Literal["version", "assignment"]
 
@@ -477,7 +479,8 @@ class Store:
         return sorted((_notice(row) for row in rows), key=lambda n: (n.campaign_id, n.customer_id))
 
     def reclaim_stale(self, worker_alive: Callable[[str], bool] = local_worker_alive) -> int:
-        """Put notices left 'sending' by workers that are gone back to 'pending'; returns how many."""
+        """Put notices left 'sending' by workers that are gone back to 'pending', marked
+        ``INTERRUPTED`` (the server may already have them); returns how many."""
         with self.transaction():
             workers = [w for (w,) in self._db.execute(
                 "SELECT DISTINCT claimed_by FROM notices WHERE status = 'sending'").fetchall()]
@@ -485,8 +488,9 @@ class Store:
             for worker in workers:
                 if worker is None or not worker_alive(worker):
                     reclaimed += self._db.execute(
-                        "UPDATE notices SET status = 'pending', claimed_by = NULL, claimed_at = NULL "
-                        "WHERE status = 'sending' AND COALESCE(claimed_by, '') = ?", (worker or "",)).rowcount
+                        "UPDATE notices SET status = 'pending', claimed_by = NULL, claimed_at = NULL, last_error = ? "
+                        "WHERE status = 'sending' AND COALESCE(claimed_by, '') = ?",
+                        (INTERRUPTED, worker or "")).rowcount
         return reclaimed
 
     def record_sent(self, campaign_id: str, customer_id: str, *, message_id: str, sha256: str, reply: str,

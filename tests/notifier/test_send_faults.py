@@ -125,6 +125,7 @@ def test_sender_killed_mid_run_then_run_again(legal_repo, repo_store):
 
         report = send_pending(legal_repo, repo_store, smtp_url=url, concurrency=concurrency)
         assert report.sent == 60 - before["sent"]
+        assert report.possibly_duplicated == before["sending"]  # the claims the killed run left
         again = send_pending(legal_repo, repo_store, smtp_url=url)
         assert (again.total, again.sent) == (0, 0)
 
@@ -137,6 +138,7 @@ def test_sender_killed_mid_run_then_run_again(legal_repo, repo_store):
     for address in twice:
         ids = {item.message_id for item in handler.received if item.rcpt_tos == (address,)}
         assert ids == {ledger[address].message_id}  # a duplicate carries the same Message-ID
+        assert "an earlier copy may have arrived too" in ledger[address].reply  # and the proof says so
         assert any(item.rcpt_tos == (address,) for item in first_run)
 
 
