@@ -360,9 +360,7 @@ def announce_assignment(agreement_id: str, to_party: str, effective: str, notice
         campaign = campaigns.announce_assignment(repo, store, agreement_id, to_party, effective_date, notice_days,
                                                  clause=clause_label, summary=summary,
                                                  allow_short_notice=allow_short_notice)
-        count = campaigns.notified_count(store, campaign)
-    click.echo(f"notice campaign {campaign.id}: {count} customers to notify by {campaign.send_by.isoformat()} "
-               f"(effective {campaign.effective.isoformat()}), citing clause {campaign.clause_label}")
+        click.echo(campaigns.campaign_line(store, campaign))
 
 
 @announce.command("version")
@@ -386,9 +384,7 @@ def announce_version(agreement_id: str, number: int | None, allow_short_notice: 
         campaign = campaigns.create_version_campaign(repo, store, version, allow_short_notice=allow_short_notice)
         if campaign is None:
             raise UsageProblem(f"{version.tag} is the first version: no customer is on an earlier one")
-        count = campaigns.notified_count(store, campaign)
-    click.echo(f"notice campaign {campaign.id}: {count} customers to notify by {campaign.send_by.isoformat()} "
-               f"(effective {campaign.effective.isoformat()})")
+        click.echo(campaigns.campaign_line(store, campaign))
 
 
 @main.group()
@@ -523,7 +519,10 @@ def demo(directory: str | None) -> None:
     """Run the main job end to end on sample agreements, in DIRECTORY (default: a new temp folder).
 
     Creates an agreements repository, adds English and Chinese trial and commercial agreements,
-    publishes v1, then publishes a changed v2, printing each step. DIRECTORY must be new or empty.
+    publishes v1, imports generated customers, publishes a changed v2 and announces an assignment,
+    writes the HTML redlines, sends every notice to a local SMTP server (aiosmtpd, Maildir under
+    DIRECTORY) and prints the campaign status and the proof-of-notice report's path, each step as
+    it goes. DIRECTORY must be new or empty.
     """
     from .demo import run_demo
 

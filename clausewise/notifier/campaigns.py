@@ -197,9 +197,14 @@ def after_publish(repo: AgreementRepo, version: Version) -> str | None:
             campaign = create_version_campaign(repo, store, version)
             if campaign is None:
                 return None
-            count = notified_count(store, campaign)
+            return campaign_line(store, campaign)
     except ClausewiseError as exc:
         raise ClausewiseError(f"published {version.tag}, but its notice campaign was not created: {exc}; fix this "
                               f"and run 'clausewise announce version {version.agreement_id}'") from None
-    return (f"notice campaign {campaign.id}: {count} customers to notify by {campaign.send_by.isoformat()} "
-            f"(effective {campaign.effective.isoformat()})")
+
+
+def campaign_line(store: Store, campaign: Campaign) -> str:
+    """One line on a campaign for the commands that create one: id, reach, send-by and effective dates."""
+    line = (f"notice campaign {campaign.id}: {notified_count(store, campaign)} customers to notify by "
+            f"{campaign.send_by.isoformat()} (effective {campaign.effective.isoformat()})")
+    return f"{line}, citing clause {campaign.clause_label}" if campaign.kind == "assignment" else line
