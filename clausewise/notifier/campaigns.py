@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ..differ import find_clauses, parse_agreement, topic_tags
 from ..differ.model import Clause
 from ..errors import ClausewiseError, UsageProblem
+from .message import CONTROL_CHARACTERS
 from .schedule import plan_send_by
 from .store import Campaign, Store, utc_now
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 _CHANGE_WORDS = re.compile(r"\b(?:chang|amend|modif|revis|updat|vary|variation)\w*|变更|修改|修订|调整|更新",
                            re.IGNORECASE)
 _WHOLE_AGREEMENT = re.compile(r"\b(?:this|the) (?:agreement|terms)\b|these terms|本协议|本条款", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def version_campaign_id(agreement_id: str, number: int) -> str:
@@ -66,7 +66,7 @@ def announce_assignment(repo: AgreementRepo, store: Store, agreement_id: str, to
     on ``effective``, citing the clause that allows the assignment: the one tagged ``assignment``
     in the latest published version, or the clause labelled ``clause``."""
     to_party = to_party.strip()
-    if not to_party or _CONTROL.search(to_party):
+    if not to_party or CONTROL_CHARACTERS.search(to_party):
         raise UsageProblem(f"--to {to_party!r} must name the new party on one line, e.g. --to 'Example Cloud Ltd'")
     agreement = repo.agreement(agreement_id)
     versions = repo.versions(agreement_id)

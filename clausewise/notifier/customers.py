@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import ClausewiseError, UsageProblem
+from .message import CONTROL_CHARACTERS
 from .store import CustomerRow, ImportCounts, Store
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ FileFormat = Literal["csv", "jsonl"]
 SUFFIX_FORMATS: dict[str, FileFormat] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 BATCH_SIZE = 2000
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-\u0080-\U0010ffff]{1,64}")
 _DOMAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _VERSION = re.compile(r"[vV]?([0-9]{1,9})")
@@ -156,13 +156,13 @@ def parse_row(record: Mapping[str, object], published: Mapping[str, set[int]]) -
     """One validated customer row from one record of the file; RowProblem names the column at fault."""
     values = {column: _value(record, column) for column in COLUMNS}
     customer_id = values["customer_id"]
-    if _CONTROL.search(customer_id):
+    if CONTROL_CHARACTERS.search(customer_id):
         raise RowProblem(f"control character in customer_id {customer_id!r} (column customer_id)")
     name = values["name"]
     if "\r" in name or "\n" in name:
         raise RowProblem(f"line break in name {name!r} (column name); a name goes into an email header "
                          "and must be one line")
-    if _CONTROL.search(name):
+    if CONTROL_CHARACTERS.search(name):
         raise RowProblem(f"control character in name {name!r} (column name)")
     agreement = values["agreement"]
     if agreement not in published:
@@ -209,7 +209,7 @@ def normalize_email(value: str) -> str:
     local, at, domain = value.rpartition("@")
     ascii_domain = _ascii_domain(domain)
     if (not at or ascii_domain is None or "@" in local or not _LOCAL_PART.fullmatch(local) or local[0] == "."
-            or local[-1] == "." or ".." in local or _CONTROL.search(local)):
+            or local[-1] == "." or ".." in local or CONTROL_CHARACTERS.search(local)):
         raise RowProblem(f"invalid email {value!r} (column email)")
     return f"{local}@{ascii_domain}"
 

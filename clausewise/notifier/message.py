@@ -23,7 +23,8 @@ from ..errors import ClausewiseError
 # whitespace, no specials that could end the address or start another (GHSA-v3q9-hj7j-63hq).
 _ADDR_FORBIDDEN = re.compile(r'[\s<>,;:"()\[\]\\]')
 _DOMAIN_LABEL = re.compile(r"^[^\W_](?:(?:[^\W_]|-)*[^\W_])?$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
+# Line breaks and control characters (C0, DEL, C1, line/paragraph separators): never in a header value.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SLUG = re.compile(r"[^a-z0-9]+")
 # Bodies are always base64 or quoted-printable (7-bit clean, no 8BITMIME needed); headers are
 # RFC 2047-encoded, or raw UTF-8 only when an address itself is non-ASCII (SMTPUTF8).
@@ -69,7 +70,7 @@ class RenderedNotice:
 
 def check_header_text(value: str, field: str) -> str:
     """Return ``value`` if it is safe inside a header; ClausewiseError naming ``field`` otherwise."""
-    if _CONTROL.search(value):
+    if CONTROL_CHARACTERS.search(value):
         raise ClausewiseError(
             f"{field}: contains a line break or control character ({value[:60]!r}); "
             "remove it, a header value must be one line"
@@ -80,7 +81,7 @@ def check_header_text(value: str, field: str) -> str:
 def validate_address(address: str, field: str) -> str:
     """Return the addr-spec if it is a plain, safe ``local@domain``; ClausewiseError otherwise."""
     problem = None
-    if _CONTROL.search(address):
+    if CONTROL_CHARACTERS.search(address):
         problem = "contains a line break or control character"
     elif _ADDR_FORBIDDEN.search(address):
         problem = "contains a space or one of <>,;:\"()[]\\ (give one bare address like name@example.com)"
