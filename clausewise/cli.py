@@ -566,6 +566,37 @@ def notify_cancel(campaign_id: str, reason: str, repo_dir: str) -> None:
     click.echo(f"cancelled campaign {campaign_id}: {count} notices will not be sent (reason recorded)")
 
 
+@notify.command("bounces")
+@click.option("--maildir", type=click.Path(file_okay=False), help="Read the DSNs in this Maildir folder.")
+@click.option("--imap", "imap_url", metavar="URL",
+              help="Read the DSNs in this IMAP folder over TLS: imaps://user@host[:993][/folder] (password in "
+                   "CLAUSEWISE_IMAP_PASSWORD).")
+@repo_option
+def notify_bounces(maildir: str | None, imap_url: str | None, repo_dir: str) -> None:
+    """Collect bounces: delivery status notifications (RFC 3464) from a mailbox, matched to notices
+    by their VERP return path or Message-ID and recorded in the ledger. Reading twice records once."""
+    from .errors import UsageProblem
+    from .notifier import bounces
+    from .notifier.store import store_for_repo
+    from .versions import open_repo
+
+    if (maildir is None) == (imap_url is None):
+        raise UsageProblem("give one mailbox: --maildir DIR or --imap imaps://user@host/folder")
+    if imap_url is not None:
+        source = bounces.parse_imap_url(imap_url)
+        password = bounces.imap_password()
+        if not password:
+            raise UsageProblem(f"{source.display()} needs a password; set CLAUSEWISE_IMAP_PASSWORD")
+        messages = bounces.imap_messages(source, password)
+    else:
+        messages = bounces.maildir_messages(maildir)
+    with store_for_repo(open_repo(repo_dir)) as store:
+        report = bounces.collect(store, messages)
+    click.echo(report.summary())
+    if report.bounced:
+        click.echo("see the customers to reach another way with 'clausewise notify status'")
+
+
 @notify.command("preview")
 @click.argument("campaign_id", metavar="CAMPAIGN")
 @click.option("--customer", "customer_id", metavar="ID", help="This customer.  [default: the first one]")

@@ -33,6 +33,7 @@ import aiosmtplib
 
 from ..config import smtp_password
 from ..errors import ClausewiseError, UsageProblem
+from .bounces import verp_address
 from .compose import Composer
 from .message import date_header, message_bytes, sha256_hex
 from .schedule import notice_timing
@@ -41,7 +42,6 @@ from .store import INTERRUPTED, Campaign, Notice, Store, local_worker_alive, wor
 MAX_ATTEMPTS = 5  # per notice and per run; a notice still failing stays pending for the next run
 BACKOFF_SECONDS = 1.0  # first retry delay; doubles on every further attempt
 CONNECT_ATTEMPTS = 4
-DEFAULT_TIMEOUT = 30.0  # seconds for one SMTP command or reply (smtp_timeout in clausewise.toml)
 GREETING_TIMEOUT = 10.0  # at most this long (or the timeout, if shorter) to connect and be greeted
 STOP_GRACE = 3.0  # after Ctrl-C, messages in flight get this long to finish before they are abandoned
 POSSIBLE_DUPLICATE = (" (resent after a dropped connection, a timeout or an interrupted run: an earlier copy "
@@ -221,7 +221,7 @@ def send_pending(
         raise UsageProblem("--after-effective needs a reason, e.g. --after-effective 'address corrected after a "
                            "bounce'")
     config = repo.config
-    timeout = getattr(config, "smtp_timeout", DEFAULT_TIMEOUT) if timeout is None else timeout
+    timeout = config.smtp_timeout if timeout is None else timeout
     if timeout <= 0:
         raise UsageProblem(f"the SMTP timeout must be more than 0 seconds, not {timeout}")
     target = parse_smtp_url(smtp_url or config.smtp_url, username=config.smtp_username,
@@ -291,6 +291,7 @@ class _Sender:
         self.timeout = timeout
         self.after_effective = after_effective
         self.today = today
+        self.verp = composer.config.bounce_verp
         self.worker = worker_id()
         self.batch_size = max(8, concurrency * 8)
         self.report = SendReport(smtp=target.display())
@@ -303,6 +304,7 @@ class _Sender:
         self.ambiguous: set[tuple[str, str]] = set()
         self.data_started: set[tuple[str, str]] = set()  # notices whose DATA is under way
         self.unrecorded: list[tuple[str, str]] = []  # accepted by the server, but the ledger write failed
+        self.ledger_cause: str | None = None  # the first state database error of the run
         self.in_flight = 0
         self.done = 0
         self.stopping = False
@@ -389,7 +391,9 @@ class _Sender:
             self.progress(self.done, self.report.total)
 
     def _ledger_error(self, exc: sqlite3.Error | None) -> ClausewiseError:
-        cause = f" ({exc})" if exc is not None else ""
+        if exc is not None and self.ledger_cause is None:
+            self.ledger_cause = " ".join(str(exc).split())
+        cause = f" ({self.ledger_cause})" if self.ledger_cause else ""
         lost = ""
         if self.unrecorded:
             named = ", ".join(f"{c} {k}" for c, k in self.unrecorded[:5])
@@ -529,6 +533,8 @@ class _Sender:
         msg = _build(self.composer, campaign, notice, stamp)  # a local error stops the run
         data = message_bytes(msg)
         sender, recipient = self.composer.sender.address, notice.email
+        if self.verp:
+            sender = verp_address(sender, msg["Message-ID"])
         utf8 = not (recipient.isascii() and sender.isascii())
         if utf8 and client.is_ehlo_or_helo_needed:
             await client.ehlo()

@@ -720,11 +720,13 @@ class Store:
         return row[0] if row else None
 
     def release(self, worker: str) -> int:
-        """Put this worker's unsent claims back to 'pending' (on Ctrl-C); returns how many."""
+        """Put this worker's unsent claims back to 'pending' (at the end of a run, on Ctrl-C); returns
+        how many. Those abandoned during their DATA are marked ``INTERRUPTED``: the server may have them."""
         with self.transaction():
             return self._db.execute(
-                "UPDATE notices SET status = 'pending', claimed_by = NULL, claimed_at = NULL, data_started_at = NULL "
-                "WHERE status = 'sending' AND claimed_by = ?", (worker,)).rowcount
+                "UPDATE notices SET status = 'pending', claimed_by = NULL, claimed_at = NULL, data_started_at = NULL, "
+                "last_error = CASE WHEN data_started_at IS NULL THEN last_error ELSE ? END "
+                "WHERE status = 'sending' AND claimed_by = ?", (INTERRUPTED, worker)).rowcount
 
     # -- control: retry, cancel, remove ----------------------------------------------------------
 
