@@ -81,3 +81,11 @@ def test_published_version_against_working_copy(tmp_path):
     data = json.loads(result.output)
     assert data["old"]["version"] == 1 and data["old"]["title"] == "Speech Service Agreement"
     assert data["summary"]["added"] == 2
+
+
+def test_a_version_tag_given_as_ref_gets_a_hint(tmp_path):
+    old, _ = write_pair(tmp_path)
+    result = CliRunner().invoke(main, ["diff", "cloud-trial/v1", old, "--repo", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.strip() == ("Error: cloud-trial/v1: no such file; to name version v1 of agreement "
+                                     "cloud-trial, write cloud-trial@v1")
