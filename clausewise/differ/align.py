@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -66,7 +67,7 @@ class Side:
         if len(self.texts) != len(self.nodes):
             self.texts = [clause_key(node) for node in self.nodes]
         self.keys = [layout_key(text) for text in self.texts]
-        self.labels = [core_label(node.label) for node in self.nodes]
+        self.labels = [label_key(node.label) for node in self.nodes]
         self.depths = []
         for parent in self.parents:  # parents come before their children
             self.depths.append(self.depths[parent] + 1 if parent >= 0 else 1)
@@ -91,6 +92,13 @@ class Alignment:
 def clause_key(node: Clause) -> str:
     """What must be equal for a clause to be unchanged: heading and text, label excluded."""
     return comparison_key(f"{node.heading} {node.text}" if node.heading else node.text)
+
+
+def label_key(label: str | None) -> str:
+    """What two labels must share to be the same number: ``core_label`` in NFKC, so that the
+    full-width ``（一）`` and the half-width ``(一)`` are one label."""
+    core = core_label(label)
+    return core if core.isascii() else unicodedata.normalize("NFKC", core)
 
 
 def layout_key(key: str) -> str:

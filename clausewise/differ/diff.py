@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import re
 
-from .align import Side, align_clauses, clause_key, layout_key, text_features
+from .align import Side, align_clauses, clause_key, label_key, layout_key, text_features
 from .hidden import hidden_edits
 from .inline import inline_ops, similarity_of
-from .labels import core_label
 from .model import AgreementDiff, Clause, ClauseChange, DocumentRef, OpKind
 from .normalize import comparison_key, typographic_key
 from .parse import parse_agreements
@@ -113,7 +112,7 @@ def _topic_texts(side: Side) -> list[str]:
 def _pair_change(old: Clause, new: Clause, same: bool, moved: bool, renumbering: dict[str, str],
                  topic_text: str) -> ClauseChange:
     """The change for a matched pair; ``same`` when their comparison keys are equal."""
-    renumbered = core_label(old.label) != core_label(new.label)
+    renumbered = label_key(old.label) != label_key(new.label)
     change = ClauseChange(status="unchanged", old=old, new=new, renumbered=renumbered, moved=moved,
                           tags=topic_tags(topic_text))
     if same:
@@ -125,7 +124,7 @@ def _pair_change(old: Clause, new: Clause, same: bool, moved: bool, renumbering:
     change.similarity = similarity_of(change.ops)
     if old.heading != new.heading:
         change.heading_ops = inline_ops(old.heading or "", new.heading or "")
-    referenced = _REFERENCE.sub(lambda m: renumbering.get(core_label(m.group(0)), m.group(0)),
+    referenced = _REFERENCE.sub(lambda m: renumbering.get(label_key(m.group(0)), m.group(0)),
                                 f"{old.heading or ''} {old.text}")
     change.note = _hidden_note(change.ops + (change.heading_ops or []))
     change.substantive = moved or change.note is not None or typographic_key(referenced) != typographic_key(
