@@ -56,7 +56,8 @@ class ClauseChange:
     ops: list[tuple[OpKind, str]] = field(default_factory=list)  # inline diff of old_text -> new_text
     tags: list[str] = field(default_factory=list)  # topics: assignment, notice, fees, liability, ...
     substantive: bool = True  # False when the change is only typographic (width, spacing, numbering)
-    note: str | None = None  # e.g. "split from 3.2" / "merged into 3.2"
+    note: str | None = None  # "split from 3.2", "merged into 3.2", "inserted U+202E RIGHT-TO-LEFT OVERRIDE"
+    heading_ops: list[tuple[OpKind, str]] | None = None  # inline diff of the heading, when it changed
 
     @property
     def old_label(self) -> str | None:
@@ -96,6 +97,7 @@ class ClauseChange:
             "new_heading": self.new.heading if self.new else None,
             "kind": (self.new or self.old).kind if (self.new or self.old) else None,
             "note": self.note,
+            "heading_ops": None if self.heading_ops is None else [[op, text] for op, text in self.heading_ops],
         }
 
 
