@@ -226,6 +226,39 @@ def fill_placeholders(text: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
+# Domains reserved for examples (RFC 2606): mail from or links to them are placeholders, not yours.
+EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net")
+
+
+def _is_example_domain(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host == domain or host.endswith("." + domain) for domain in EXAMPLE_DOMAINS)
+
+
+def example_defaults(config: Config) -> list[str]:
+    """The settings that still hold example values (sender, reading_url or, when notices link to
+    the redline, redline_url on example.com), each as 'name value'; empty when the repository is set
+    up to mail real customers."""
+    from email.utils import parseaddr
+    from urllib.parse import urlsplit
+
+    found = []
+    address = parseaddr(config.sender)[1]
+    if _is_example_domain(address.rpartition("@")[2]):
+        found.append(f"sender {config.sender!r}")
+    urls = [("reading_url", config.reading_url)]
+    if config.redline_delivery in ("link", "both"):
+        urls.append(("redline_url", config.redline_url))
+    for name, url in urls:
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:
+            host = ""
+        if _is_example_domain(host):
+            found.append(f"{name} {url!r}")
+    return found
+
+
 def smtp_password(repo_dir: str | os.PathLike[str]) -> str | None:
     """The SMTP password from the environment, else from the git-ignored secrets file, else None."""
     if os.environ.get(PASSWORD_ENV):
