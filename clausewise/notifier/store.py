@@ -585,7 +585,7 @@ class Store:
                 (now, *params))
             self._db.execute(
                 f"""UPDATE notices SET name = cu.name, email = cu.email, language = cu.language,
-                                       accepted_version = cu.version, status = 'pending'
+                                       accepted_version = cu.version, status = 'pending', date_header = NULL
                     {changed}""", params)
             self._db.execute(
                 f"""UPDATE notices SET name = cu.name, email = cu.email, language = cu.language,
@@ -745,7 +745,10 @@ class Store:
                 f"""INSERT INTO events (at, campaign_id, customer_id, event, detail)
                     SELECT ?, campaign_id, customer_id, 'retry requested', last_error FROM notices WHERE {where}""",
                 (to_text(utc_now()), *params))
-            return self._db.execute(f"UPDATE notices SET status = 'pending' WHERE {where}", params).rowcount
+            # The failed message never reached the customer: the retry is a new message with a new Date,
+            # so that the notice states the notice it really gives.
+            return self._db.execute(f"UPDATE notices SET status = 'pending', date_header = NULL WHERE {where}",
+                                    params).rowcount
 
     def cancel_campaign(self, campaign_id: str, reason: str) -> int:
         """Cancel a campaign none of whose notices was attempted yet; returns how many notices were
