@@ -73,14 +73,13 @@ def diff_texts(old_text: str, new_text: str, old: DocumentRef, new: DocumentRef)
 def _side(root: Clause) -> Side:
     nodes: list[Clause] = []
     parents: list[int] = []
-
-    def visit(node: Clause, parent: int) -> None:
-        for child in node.children:
-            nodes.append(child)
-            parents.append(parent)
-            visit(child, len(nodes) - 1)
-
-    visit(root, -1)
+    pending = [(child, -1) for child in reversed(root.children)]  # iterative: any depth
+    while pending:
+        node, parent = pending.pop()
+        nodes.append(node)
+        parents.append(parent)
+        index = len(nodes) - 1
+        pending.extend((child, index) for child in reversed(node.children))
     return Side(nodes, parents, [_parsed_clause_key(node) for node in nodes])
 
 

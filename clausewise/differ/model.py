@@ -25,21 +25,25 @@ class Clause:
     back the original text.
     """
 
-    label: str | None  # as written: "第三条", "（二）", "7.3", "A.", "## 9."; None for title/preamble
+    label: str | None  # as a reader writes it: "第三条", "（二）", "7.3", "A.", "9." (never "## 9."
+    # or "**2.12": Markdown marks stay in ``source``); None for the title/preamble and paragraphs
     path: tuple[str, ...]  # labels from the root down to and including this clause
     heading: str | None  # "定义", "General"; None when the clause has no heading
     text: str  # own text, without label and heading
     source: str  # exact source slice owned by this node
     line: int  # 1-based line where the node starts
     level: int  # 0 for the root/preamble, 1 for top sections, ...
-    kind: str = "clause"  # "preamble", "section", "clause", "item", "heading", "list-item"
+    kind: str = "clause"  # "preamble", "section", "clause", "item", "heading", "list-item", "paragraph"
     children: list["Clause"] = field(default_factory=list)
 
     def walk(self) -> "list[Clause]":
-        """This node and all its descendants, in reading order."""
-        nodes = [self]
-        for child in self.children:
-            nodes.extend(child.walk())
+        """This node and all its descendants, in reading order (iterative: any depth)."""
+        nodes: list[Clause] = []
+        pending = [self]
+        while pending:
+            node = pending.pop()
+            nodes.append(node)
+            pending.extend(reversed(node.children))
         return nodes
 
 
