@@ -162,15 +162,25 @@ def _exact_pass(old: Side, new: Side, pairs: dict[int, int]) -> None:
             pairs[news[0]] = olds[0]
         else:
             repeated.append((olds, news))
+    if not repeated:
+        return
     anchors = sorted(pairs.items())
     anchor_new = [n for n, _ in anchors]
+    children: dict[int, list[int]] = defaultdict(list)
+    for n, parent in enumerate(new.parents):
+        children[parent].append(n)
+    repeated.sort(key=lambda group: min(new.depths[n] for n in group[1]))  # parents first
     for olds, news in repeated:
-        _nearest_pairs(old, new, pairs, olds, news, anchors, anchor_new)
+        _nearest_pairs(old, new, pairs, olds, news, anchors, anchor_new, children)
 
 
 def _nearest_pairs(old: Side, new: Side, pairs: dict[int, int], olds: list[int], news: list[int],
-                   anchors: list[tuple[int, int]], anchor_new: list[int]) -> None:
-    """Pair repeated identical clauses by structure: same label, same parent, expected place."""
+                   anchors: list[tuple[int, int]], anchor_new: list[int], children: dict[int, list[int]]
+                   ) -> None:
+    """Pair repeated identical clauses by structure, not simply the first copy: the copy whose
+    children's counterparts it holds, then the one under the counterpart of its parent, then the
+    same label, then the one nearest to where the anchors say it should be. (A heading repeated
+    in every section, under sections renumbered by an insertion, goes with its own section.)"""
     if len(olds) * len(news) > 2500:  # a long run of identical boilerplate: keep reading order
         for n, o in zip(news, olds):
             pairs[n] = o
@@ -179,9 +189,15 @@ def _nearest_pairs(old: Side, new: Side, pairs: dict[int, int], olds: list[int],
     for n in news:
         at = bisect.bisect_left(anchor_new, n) - 1
         expected = anchors[at][1] + (n - anchors[at][0]) if at >= 0 else n
+        votes = Counter(old.parents[pairs[child]] for child in children.get(n, ()) if child in pairs)
+        parent = new.parents[n]
+        counterpart = pairs.get(parent) if parent >= 0 else -1
         for o in olds:
-            cost = (new.labels[n] != old.labels[o], new.parent_label(n) != old.parent_label(o),
-                    abs(expected - o))
+            if counterpart is not None:
+                parent_cost = counterpart != old.parents[o]
+            else:  # the parent is not paired (yet): its label is the best hint
+                parent_cost = new.parent_label(n) != old.parent_label(o)
+            cost = (-votes[o], parent_cost, new.labels[n] != old.labels[o], abs(expected - o))
             candidates.append((cost, n, o))
     candidates.sort()
     used_old: set[int] = set()
@@ -359,10 +375,11 @@ def _same_label_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[
 
 
 def _moved(old: Side, new: Side, pairs: dict[int, int]) -> set[int]:
-    """Matched clauses out of the longest in-order run, and clauses in order whose parent section
-    changed at the same depth (a move across a heading). A clause whose depth changed while it kept
-    its place (a list turned into numbered items, a title level dropped) was restructured in
-    place, not moved."""
+    """Matched clauses out of the longest in-order run, and clauses in order that went from one
+    section to another section, both present in either text, at the same depth (a move across a
+    heading). A clause that kept its place while a heading was inserted or removed above it, or
+    while its depth changed (a list turned into numbered items, a title level dropped), was
+    restructured in place, not moved."""
     in_order = {n for n, _ in _increasing_run(pairs)}
     moved = {n for n in pairs if n not in in_order}
     matched_old = set(pairs.values())
@@ -370,11 +387,8 @@ def _moved(old: Side, new: Side, pairs: dict[int, int]) -> set[int]:
         if n in moved or new.depths[n] != old.depths[o]:
             continue
         parent_new, parent_old = new.parents[n], old.parents[o]
-        counterpart = pairs.get(parent_new, -1) if parent_new >= 0 else -1
-        if parent_new >= 0 and parent_new not in pairs:
-            # the new parent is itself new: moved only if the old parent lives on elsewhere
-            if parent_old >= 0 and parent_old in matched_old:
-                moved.add(n)
-        elif counterpart != parent_old:
+        if parent_new < 0 or parent_old < 0:
+            continue  # same depth: both top-level
+        if parent_new in pairs and parent_old in matched_old and pairs[parent_new] != parent_old:
             moved.add(n)
     return moved
