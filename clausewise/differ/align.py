@@ -5,8 +5,10 @@ Passes, each over what the previous ones left unmatched:
 1. exact text (comparison key, label excluded) unique on both sides: the anchors;
 2. exact text repeated on a side: the structurally nearest occurrence (same label, same parent,
    nearest to where the anchors say it should be), never simply the first;
-3. inside each gap between consecutive in-order anchors: best similarity first (>= 0.5 with the
-   same label, >= 0.6 otherwise), comparing only pairs within a window of 25 clauses;
+3. inside each gap between consecutive in-order anchors: the same text but for its numbers (a
+   renumbered contents entry or cross-reference), then best similarity first (>= 0.5 with the
+   same label, >= 0.3 when one clause stands where one clause was, >= 0.6 otherwise), comparing
+   only pairs within a window of 25 clauses;
 4. document-wide moves: similarity >= 0.8 with a margin of 0.1 over the runner-up, candidates
    found through an inverted index of rare features (never all pairs);
 5. structure: an unmatched section whose matched children mostly come from one unmatched old
@@ -44,6 +46,7 @@ _WORD = re.compile(r"\w+")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # Markdown: a backslash before ASCII punctuation
 _UNDERLINE = re.compile(r"(?<!\S)(?:-{2,}|={2,}|\*{3,}|_{3,})(?!\S)")
 _LABEL_SEPARATOR = re.compile(r"[.．]")
+_DIGITS = re.compile(r"\d+")
 _COMMON_FEATURE = 50  # features found in more old clauses than this do not propose candidates
 
 
@@ -61,12 +64,15 @@ class Side:
     keys: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     depths: list[int] = field(default_factory=list)  # 1 for a top-level clause
+    shapes: list[str] = field(default_factory=list)  # keys with every number as 0 (if they have one)
     _features: dict[int, frozenset] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if len(self.texts) != len(self.nodes):
             self.texts = [clause_key(node) for node in self.nodes]
         self.keys = [layout_key(text) for text in self.texts]
+        self.shapes = [_DIGITS.sub("0", key) if any(c.isdigit() for c in key) else "\0" + key
+                       for key in self.keys]
         self.labels = [label_key(node.label) for node in self.nodes]
         self.depths = []
         for parent in self.parents:  # parents come before their children
@@ -248,6 +254,7 @@ def _similar_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[int
     """``used_old``: the old indices in ``pairs``' values."""
     scored = []
     windowed = len(old_gap) * len(new_gap) > WINDOW * WINDOW * 4
+    one_slot = len(old_gap) == len(new_gap) == 1  # one clause replaced by one clause in place
     for ni, n in enumerate(new_gap):
         if n in pairs:
             continue
@@ -255,9 +262,15 @@ def _similar_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[int
         for oi, o in enumerate(old_gap):
             if o in used_old or (windowed and abs(ni - oi) > WINDOW):
                 continue
+            if new.shapes[n] == old.shapes[o]:  # the same text but for its numbers
+                scored.append((1.0, n, o))
+                continue
             fo = old.features(o)
             same_label = new.labels[n] == old.labels[o] and new.labels[n] != ""
-            threshold = SAME_LABEL_THRESHOLD if same_label else GAP_THRESHOLD
+            if one_slot and new.nodes[n].kind == old.nodes[o].kind:
+                threshold = REWRITE_THRESHOLD
+            else:
+                threshold = SAME_LABEL_THRESHOLD if same_label else GAP_THRESHOLD
             if 2 * min(len(fn), len(fo)) < threshold * (len(fn) + len(fo)):
                 continue  # length filter: cannot reach the threshold
             score = similarity(fn, fo)
