@@ -17,7 +17,8 @@ Passes, each over what the previous ones left unmatched:
    >= 0.3, is a rewrite of it; and what is left in a gap with the same label, the same parent and
    similarity >= 0.3 or the same heading is a rewrite of the same clause.
 
-A matched clause is ``moved`` when it lies outside the longest increasing run of matches, or when
+A matched clause is ``moved`` when it lies outside the heaviest increasing run of matches (each
+weighing its subtree's size), or when
 its parent section is not the counterpart of its old parent and its depth is the same. Cost is linear in the number of
 clauses plus the (small) gaps: unchanged clauses are matched by hash.
 """
@@ -65,6 +66,7 @@ class Side:
     labels: list[str] = field(default_factory=list)
     depths: list[int] = field(default_factory=list)  # 1 for a top-level clause
     shapes: list[str] = field(default_factory=list)  # keys with every number as 0 (if they have one)
+    sizes: list[int] = field(default_factory=list)  # clauses in each clause's subtree, itself included
     _features: dict[int, frozenset] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -77,6 +79,10 @@ class Side:
         self.depths = []
         for parent in self.parents:  # parents come before their children
             self.depths.append(self.depths[parent] + 1 if parent >= 0 else 1)
+        self.sizes = [1] * len(self.nodes)
+        for index in range(len(self.nodes) - 1, -1, -1):
+            if self.parents[index] >= 0:
+                self.sizes[self.parents[index]] += self.sizes[index]
 
     def features(self, index: int) -> frozenset:
         cached = self._features.get(index)
@@ -139,7 +145,7 @@ def align_clauses(old: Side, new: Side) -> Alignment:
     """Pair the clauses of ``old`` and ``new``; see the module docstring for the passes."""
     pairs: dict[int, int] = {}
     _exact_pass(old, new, pairs)
-    gaps = _gaps(pairs, len(old.nodes), len(new.nodes))
+    gaps = _gaps(pairs, new.sizes, len(old.nodes), len(new.nodes))
     used_old = set(pairs.values())  # kept up to date by _take_best, for every gap
     for old_gap, new_gap in gaps:
         _similar_pass(old, new, pairs, old_gap, new_gap, used_old)
@@ -147,7 +153,7 @@ def align_clauses(old: Side, new: Side) -> Alignment:
     _structure_pass(old, new, pairs)
     _children_pass(old, new, pairs)
     used_old = set(pairs.values())
-    for old_gap, new_gap in _gaps(pairs, len(old.nodes), len(new.nodes)):
+    for old_gap, new_gap in _gaps(pairs, new.sizes, len(old.nodes), len(new.nodes)):
         _same_label_pass(old, new, pairs, old_gap, new_gap, used_old)
     return Alignment(pairs, _moved(old, new, pairs))
 
@@ -213,33 +219,45 @@ def _nearest_pairs(old: Side, new: Side, pairs: dict[int, int], olds: list[int],
             used_old.add(o)
 
 
-def _increasing_run(pairs: dict[int, int]) -> list[tuple[int, int]]:
-    """The longest run of matches in the same order on both sides (patience sorting)."""
+def _increasing_run(pairs: dict[int, int], weights: list[int]) -> list[tuple[int, int]]:
+    """The heaviest run of matches in the same order on both sides, each match weighing its new
+    clause's ``weights`` (its subtree size): when a section and one paragraph swap places, the
+    section with its clauses stays in order and the paragraph is the one that moved. A Fenwick
+    tree over old indices keeps it O(n log n)."""
     ordered = sorted(pairs.items())
-    tails: list[int] = []  # old index ending the best run of each length
-    tail_at: list[int] = []  # position in ordered of that element
+    size = max(pairs.values(), default=-1) + 2
+    tree = [(0, -1)] * (size + 1)  # (best weight of a run ending at or below this old index, position)
     previous = [-1] * len(ordered)
-    for position, (_, o) in enumerate(ordered):
-        length = bisect.bisect_left(tails, o)
-        if length == len(tails):
-            tails.append(o)
-            tail_at.append(position)
-        else:
-            tails[length] = o
-            tail_at[length] = position
-        previous[position] = tail_at[length - 1] if length else -1
+    best_end = (0, -1)
+    for position, (n, o) in enumerate(ordered):
+        best = (0, -1)
+        at = o  # runs ending at old indices < o: Fenwick positions 1..o
+        while at > 0:
+            if tree[at] > best:
+                best = tree[at]
+            at -= at & -at
+        total = (best[0] + weights[n], position)
+        previous[position] = best[1]
+        if total > best_end:
+            best_end = total
+        at = o + 1
+        while at <= size:
+            if tree[at] < total:
+                tree[at] = total
+            at += at & -at
     run: list[tuple[int, int]] = []
-    position = tail_at[-1] if tail_at else -1
+    position = best_end[1]
     while position >= 0:
         run.append(ordered[position])
         position = previous[position]
     return run[::-1]
 
 
-def _gaps(pairs: dict[int, int], old_count: int, new_count: int) -> list[tuple[list[int], list[int]]]:
+def _gaps(pairs: dict[int, int], weights: list[int], old_count: int, new_count: int
+          ) -> list[tuple[list[int], list[int]]]:
     """Unmatched old and new clauses between consecutive in-order matches."""
     matched_old = set(pairs.values())
-    bounds = [(-1, -1)] + _increasing_run(pairs) + [(new_count, old_count)]
+    bounds = [(-1, -1)] + _increasing_run(pairs, weights) + [(new_count, old_count)]
     gaps = []
     for (n1, o1), (n2, o2) in zip(bounds, bounds[1:]):
         new_gap = [n for n in range(n1 + 1, n2) if n not in pairs]
@@ -393,7 +411,7 @@ def _moved(old: Side, new: Side, pairs: dict[int, int]) -> set[int]:
     heading). A clause that kept its place while a heading was inserted or removed above it, or
     while its depth changed (a list turned into numbered items, a title level dropped), was
     restructured in place, not moved."""
-    in_order = {n for n, _ in _increasing_run(pairs)}
+    in_order = {n for n, _ in _increasing_run(pairs, new.sizes)}
     moved = {n for n in pairs if n not in in_order}
     matched_old = set(pairs.values())
     for n, o in pairs.items():
