@@ -76,8 +76,8 @@ def load_config(repo_dir: str | os.PathLike[str]) -> Config:
             raise ClausewiseError(f"{path}: '{key}' must be a {expected.__name__}, not {value!r}")
         values[key] = value
     config = Config(**values)
-    if config.default_notice_days < 0:
-        raise ClausewiseError(f"{path}: 'default_notice_days' must be 0 or more")
+    if not 0 <= config.default_notice_days <= 3650:
+        raise ClausewiseError(f"{path}: 'default_notice_days' must be from 0 to 3650 days (ten years)")
     return config
 
 
