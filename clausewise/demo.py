@@ -14,8 +14,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
+from .config import CONFIG_NAME, DEFAULT_CONFIG_TEXT
 from .demo_notify import NOTIFY_STEPS
 from .errors import UsageProblem
+from .fileutil import atomic_write_text
 from .versions import AgreementRepo, Version, init_repo
 
 
@@ -68,8 +70,15 @@ class DemoRun:
 
 
 def create_repository(run: DemoRun) -> None:
+    """The repository, with clausewise.toml naming the provider and the assignee the notices cite."""
+    settings = resources.files("clausewise").joinpath("samples", "notice-settings.toml").read_text("utf-8")
+    run.directory.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(run.directory / CONFIG_NAME, DEFAULT_CONFIG_TEXT + settings)
     run.repo = init_repo(run.directory)
+    provider = run.repo.config.provider_for("en")
     run.echo(f"Created an agreements repository in {run.repo.root}")
+    run.echo(f"Its {CONFIG_NAME} names the provider ({provider.name}, {provider.contact}), the assignee's contact "
+             "and the customers' options for the notices")
 
 
 def add_samples(run: DemoRun) -> None:
@@ -125,11 +134,13 @@ def prepare_directory(directory: str | Path | None) -> Path:
     return path
 
 
-def run_demo(directory: str | Path | None, echo: Callable[[str], None], *, today: date | None = None) -> DemoRun:
-    """Run every step of :data:`STEPS` in ``directory`` (default: a new temp folder), reporting through ``echo``."""
+def run_demo(directory: str | Path | None, echo: Callable[[str], None], *, today: date | None = None,
+             command: str = "clausewise") -> DemoRun:
+    """Run every step of :data:`STEPS` in ``directory`` (default: a new temp folder), reporting through ``echo``;
+    the last line shows how to explore the result with ``command`` (how the user runs clausewise)."""
     run = DemoRun(prepare_directory(directory), echo, today or date.today())
     for step in STEPS:
         step(run)
-    echo(f"Done. Explore it with: clausewise --help, clausewise list --repo {run.directory}, "
-         f"clausewise log {run.samples[0].id} --repo {run.directory}")
+    echo(f"Done. Explore it with: {command} --help, {command} --repo {run.directory} list, "
+         f"{command} --repo {run.directory} log {run.samples[0].id}")
     return run

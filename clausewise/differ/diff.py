@@ -2,8 +2,8 @@
 
 The result lists every clause of either text once, in the reading order of the new text, with
 each removed clause placed right after the old clause before it (at its old place).
-A pair of clauses is ``unchanged`` when their comparison keys are equal (label, whitespace, width
-and invisible characters aside), else ``modified``, with inline ops from diff-match-patch. A split
+A pair of clauses is ``unchanged`` when their layout keys are equal (label, layout, width and
+zero-width characters aside), else ``modified``, with inline ops from diff-match-patch. A split
 clause (one old clause become two new ones) is reported as the first part ``modified`` and the
 second ``added`` with the note ``split from <label>``; a merge mirrors it (``merged into``).
 """
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 
-from .align import Side, align_clauses, clause_key, text_features
+from .align import Side, align_clauses, clause_key, label_key, layout_key, text_features
+from .hidden import hidden_edits
 from .inline import inline_ops, similarity_of
-from .labels import core_label
-from .model import AgreementDiff, Clause, ClauseChange, DocumentRef
-from .normalize import typographic_key
+from .model import AgreementDiff, Clause, ClauseChange, DocumentRef, OpKind
+from .normalize import comparison_key, typographic_key
 from .parse import parse_agreements
 from .topics import topic_tags
 
@@ -31,6 +31,10 @@ _REFERENCE = re.compile(r"\d(?<=[Ss]ection \d)\d*|\d(?<=[Cc]lause \d)\d*|\d(?<=[
 def diff_texts(old_text: str, new_text: str, old: DocumentRef, new: DocumentRef) -> AgreementDiff:
     """The clause-by-clause diff of two versions of an agreement."""
     old_root, new_root = parse_agreements(old_text, new_text)
+    if old_text != new_text and layout_key(comparison_key(old_text)) == layout_key(comparison_key(new_text)):
+        # Only the layout differs (a reflowed text): where a wrapped line happens to start with
+        # "(i)" must not make clauses of their own. One set of clause boundaries serves both.
+        old_root = new_root
     old_side, new_side = _side(old_root), _side(new_root)
     alignment = align_clauses(old_side, new_side)
     pairs, moved = alignment.pairs, alignment.moved
@@ -41,7 +45,7 @@ def diff_texts(old_text: str, new_text: str, old: DocumentRef, new: DocumentRef)
 
     entries: list[tuple[tuple[int, int, int], ClauseChange]] = []
     if old_root.text or new_root.text:
-        same = clause_key(old_root) == clause_key(new_root)
+        same = layout_key(clause_key(old_root)) == layout_key(clause_key(new_root))
         entries.append(((-1, 0, -1), _pair_change(old_root, new_root, same, False, renumbering,
                                                    old_root.text + "\n" + new_root.text)))
     for n, node in enumerate(new_side.nodes):
@@ -50,6 +54,7 @@ def diff_texts(old_text: str, new_text: str, old: DocumentRef, new: DocumentRef)
             change = ClauseChange(status="added", old=None, new=node, similarity=0.0,
                                   ops=[("+", node.text)] if node.text else [],
                                   tags=topic_tags(new_topics[n]))
+            change.note = _hidden_note([("+", f"{node.heading or ''} {node.text}")])
         else:
             same = old_side.keys[o] == new_side.keys[n]
             topic_text = new_topics[n] if same else old_topics[o] + "\n" + new_topics[n]
@@ -71,14 +76,13 @@ def diff_texts(old_text: str, new_text: str, old: DocumentRef, new: DocumentRef)
 def _side(root: Clause) -> Side:
     nodes: list[Clause] = []
     parents: list[int] = []
-
-    def visit(node: Clause, parent: int) -> None:
-        for child in node.children:
-            nodes.append(child)
-            parents.append(parent)
-            visit(child, len(nodes) - 1)
-
-    visit(root, -1)
+    pending = [(child, -1) for child in reversed(root.children)]  # iterative: any depth
+    while pending:
+        node, parent = pending.pop()
+        nodes.append(node)
+        parents.append(parent)
+        index = len(nodes) - 1
+        pending.extend((child, index) for child in reversed(node.children))
     return Side(nodes, parents, [_parsed_clause_key(node) for node in nodes])
 
 
@@ -107,7 +111,7 @@ def _topic_texts(side: Side) -> list[str]:
 def _pair_change(old: Clause, new: Clause, same: bool, moved: bool, renumbering: dict[str, str],
                  topic_text: str) -> ClauseChange:
     """The change for a matched pair; ``same`` when their comparison keys are equal."""
-    renumbered = core_label(old.label) != core_label(new.label)
+    renumbered = label_key(old.label) != label_key(new.label)
     change = ClauseChange(status="unchanged", old=old, new=new, renumbered=renumbered, moved=moved,
                           tags=topic_tags(topic_text))
     if same:
@@ -117,11 +121,20 @@ def _pair_change(old: Clause, new: Clause, same: bool, moved: bool, renumbering:
     change.status = "modified"
     change.ops = inline_ops(old.text, new.text) if old.text != new.text else [("=", new.text)]
     change.similarity = similarity_of(change.ops)
-    referenced = _REFERENCE.sub(lambda m: renumbering.get(core_label(m.group(0)), m.group(0)),
+    if old.heading != new.heading:
+        change.heading_ops = inline_ops(old.heading or "", new.heading or "")
+    referenced = _REFERENCE.sub(lambda m: renumbering.get(label_key(m.group(0)), m.group(0)),
                                 f"{old.heading or ''} {old.text}")
-    change.substantive = moved or typographic_key(referenced) != typographic_key(
+    change.note = _hidden_note(change.ops + (change.heading_ops or []))
+    change.substantive = moved or change.note is not None or typographic_key(referenced) != typographic_key(
         f"{new.heading or ''} {new.text}")
     return change
+
+
+def _hidden_note(ops: list[tuple[OpKind, str]]) -> str | None:
+    """What invisible or look-alike characters changed, as a note; None when nothing did."""
+    findings = hidden_edits(ops)
+    return "; ".join(findings) if findings else None
 
 
 def _removed_places(pairs: dict[int, int], moved: set[int], old_count: int) -> dict[int, int]:
@@ -153,11 +166,15 @@ def _note_splits(changes: list[ClauseChange]) -> None:
             continue
         if previous_modified is not None and change.status == "added":
             if contained(change.new.text, previous_modified.old.text):
-                change.note = f"split from {previous_modified.old.label or previous_modified.old.heading}"
+                _add_note(change, f"split from {previous_modified.old.label or previous_modified.old.heading}")
                 continue
         if previous_modified is not None and change.status == "removed":
             if contained(change.old.text, previous_modified.new.text):
-                change.note = f"merged into {previous_modified.new.label or previous_modified.new.heading}"
+                _add_note(change, f"merged into {previous_modified.new.label or previous_modified.new.heading}")
                 continue
         if change.status != "removed":
             previous_modified = None
+
+
+def _add_note(change: ClauseChange, note: str) -> None:
+    change.note = f"{note}; {change.note}" if change.note else note

@@ -8,7 +8,6 @@ import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import git
 
@@ -25,6 +24,7 @@ from .document import (
     decode_agreement,
     format_document,
     parse_document,
+    parse_metadata,
     same_body,
     split_front_matter,
 )
@@ -44,8 +44,6 @@ from .publication import (
 )
 
 AGREEMENTS_DIR = "agreements"
-if TYPE_CHECKING:
-    from ..differ.model import DocumentRef
 
 GITIGNORE_NAME = ".gitignore"
 GITIGNORE_ENTRY = "/.clausewise/"
@@ -112,6 +110,17 @@ class PreparedPublication:
 
 
 @dataclass(frozen=True)
+class Resolved:
+    """What a ref such as ``trial@v2`` named: the ref as given, the agreement's title, and the
+    version and its effective date (None for the working copy)."""
+
+    ref: str
+    title: str | None = None
+    version: int | None = None
+    effective: str | None = None  # ISO date
+
+
+@dataclass(frozen=True)
 class Agreement:
     """An agreement as it is in the working tree, with its latest published version."""
 
@@ -135,6 +144,20 @@ class Agreement:
             "latest": self.latest.to_dict() if self.latest else None,
             "has_unpublished_changes": self.has_unpublished_changes,
         }
+
+
+@dataclass(frozen=True)
+class BrokenAgreement:
+    """An agreement file in the working tree that cannot be read; ``problem`` says why and how to fix it."""
+
+    id: str
+    path: Path
+    problem: str
+    latest: Version | None
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "path": str(self.path), "broken": self.problem,
+                "latest": self.latest.to_dict() if self.latest else None}
 
 
 @dataclass(frozen=True)
@@ -163,6 +186,18 @@ class AgreementRepo:
         """Every agreement file in agreements/, sorted by id."""
         return [self._agreement_at(path) for path in self._agreement_files().values()]
 
+    def listing(self) -> list[Agreement | BrokenAgreement]:
+        """Every agreement file in agreements/, sorted by id; one that cannot be read (broken front
+        matter, not UTF-8, ...) is a BrokenAgreement instead of stopping the whole list."""
+        listed: list[Agreement | BrokenAgreement] = []
+        for agreement_id, path in self._agreement_files().items():
+            try:
+                listed.append(self._agreement_at(path))
+            except ClausewiseError as exc:
+                versions = self._all_versions().get(agreement_id)
+                listed.append(BrokenAgreement(agreement_id, path, str(exc), versions[-1] if versions else None))
+        return listed
+
     def agreement(self, agreement_id: str) -> Agreement:
         """The agreement ``agreement_id``; UsageProblem naming the known ids if there is none."""
         return self._agreement_at(self._path_of(agreement_id))
@@ -190,25 +225,18 @@ class AgreementRepo:
             return self._read_working(self._path_of(agreement_id))[1]
         return self._read_version(self.version(agreement_id, version))[1]
 
-    def resolve(self, ref: str) -> tuple[str, DocumentRef]:
-        """The text behind ``ref``: ``id@vN`` or ``id@latest`` (published), ``id`` (working copy) or a file path."""
-        from ..differ.model import DocumentRef  # imported here so that the store does not load the differ
-
-        agreement_id = ref.split("@", 1)[0]
-        known = agreement_id in self._known_ids()
-        if not known and os.path.isfile(ref):
-            from ..differ.sources import read_file
-
-            return read_file(ref)
+    def resolve(self, ref: str) -> tuple[str, Resolved]:
+        """The text behind ``ref``: ``id@vN`` or ``id@latest`` (published) or ``id`` (working copy).
+        File paths are resolved above the store, in clausewise.refs."""
         agreement_id, wanted = split_ref(ref)
         if wanted is None:
-            if not known:
+            if agreement_id not in self._known_ids():
                 raise UsageProblem(
                     f"{ref!r} is neither an agreement id ({self._known_text()}) nor an existing file; "
                     "give ID, ID@vN or a file path"
                 )
             metadata, body = self._read_working(self._path_of(agreement_id))
-            return body, DocumentRef(ref=ref, title=metadata.title)
+            return body, Resolved(ref=ref, title=metadata.title)
         if wanted == "latest":
             versions = self.versions(agreement_id)
             if not versions:
@@ -217,8 +245,8 @@ class AgreementRepo:
         else:
             version = self.version(agreement_id, wanted)
         metadata, body = self._read_version(version)
-        return body, DocumentRef(ref=ref, title=metadata.title, version=version.number,
-                                 effective=version.effective.isoformat())
+        return body, Resolved(ref=ref, title=metadata.title, version=version.number,
+                              effective=version.effective.isoformat())
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -285,6 +313,76 @@ class AgreementRepo:
         check_agreement_text(text, f"the new text of {agreement_id}")
         atomic_write_bytes(path, format_document(metadata, text).encode("utf-8"))
         return self._agreement_at(path)
+
+    def update_file(self, agreement_id: str, file: str | os.PathLike[str]) -> Agreement:
+        """Replace the text of ``agreement_id`` with the text of ``file`` (a new version sent by the
+        lawyers), keeping the agreement's front matter as it is, and commit it as a draft (no tag).
+
+        ClausewiseError, nothing changed, when the new text equals the working copy (ignoring trailing
+        whitespace), when ``file`` has a front matter that differs from the agreement's, or when the
+        working copy holds edits not yet committed (they would be lost).
+        """
+        path = self._path_of(agreement_id)
+        relative = path.relative_to(self.root).as_posix()
+        original = path.read_bytes()
+        current_text = decode_agreement(original, relative)
+        metadata, current_body = parse_document(current_text, relative)
+        source = Path(file)
+        try:
+            data = source.read_bytes()
+        except OSError as exc:
+            raise ClausewiseError(f"{source}: cannot read ({exc.strerror}); check the path") from None
+        front_matter, body = split_front_matter(decode_agreement(data, str(source)), str(source))
+        if front_matter is not None and parse_metadata(front_matter, str(source)) != metadata:
+            raise ClausewiseError(
+                f"{source} has a front matter that differs from {relative}'s; update keeps the agreement's title, "
+                f"language, kind and notice days: remove the lines between '+++' from {source}, or change them in "
+                f"{relative} itself"
+            )
+        check_agreement_text(body, f"{source} (after the front matter)" if front_matter is not None else str(source))
+        if same_body(body, current_body):
+            raise ClausewiseError(
+                f"{source} has the same text as {relative} (ignoring trailing whitespace); nothing to update "
+                "(did the lawyers send the right file?)"
+            )
+        status = gitops.working_tree_status(self.git)
+        if relative in status.modified + status.staged + status.untracked:
+            raise ClausewiseError(
+                f"{relative} has edits that are not committed, and {source} would replace them: publish them first, "
+                f"commit them (git commit {relative} -m '...'), or discard them (git checkout -- {relative})"
+            )
+        gitops.current_branch(self.git)  # refuse a detached HEAD before writing anything
+        header = current_text[: len(current_text) - len(current_body)]  # the front matter, verbatim
+        updated = (header + body).encode("utf-8")
+        atomic_write_bytes(path, updated)
+        try:
+            transaction.commit_files(self.git, {relative: updated},
+                                     f"Update draft agreement {agreement_id} from {source.name}")
+        except BaseException:
+            atomic_write_bytes(path, original)
+            raise
+        return self._agreement_at(path)
+
+    def repair_tags(self) -> list[Version]:
+        """Recreate every deleted version tag on its publish commit, with the publication's fields.
+
+        Only missing tags are created: a tag that exists is never moved or replaced (delete a wrong
+        one with ``git tag -d`` first). A version published twice in the history is left to ``verify``.
+        """
+        seen: dict[str, int] = {}
+        for versions in self._all_versions(keep_duplicates=True).values():
+            for version in versions:
+                seen[version.tag] = seen.get(version.tag, 0) + 1
+        existing = {tag.name for tag in gitops.tags(self.git)}
+        recreated = []
+        for version in self.all_versions():
+            if version.tag in existing or seen[version.tag] > 1:
+                continue
+            publication = Publication(version.agreement_id, version.number, version.effective, version.notice_days,
+                                      version.summary, version.short_notice_reason, version.text_sha256)
+            gitops.create_tag(self.git, version.tag, version.commit, format_tag_message(publication, version.commit))
+            recreated.append(version)
+        return recreated
 
     def publish(self, agreement_id: str, effective: date, *, notice_days: int | None = None, summary: str = "",
                 allow_short_notice: str | None = None, today: date | None = None) -> Version:
@@ -375,16 +473,18 @@ class AgreementRepo:
             tag = tags.get(name)
             if tag is None:
                 problems.append(
-                    f"tag {name} is missing (deleted?); it must point at {version.commit[:12]}: restore it from a clone "
-                    f"or with 'git tag -a {name} {version.commit[:12]}'"
+                    f"tag {name} is missing (deleted?); it must point at {version.commit[:12]}: recreate it with "
+                    "'clausewise verify --repair'"
                 )
             elif tag.commit != version.commit:
                 problems.append(
                     f"tag {name} was moved: it points at {(tag.commit or 'a non-commit')[:12]} but {name} was "
-                    f"published as {version.commit[:12]}; restore it from a clone"
+                    f"published as {version.commit[:12]}; clausewise never moves a tag: delete it (git tag -d {name}) "
+                    "and recreate it with 'clausewise verify --repair'"
                 )
             elif tag.message is None or parse_message(tag.message) is None:
-                problems.append(f"tag {name} was replaced by a tag without the publication fields; restore it from a clone")
+                problems.append(f"tag {name} was replaced by a tag without the publication fields; delete it "
+                                f"(git tag -d {name}) and recreate it with 'clausewise verify --repair'")
             else:
                 problems += self._hash_problems(version, tag.message)
         known = self._known_ids()
