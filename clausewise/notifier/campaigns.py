@@ -204,14 +204,11 @@ def typographic_note(agreement_id: str, number: int) -> str:
 
 
 def reconcile_publications(repo: AgreementRepo, store: Store) -> list[str]:
-    """Record every published version the ledger does not know yet, creating the campaign of each
-    that needs one: this repairs a publish that was killed (or failed) after its commit and before
-    its campaign. Returns a line for each campaign created."""
-    records = store.publications()
+    """Record every published version the ledger misses (see ``_unrecorded``), creating the campaign
+    of each that needs one: this repairs a publish that was killed (or failed) after its commit and
+    before its campaign. Returns a line for each campaign created."""
     lines: list[str] = []
-    for version in repo.all_versions():
-        if (version.agreement_id, version.number) in records:
-            continue
+    for version in _unrecorded(repo, store):
         decision, campaign = _decision(repo, store, version)
         if decision == "campaign" and campaign is None:
             campaign = create_version_campaign(repo, store, version, repair=True)
@@ -225,11 +222,8 @@ def reconcile_publications(repo: AgreementRepo, store: Store) -> list[str]:
 
 def missing_campaigns(repo: AgreementRepo, store: Store) -> list[str]:
     """One line for each published version that needs a notice campaign and has none (read only)."""
-    records = store.publications()
     problems = []
-    for version in repo.all_versions():
-        if (version.agreement_id, version.number) in records:
-            continue
+    for version in _unrecorded(repo, store):
         decision, campaign = _decision(repo, store, version)
         if decision == "campaign" and campaign is None:
             problems.append(
@@ -237,6 +231,19 @@ def missing_campaigns(repo: AgreementRepo, store: Store) -> list[str]:
                 f"create it with 'clausewise announce version {version.agreement_id} --version {version.number}' "
                 "(or any 'clausewise publish' or 'clausewise notify send')")
     return problems
+
+
+def _unrecorded(repo: AgreementRepo, store: Store) -> list[Version]:
+    """Published versions the ledger should have recorded and has not: those later than a version
+    it did record (a publish records its version in the same transaction as the campaign, so a
+    gap is an interrupted publish). Versions published before the ledger kept records, or with the
+    library's git-only ``AgreementRepo.publish``, are not the ledger's to judge."""
+    records = store.publications()
+    first_recorded: dict[str, int] = {}
+    for agreement, number in records:
+        first_recorded[agreement] = min(number, first_recorded.get(agreement, number))
+    return [v for v in repo.all_versions() if (v.agreement_id, v.number) not in records
+            and v.number > first_recorded.get(v.agreement_id, v.number)]
 
 
 def _decision(repo: AgreementRepo, store: Store, version: Version) -> tuple[str, Campaign | None]:
