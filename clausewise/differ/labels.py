@@ -40,6 +40,7 @@ _PAREN_CN = re.compile(rf"[（(]([{CN_NUMERALS}]{{1,4}})[）)]")
 _PAREN_NUMBER = re.compile(r"[（(](\d{1,4})[）)]")
 _PAREN_ALPHA = re.compile(r"[（(]([A-Za-z]{1,5})[）)]")
 _DECIMAL = re.compile(r"(\d{1,4}(?:\\?[.．]\d{1,4})*)(\\?[.．、)）]?)")
+_DASHED = re.compile(r"(\d{1,3})-(?=[A-Z][a-z])")
 _ALPHA = re.compile(r"([A-Za-z]{1,5})\\?([.)])(?=[ \t\u3000*_<]|$)")
 _BULLET = re.compile(r"([-*+•])[ \t]+")
 _ROMAN = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
@@ -223,6 +224,11 @@ def _core_labels(line: str, start: int, indent: int, strong: bool) -> list[Label
         m = _DECIMAL.match(line, start)
         if not m:
             return found
+        dash = _DASHED.match(line, start)
+        if dash:  # "2-Setting up the Service:" (terms extracted from PDFs)
+            found.append(Label(dash.group(1) + "-", ("dashed",), (int(dash.group(1)),), 15, "clause",
+                               dash.end(), paragraph_only=True))
+            return found
         parts = m.group(1).replace("\\", "").replace("．", ".").split(".")
         punct = m.group(2).replace("\\", "")
         after = line[m.end():m.end() + 1]
@@ -239,7 +245,8 @@ def _core_labels(line: str, start: int, indent: int, strong: bool) -> list[Label
             style, rank, kind = ("decimal", 1, bucket), 15 + bucket, "clause"
         else:
             style, rank, kind = ("decimal", len(parts)), 14 + len(parts), "clause"
-        found.append(Label(_written(m), style, value, rank, kind, m.end(), False))
+        # "36\." is escaped where a page showed the number as text, not as a list: a label
+        found.append(Label(_written(m), style, value, rank, kind, m.end(), False, strong="\\" in m.group(0)))
         return found
     if first.isalpha() and first.isascii():
         m = _ALPHA.match(line, start)
