@@ -3,15 +3,24 @@ Message-ID, recorded once, and shown by status and the proof report."""
 
 from __future__ import annotations
 
+import email
 import json
 import mailbox
+from email.policy import compat32
 from datetime import datetime, timezone
 
 from click.testing import CliRunner
 
 from clausewise.cli import main
 from clausewise.demo_notify import DemoMailServer, delivery_status_notification
-from clausewise.notifier.bounces import collect, maildir_messages, parse_dsn, parse_imap_url, verp_address
+from clausewise.notifier.bounces import (
+    collect,
+    maildir_messages,
+    parse_dsn,
+    parse_dsn_message,
+    parse_imap_url,
+    verp_address,
+)
 from clausewise.notifier.smtp import send_pending
 from clausewise.versions import open_repo
 
@@ -141,6 +150,20 @@ def test_the_rfc_examples_parse_into_recipient_reports():
     assert failed.dsn_id.startswith("sha256:")  # the example has no Message-ID of its own
     assert failed.arrived_at == datetime(1994, 7, 8, 13, 21, 45, tzinfo=timezone.utc)
     assert parse_dsn(b"From: a@b.example\r\nSubject: hello\r\n\r\nnot a report\r\n") == []
+
+
+def test_the_fast_report_parser_agrees_with_the_full_parse():
+    samples = [rfc3464_simple("<abc.x@example.com>", "louisl@larry.slip.umd.edu"),
+               rfc3464_multi("<def.y@example.com>", "a@ups.example", "b@ups.example"),
+               delivery_status_notification(b"Message-ID: <0123456789abcdef01234567.c@example.com>\r\n\r\nbody",
+                                            "a@example.com", "legal+0123456789abcdef01234567@example.com")]
+    for data in samples:
+        full = parse_dsn_message(email.message_from_bytes(data, policy=compat32), data)
+        assert parse_dsn(data) == full and full
+    # A report wrapped in another multipart (as some forwarders do) still parses, by the full parser.
+    wrapped = (b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="outer"\r\n\r\n--outer\r\n'
+               + samples[1].replace(b"MIME-Version: 1.0\r\n", b"") + b"\r\n--outer--\r\n")
+    assert [b.recipient for b in parse_dsn(wrapped)] == ["a@ups.example", "b@ups.example"]
 
 
 def test_dsns_are_matched_by_message_id_recorded_once_and_shown(legal_repo, repo_store, tmp_path):
