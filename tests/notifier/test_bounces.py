@@ -4,6 +4,7 @@ Message-ID, recorded once, and shown by status and the proof report."""
 from __future__ import annotations
 
 import email
+import os
 import json
 import mailbox
 from email.policy import compat32
@@ -244,3 +245,31 @@ def test_imap_urls_need_tls_and_no_password():
     for bad in ("imap://u@host", "imaps://host", "imaps://u:secret@host"):
         result = CliRunner().invoke(main, ["notify", "bounces", "--imap", bad, "--repo", "."])
         assert result.exit_code == 2 and "secret" not in result.output
+
+
+def test_bounces_are_collected_over_imap_with_tls(legal_repo, repo_store, monkeypatch):
+    from .imap_server import imap_server
+
+    notices = sent_notices(legal_repo, repo_store, count=2)
+    first = notices["C00000"]
+    with imap_server("bounces", "Imap-s3cret") as (port, maildir, cert):
+        box = mailbox.Maildir(maildir, create=False)
+        box.add(rfc3464_simple(first.message_id, first.email))
+        box.add(b"From: a@example.com\r\nSubject: hello\r\n\r\nnot a bounce\r\n")
+        for path in maildir.rglob("*"):
+            os.chown(path, *(maildir.stat().st_uid, maildir.stat().st_gid))
+        url = f"imaps://bounces@127.0.0.1:{port}/INBOX"
+        monkeypatch.setenv("CLAUSEWISE_IMAP_PASSWORD", "Imap-s3cret")
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert.parent / "no-such-ca.pem"))
+        untrusted = cli(legal_repo, "notify", "bounces", "--imap", url)
+        assert untrusted.exit_code == 1 and "CERTIFICATE_VERIFY_FAILED" in untrusted.stderr
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        result = cli(legal_repo, "notify", "bounces", "--imap", url)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith("read 2 messages: 1 recipient reports in 1 DSNs; 1 notices newly bounced")
+        monkeypatch.setenv("CLAUSEWISE_IMAP_PASSWORD", "wrong")
+        refused = cli(legal_repo, "notify", "bounces", "--imap", url)
+        assert refused.exit_code == 1 and "login as 'bounces' refused" in refused.stderr
+        for output in (untrusted.output, result.output, refused.output):
+            assert "Imap-s3cret" not in output
+    assert repo_store.notice(CAMPAIGN, "C00000").bounce == "failed; 4.0.0; smtp; 426 connection timed out"
