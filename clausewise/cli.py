@@ -6,15 +6,15 @@ commands so that ``--help`` and small jobs start fast.
 
 from __future__ import annotations
 
-import gc
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import click
 
 from . import __version__
 from .completion import complete_agreement_ids, complete_directories, complete_refs
+from .diff_command import CONTEXTS as DIFF_CONTEXTS
+from .diff_command import FORMATS as DIFF_FORMATS
+from .diff_command import UI_LANGUAGES as DIFF_UI_LANGUAGES
 from .errors import ClausewiseError
 
 
@@ -84,17 +84,6 @@ def quiet_option(func):
     """``--quiet`` for commands that show progress (also accepted before the command)."""
     return click.option("-q", "--quiet", is_flag=True, default=False,
                         help="No progress bar (it is shown only on a terminal anyway).")(func)
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: a diff builds many objects without cycles, and on a
-    large pair repeated collections cost more than they could free."""
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def repo_option(func):
@@ -319,14 +308,14 @@ def import_command(file: str, split: bool, agreement_id: str | None, id_prefix: 
 @main.command("diff")
 @click.argument("old", shell_complete=complete_refs)
 @click.argument("new", shell_complete=complete_refs)
-@format_option("text", "json", "html", "md")
+@format_option(*DIFF_FORMATS)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to FILE (atomically) instead of standard output.")
-@click.option("--context", type=click.Choice(["unchanged", "none"]), default="unchanged", show_default=True,
+@click.option("--context", type=click.Choice(DIFF_CONTEXTS), default="unchanged", show_default=True,
               help="Show unchanged clauses too, or only what changed (text and md).")
 @click.option("--exit-code", is_flag=True,
               help="Exit with 1 when the texts differ (as git diff --exit-code); otherwise always 0.")
-@click.option("--lang", "ui_lang", type=click.Choice(["auto", "en", "zh"]), default="auto", show_default=True,
+@click.option("--lang", "ui_lang", type=click.Choice(DIFF_UI_LANGUAGES), default="auto", show_default=True,
               help="Language of the HTML redline's labels (auto: from the new text's script).")
 @repo_option
 def diff_command(old: str, new: str, output_format: str, output: str | None, context: str,
@@ -336,32 +325,12 @@ def diff_command(old: str, new: str, output_format: str, output: str | None, con
     OLD and NEW are each ID@vN (a published version), ID@latest, ID (the working copy) or a path to
     a text file. Renumbered clauses that did not change are shown as renumbered, not changed.
     """
-    from .differ import diff_texts, render_html, render_json, render_markdown, render_text
-    from .refs import load_document
+    from .diff_command import run_diff
 
-    with _cyclic_gc_paused():
-        old_text, old_ref = load_document(old, repo_dir)
-        new_text, new_ref = load_document(new, repo_dir)
-        diff = diff_texts(old_text, new_text, old_ref, new_ref)
-        if output_format == "json":
-            rendered = render_json(diff)
-        elif output_format == "html":
-            rendered = render_html(diff, lang=None if ui_lang == "auto" else ui_lang)
-        elif output_format == "md":
-            rendered = render_markdown(diff, context=context)
-        else:
-            import sys
-
-            color = output is None and sys.stdout.isatty()
-            rendered = render_text(diff, color=color, context=context)
-    if output:
-        from .fileutil import atomic_write_text
-
-        atomic_write_text(output, rendered)
-    else:
-        click.echo(rendered, nl=not rendered.endswith("\n"))
-    if exit_code and diff.changed():
-        raise SystemExit(1)
+    code = run_diff(old, new, output_format=output_format, output=output, context=context,
+                    exit_code=exit_code, ui_lang=ui_lang, repo_dir=repo_dir)
+    if code:
+        raise SystemExit(code)
 
 
 # --- notifier: customers, announce, notify -----------------------------------------------------
