@@ -45,9 +45,27 @@ def run_diff(old: str, new: str, *, output_format: str = "text", output: str | N
 
         atomic_write_text(output, rendered)
     else:
-        sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
-        sys.stdout.flush()
+        _write_stdout(rendered if rendered.endswith("\n") else rendered + "\n")
     return 1 if exit_code and diff.changed() else 0
+
+
+def _write_stdout(text: str) -> None:
+    """Write ``text`` to standard output: a full disk is one ClausewiseError, a closed pipe a quiet
+    exit 1 (standard output then points at /dev/null, so that Python's exit flush stays quiet)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        from .errors import ClausewiseError
+
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # not a real file (a test's capture): nothing will flush it
+            pass
+        if isinstance(exc, BrokenPipeError):  # the reader went away (| head): stop quietly, as git does
+            raise SystemExit(1) from None
+        raise ClausewiseError(f"cannot write the diff to standard output ({exc.strerror or exc}); "
+                              "write it to a file with -o FILE, or free space where it goes") from None
 
 
 def _render(diff, output_format: str, context: str, ui_lang: str, *, color: bool) -> str:

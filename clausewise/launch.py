@@ -20,6 +20,9 @@ def main() -> None:
             except ClausewiseError as exc:
                 sys.stderr.write(f"Error: {exc}\n")
                 code = exc.exit_code
+            except KeyboardInterrupt:
+                sys.stderr.write("Aborted!\n")
+                code = 1
             sys.exit(code)
     from .cli import main as cli_main
 

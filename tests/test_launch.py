@@ -102,3 +102,15 @@ def test_repo_from_the_environment(tmp_path):
     a_file = tmp_path / "file"
     a_file.write_text("x")
     assert plain_diff_args(["a", "b"], {"CLAUSEWISE_REPO": str(a_file)}) is None  # click's error
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full (always full)")
+@pytest.mark.parametrize("before", [[], ["--repo", "."]])
+def test_a_full_standard_output_is_one_error_line(tmp_path, before):
+    old, new = one_line_pair(tmp_path)
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([CLAUSEWISE, *before, "diff", old, new], stdout=full, stderr=subprocess.PIPE,
+                                text=True, check=False)
+    assert result.returncode == 1
+    assert result.stderr == ("Error: cannot write the diff to standard output (No space left on device); "
+                             "write it to a file with -o FILE, or free space where it goes\n")
