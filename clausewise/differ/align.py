@@ -65,7 +65,7 @@ class Side:
     keys: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     depths: list[int] = field(default_factory=list)  # 1 for a top-level clause
-    shapes: list[str] = field(default_factory=list)  # keys with every number as 0 (if they have one)
+    shapes: list[str] = field(default_factory=list)  # keys with every number as 0
     sizes: list[int] = field(default_factory=list)  # clauses in each clause's subtree, itself included
     _features: dict[int, frozenset] = field(default_factory=dict)
 
@@ -73,8 +73,7 @@ class Side:
         if len(self.texts) != len(self.nodes):
             self.texts = [clause_key(node) for node in self.nodes]
         self.keys = [layout_key(text) for text in self.texts]
-        self.shapes = [_DIGITS.sub("0", key) if any(c.isdigit() for c in key) else "\0" + key
-                       for key in self.keys]
+        self.shapes = [_DIGITS.sub("0", key) for key in self.keys]
         self.labels = [label_key(node.label) for node in self.nodes]
         self.depths = []
         for parent in self.parents:  # parents come before their children
@@ -129,7 +128,7 @@ def text_features(key: str) -> frozenset:
     """Character bigrams for CJK text, words and word pairs otherwise."""
     if is_cjk(key):
         compact = key.replace(" ", "")
-        return frozenset(compact[i:i + 2] for i in range(max(len(compact) - 1, 1)))
+        return frozenset(map(str.__add__, compact, compact[1:])) if len(compact) > 1 else frozenset((compact,))
     words = _WORD.findall(key.lower())
     return frozenset(words) | frozenset(zip(words, words[1:]))
 

@@ -27,6 +27,8 @@ LOOK_ALIKES = {
     "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
     "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "ο": "o", "ν": "v",
 }
+_LOOK_ALIKE = re.compile(f"[{''.join(LOOK_ALIKES)}]")
+_LATIN_LETTER = re.compile("[A-Za-z]")
 _WORD_END = re.compile(r"\S*$")
 _WORD_START = re.compile(r"\S*")
 
@@ -110,11 +112,9 @@ def _swapped_letters(old_word: str, new_word: str) -> str:
 
 def _mixed_script(word: str) -> str:
     """The look-alike letters of a word that also has Latin letters, described; else empty."""
-    if word.isascii():
+    if word.isascii() or not _LATIN_LETTER.search(word) or not _LOOK_ALIKE.search(word):
         return ""
     look_alikes = [c for c in dict.fromkeys(word) if c in LOOK_ALIKES]
-    if not look_alikes or not any("a" <= c.lower() <= "z" for c in word):
-        return ""
     return ", ".join(f"{describe_char(c)} for {LOOK_ALIKES[c]}" for c in look_alikes)
 
 
