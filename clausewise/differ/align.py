@@ -65,7 +65,6 @@ class Side:
     keys: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     depths: list[int] = field(default_factory=list)  # 1 for a top-level clause
-    shapes: list[str] = field(default_factory=list)  # keys with every number as 0
     sizes: list[int] = field(default_factory=list)  # clauses in each clause's subtree, itself included
     _features: dict[int, frozenset] = field(default_factory=dict)
 
@@ -73,7 +72,6 @@ class Side:
         if len(self.texts) != len(self.nodes):
             self.texts = [clause_key(node) for node in self.nodes]
         self.keys = [layout_key(text) for text in self.texts]
-        self.shapes = [_DIGITS.sub("0", key) for key in self.keys]
         self.labels = [label_key(node.label) for node in self.nodes]
         self.depths = []
         for parent in self.parents:  # parents come before their children
@@ -82,6 +80,10 @@ class Side:
         for index in range(len(self.nodes) - 1, -1, -1):
             if self.parents[index] >= 0:
                 self.sizes[self.parents[index]] += self.sizes[index]
+
+    def shape(self, index: int) -> str:
+        """The key with every number as 0: equal shapes differ only in their numbers."""
+        return _DIGITS.sub("0", self.keys[index])
 
     def features(self, index: int) -> frozenset:
         cached = self._features.get(index)
@@ -119,9 +121,9 @@ def layout_key(key: str) -> str:
     backslash escapes (``1\\.`` reads ``1.``)."""
     if "\\" in key:
         key = _ESCAPE.sub(r"\1", key)
-    if any(mark in key for mark in ("--", "==", "***", "___")):
+    if "--" in key or "==" in key or "***" in key or "___" in key:
         key = _UNDERLINE.sub("", key)
-    return "".join(key.split())
+    return key.replace(" ", "")  # comparison keys are single-spaced
 
 
 def text_features(key: str) -> frozenset:
@@ -272,14 +274,16 @@ def _similar_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[int
     scored = []
     windowed = len(old_gap) * len(new_gap) > WINDOW * WINDOW * 4
     one_slot = len(old_gap) == len(new_gap) == 1  # one clause replaced by one clause in place
+    old_shapes = {o: old.shape(o) for o in old_gap if o not in used_old}
     for ni, n in enumerate(new_gap):
         if n in pairs:
             continue
         fn = new.features(n)
+        shape = new.shape(n)
         for oi, o in enumerate(old_gap):
             if o in used_old or (windowed and abs(ni - oi) > WINDOW):
                 continue
-            if new.shapes[n] == old.shapes[o]:  # the same text but for its numbers
+            if shape == old_shapes[o]:  # the same text but for its numbers
                 scored.append((1.0, n, o))
                 continue
             fo = old.features(o)
