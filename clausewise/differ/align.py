@@ -146,7 +146,7 @@ def align_clauses(old: Side, new: Side) -> Alignment:
     """Pair the clauses of ``old`` and ``new``; see the module docstring for the passes."""
     pairs: dict[int, int] = {}
     _exact_pass(old, new, pairs)
-    gaps = _gaps(pairs, new.sizes, len(old.nodes), len(new.nodes))
+    gaps = _gaps(pairs, len(old.nodes), len(new.nodes))
     used_old = set(pairs.values())  # kept up to date by _take_best, for every gap
     for old_gap, new_gap in gaps:
         _similar_pass(old, new, pairs, old_gap, new_gap, used_old)
@@ -154,7 +154,7 @@ def align_clauses(old: Side, new: Side) -> Alignment:
     _structure_pass(old, new, pairs)
     _children_pass(old, new, pairs)
     used_old = set(pairs.values())
-    for old_gap, new_gap in _gaps(pairs, new.sizes, len(old.nodes), len(new.nodes)):
+    for old_gap, new_gap in _gaps(pairs, len(old.nodes), len(new.nodes)):
         _same_label_pass(old, new, pairs, old_gap, new_gap, used_old)
     return Alignment(pairs, _moved(old, new, pairs))
 
@@ -220,6 +220,30 @@ def _nearest_pairs(old: Side, new: Side, pairs: dict[int, int], olds: list[int],
             used_old.add(o)
 
 
+def _longest_run(pairs: dict[int, int]) -> list[tuple[int, int]]:
+    """The longest run of matches in the same order on both sides (patience sorting): the anchors
+    that bound the gaps."""
+    ordered = sorted(pairs.items())
+    tails: list[int] = []  # old index ending the best run of each length
+    tail_at: list[int] = []  # position in ordered of that element
+    previous = [-1] * len(ordered)
+    for position, (_, o) in enumerate(ordered):
+        length = bisect.bisect_left(tails, o)
+        if length == len(tails):
+            tails.append(o)
+            tail_at.append(position)
+        else:
+            tails[length] = o
+            tail_at[length] = position
+        previous[position] = tail_at[length - 1] if length else -1
+    run: list[tuple[int, int]] = []
+    position = tail_at[-1] if tail_at else -1
+    while position >= 0:
+        run.append(ordered[position])
+        position = previous[position]
+    return run[::-1]
+
+
 def _increasing_run(pairs: dict[int, int], weights: list[int]) -> list[tuple[int, int]]:
     """The heaviest run of matches in the same order on both sides, each match weighing its new
     clause's ``weights`` (its subtree size): when a section and one paragraph swap places, the
@@ -254,11 +278,10 @@ def _increasing_run(pairs: dict[int, int], weights: list[int]) -> list[tuple[int
     return run[::-1]
 
 
-def _gaps(pairs: dict[int, int], weights: list[int], old_count: int, new_count: int
-          ) -> list[tuple[list[int], list[int]]]:
+def _gaps(pairs: dict[int, int], old_count: int, new_count: int) -> list[tuple[list[int], list[int]]]:
     """Unmatched old and new clauses between consecutive in-order matches."""
     matched_old = set(pairs.values())
-    bounds = [(-1, -1)] + _increasing_run(pairs, weights) + [(new_count, old_count)]
+    bounds = [(-1, -1)] + _longest_run(pairs) + [(new_count, old_count)]
     gaps = []
     for (n1, o1), (n2, o2) in zip(bounds, bounds[1:]):
         new_gap = [n for n in range(n1 + 1, n2) if n not in pairs]
