@@ -45,6 +45,7 @@ REWRITE_THRESHOLD = 0.3
 WINDOW = 25
 _WORD = re.compile(r"\w+")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # Markdown: a backslash before ASCII punctuation
+_MARKUP = re.compile(r"\\|--|==|\*\*\*|___")
 _UNDERLINE = re.compile(r"(?<!\S)(?:-{2,}|={2,}|\*{3,}|_{3,})(?!\S)")
 _LABEL_SEPARATOR = re.compile(r"[.．]")
 _DIGITS = re.compile(r"\d+")
@@ -119,10 +120,8 @@ def layout_key(key: str) -> str:
     paragraph breaks, spaces inside a link, words glued or split where a line used to break), no
     setext underlines or rules (``----``, ``====``, whatever their length) and no Markdown
     backslash escapes (``1\\.`` reads ``1.``)."""
-    if "\\" in key:
-        key = _ESCAPE.sub(r"\1", key)
-    if "--" in key or "==" in key or "***" in key or "___" in key:
-        key = _UNDERLINE.sub("", key)
+    if _MARKUP.search(key):
+        key = _UNDERLINE.sub("", _ESCAPE.sub(r"\1", key))
     return key.replace(" ", "")  # comparison keys are single-spaced
 
 

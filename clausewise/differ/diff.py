@@ -21,6 +21,7 @@ from .parse import parse_agreements
 from .topics import topic_tags
 
 SPLIT_CONTAINMENT = 0.7
+_LAYOUT_MARKS = frozenset("\\-=*_#>")
 # Cross-references that may be renumbered: 7.3, 第三条, (b)/（二）, Section 4, Article 12
 # Each alternative starts with a character (the lookbehinds follow the first digit), so that re
 # skips ahead to the positions where one can start.
@@ -75,13 +76,18 @@ def diff_texts(old_text: str, new_text: str, old: DocumentRef, new: DocumentRef)
 
 
 def _may_differ_in_layout_only(old_text: str, new_text: str) -> bool:
-    """A cheap test before comparing whole texts by layout key: their characters other than
-    spaces and line breaks number about the same (within 1%, for underlines, escapes, widths)."""
-    def visible(text: str) -> int:
-        return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r")
-
-    old_count, new_count = visible(old_text), visible(new_text)
-    return abs(old_count - new_count) <= max(old_count, new_count) // 100 + 8
+    """A cheap test before comparing whole texts by layout key: where the texts first differ,
+    one of them has whitespace, markup (escapes, underlines, emphasis) or a non-ASCII character
+    (width, invisible characters); a word edit there rules layout alone out."""
+    low, high = 0, min(len(old_text), len(new_text))
+    while low < high:  # the length of the common prefix, by slice comparisons (memcmp)
+        middle = (low + high + 1) // 2
+        if old_text[low:middle] == new_text[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    around = old_text[max(low - 1, 0):low + 2] + new_text[max(low - 1, 0):low + 2]
+    return not around.isascii() or any(char.isspace() or char in _LAYOUT_MARKS for char in around)
 
 
 def _side(root: Clause) -> Side:
