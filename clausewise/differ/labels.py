@@ -26,6 +26,7 @@ _MD_HEADING = re.compile(r"(#{1,6})(?:[ \t]+|$)")
 _OPENING_MARKS = re.compile(r"(?:\*\*(?=\S)|__(?=\S)|[*_](?=[*_\w\\])|\[\]\([^)\s]*\)|<[A-Za-z][^<>]{0,200}>|</\w+>)+")
 _CLOSING_MARKS = re.compile(r"(?:\*\*|__|\*|_(?!\w)|</\w+>)+")
 _TABLE_CELL = re.compile(r"\|[ \t]*")
+_HTML_HEADING = re.compile(r"<(h[1-6])(?:\s[^<>]*)?>[ \t]*", re.IGNORECASE)
 _MARK_START = ("*", "_", "<")
 _CN_UNIT = re.compile(rf"第([{CN_NUMERALS}\d]{{1,9}})(分编|编|章|节|条|部分)(之[{CN_NUMERALS}]{{1,3}})?"
                       r"(?=$|[\s：:、.．【\[(（*_<])")
@@ -115,9 +116,9 @@ def read_labels(line: str) -> tuple[int, list[Label]]:
     start = indent
     if stripped[0] == "|":
         start += _TABLE_CELL.match(stripped).end()
-    heading = _MD_HEADING.match(line, start)
+    heading = _MD_HEADING.match(line, start) or _HTML_HEADING.match(line, start)
     if heading:
-        level = len(heading.group(1))
+        level = len(heading.group(1)) if heading.group(1)[0] == "#" else int(heading.group(1)[-1])
         body = heading.end()
         while body < len(line) and line[body] in LEADING_SPACE:
             body += 1

@@ -322,3 +322,12 @@ def test_a_paragraph_split_in_two_names_the_paragraph_it_came_from():
            "We keep it for a year after you leave the service.\n")
     notes = [change.note for change in diff(old, new).changes if change.note]
     assert notes == ["split from ¶ in Data"]
+
+
+def test_html_headings_and_a_contents_list_in_another_case():
+    html = "<h2>1. Scope</h2>\n<p>The scope is small.</p>\n<h2 class=\"t\">2. Fees</h2>\n<p>Pay monthly.</p>\n"
+    root = parse_agreement(html)
+    assert [(n.label, n.heading, n.kind) for n in root.children] == [("1.", "Scope", "heading"), ("2.", "Fees", "heading")]
+    contents = "".join(f"Article {n} - Heading {n}\n\n" for n in range(1, 5))
+    body = "".join(f"ARTICLE {n}. HEADING {n}\n\nBody {n} says something.\n\n" for n in range(1, 5))
+    assert labelled(parse_agreement(contents + body)) == [f"ARTICLE {n}." for n in range(1, 5)]
