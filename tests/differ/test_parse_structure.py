@@ -331,3 +331,12 @@ def test_html_headings_and_a_contents_list_in_another_case():
     contents = "".join(f"Article {n} - Heading {n}\n\n" for n in range(1, 5))
     body = "".join(f"ARTICLE {n}. HEADING {n}\n\nBody {n} says something.\n\n" for n in range(1, 5))
     assert labelled(parse_agreement(contents + body)) == [f"ARTICLE {n}." for n in range(1, 5)]
+
+
+def test_letter_and_number_labels():
+    text = "L. Remedies\nL.1 The seller repairs.\nL.2 The seller refunds.\nM. Other\nM.1 Nothing else.\n"
+    assert [node.path for node in parse_agreement(text).walk()[1:]] == [
+        ("L.",), ("L.", "L.1"), ("L.", "L.2"), ("M.",), ("M.", "M.1")]
+    headings = parse_agreement("### A1. Definitions\n\nWords.\n\n### A2. About these terms\n\nMore.\n")
+    assert [(n.label, n.heading) for n in headings.children] == [("A1.", "Definitions"), ("A2.", "About these terms")]
+    assert labelled(parse_agreement("A4 paper is used.\nI2C is a bus.\n")) == []
