@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass
 
 from ..errors import ClausewiseError, UsageProblem
+from .publication import check_notice_days
 
 FENCE = "+++"
 SUFFIXES = (".md", ".txt")
@@ -62,10 +63,8 @@ def check_metadata(metadata: Metadata, source: str) -> Metadata:
         raise UsageProblem(
             f"{source}: kind {metadata.kind!r} must be a lowercase word such as trial, commercial, sla, general"
         )
-    if metadata.notice_days is not None and (
-        isinstance(metadata.notice_days, bool) or not isinstance(metadata.notice_days, int) or metadata.notice_days < 0
-    ):
-        raise UsageProblem(f"{source}: notice_days must be a whole number of days, 0 or more, not {metadata.notice_days!r}")
+    if metadata.notice_days is not None:
+        check_notice_days(metadata.notice_days, f"{source}: notice_days")
     return metadata
 
 
