@@ -79,11 +79,11 @@ def _resolve_repo(ctx: click.Context, param: click.Parameter, value: str | None)
     return value or _root_param(ctx, "repo_dir") or os.environ.get("CLAUSEWISE_REPO") or "."
 
 
-def show_progress(ctx: click.Context | None = None) -> bool:
-    """Progress bars only on a terminal (stderr), and never with ``--quiet``."""
+def show_progress() -> bool:
+    """Progress bars only on a terminal (stderr), and never with ``--quiet`` (before or after the command)."""
     import sys
 
-    ctx = ctx or click.get_current_context()
+    ctx = click.get_current_context()
     quiet = ctx.params.get("quiet") or _root_param(ctx, "quiet")
     return not quiet and sys.stderr.isatty()
 
@@ -91,7 +91,7 @@ def show_progress(ctx: click.Context | None = None) -> bool:
 def quiet_option(func):
     """``--quiet`` for commands that show progress (also accepted before the command)."""
     return click.option("-q", "--quiet", is_flag=True, default=False,
-                        help="No progress bar (it is shown only on a terminal anyway).")(func)
+                        help="No progress bar (one is drawn only when stderr is a terminal).")(func)
 
 
 @contextmanager
@@ -148,7 +148,7 @@ def format_option(*choices: str, default: str = "text"):
               shell_complete=complete_directories,
               help="The agreements repository for the command  [default: $CLAUSEWISE_REPO, else the current "
                    "directory]; a --repo after the command wins.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bars (they are shown only on a terminal anyway).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars (drawn only when stderr is a terminal).")
 def main(repo_dir: str | None, quiet: bool) -> None:
     """Keep agreements under version control, see what changed clause by clause, and notify
     every affected customer before a change or an assignment takes effect.
