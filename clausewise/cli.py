@@ -6,16 +6,18 @@ commands so that ``--help`` and small jobs start fast.
 
 from __future__ import annotations
 
-import gc
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import click
 
 from . import __version__
 from .completion import complete_agreement_ids, complete_directories, complete_refs
+from .diff_command import CONTEXTS as DIFF_CONTEXTS
+from .diff_command import FORMATS as DIFF_FORMATS
+from .diff_command import UI_LANGUAGES as DIFF_UI_LANGUAGES
 from .errors import ClausewiseError
 
 
@@ -77,11 +79,11 @@ def _resolve_repo(ctx: click.Context, param: click.Parameter, value: str | None)
     return value or _root_param(ctx, "repo_dir") or os.environ.get("CLAUSEWISE_REPO") or "."
 
 
-def show_progress(ctx: click.Context | None = None) -> bool:
-    """Progress bars only on a terminal (stderr), and never with ``--quiet``."""
+def show_progress() -> bool:
+    """Progress bars only on a terminal (stderr), and never with ``--quiet`` (before or after the command)."""
     import sys
 
-    ctx = ctx or click.get_current_context()
+    ctx = click.get_current_context()
     quiet = ctx.params.get("quiet") or _root_param(ctx, "quiet")
     return not quiet and sys.stderr.isatty()
 
@@ -89,18 +91,29 @@ def show_progress(ctx: click.Context | None = None) -> bool:
 def quiet_option(func):
     """``--quiet`` for commands that show progress (also accepted before the command)."""
     return click.option("-q", "--quiet", is_flag=True, default=False,
-                        help="No progress bar (it is shown only on a terminal anyway).")(func)
+                        help="No progress bar (one is drawn only when stderr is a terminal).")(func)
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: a diff builds many objects without cycles, and on a
-    large pair repeated collections cost more than they could free."""
-    gc.disable()
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A ``progress(done, total)`` callback drawing a bar on stderr, or None when not on a terminal
+    or with ``--quiet``; the bar is finished on exit."""
+    if not show_progress():
+        yield None
+        return
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=max(total, 1), label=label, file=click.get_text_stream("stderr"))
+        bar.update(done - bar.pos)
+
     try:
-        yield
+        yield progress
     finally:
-        gc.enable()
+        if bar is not None:
+            bar.render_finish()
 
 
 def repo_option(func):
@@ -135,7 +148,7 @@ def format_option(*choices: str, default: str = "text"):
               shell_complete=complete_directories,
               help="The agreements repository for the command  [default: $CLAUSEWISE_REPO, else the current "
                    "directory]; a --repo after the command wins.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bars (they are shown only on a terminal anyway).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars (drawn only when stderr is a terminal).")
 def main(repo_dir: str | None, quiet: bool) -> None:
     """Keep agreements under version control, see what changed clause by clause, and notify
     every affected customer before a change or an assignment takes effect.
@@ -342,14 +355,14 @@ def import_command(file: str, split: bool, agreement_id: str | None, id_prefix: 
 @main.command("diff")
 @click.argument("old", shell_complete=complete_refs)
 @click.argument("new", shell_complete=complete_refs)
-@format_option("text", "json", "html", "md")
+@format_option(*DIFF_FORMATS)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to FILE (atomically) instead of standard output.")
-@click.option("--context", type=click.Choice(["unchanged", "none"]), default="unchanged", show_default=True,
+@click.option("--context", type=click.Choice(DIFF_CONTEXTS), default="unchanged", show_default=True,
               help="Show unchanged clauses too, or only what changed (text and md).")
 @click.option("--exit-code", is_flag=True,
               help="Exit with 1 when the texts differ (as git diff --exit-code); otherwise always 0.")
-@click.option("--lang", "ui_lang", type=click.Choice(["auto", "en", "zh"]), default="auto", show_default=True,
+@click.option("--lang", "ui_lang", type=click.Choice(DIFF_UI_LANGUAGES), default="auto", show_default=True,
               help="Language of the HTML redline's labels (auto: from the new text's script).")
 @repo_option
 def diff_command(old: str, new: str, output_format: str, output: str | None, context: str,
@@ -359,32 +372,12 @@ def diff_command(old: str, new: str, output_format: str, output: str | None, con
     OLD and NEW are each ID@vN (a published version), ID@latest, ID (the working copy) or a path to
     a text file. Renumbered clauses that did not change are shown as renumbered, not changed.
     """
-    from .differ import diff_texts, render_html, render_json, render_markdown, render_text
-    from .refs import load_document
+    from .diff_command import run_diff
 
-    with _cyclic_gc_paused():
-        old_text, old_ref = load_document(old, repo_dir)
-        new_text, new_ref = load_document(new, repo_dir)
-        diff = diff_texts(old_text, new_text, old_ref, new_ref)
-        if output_format == "json":
-            rendered = render_json(diff)
-        elif output_format == "html":
-            rendered = render_html(diff, lang=None if ui_lang == "auto" else ui_lang)
-        elif output_format == "md":
-            rendered = render_markdown(diff, context=context)
-        else:
-            import sys
-
-            color = output is None and sys.stdout.isatty()
-            rendered = render_text(diff, color=color, context=context)
-    if output:
-        from .fileutil import atomic_write_text
-
-        atomic_write_text(output, rendered)
-    else:
-        click.echo(rendered, nl=not rendered.endswith("\n"))
-    if exit_code and diff.changed():
-        raise SystemExit(1)
+    code = run_diff(old, new, output_format=output_format, output=output, context=context,
+                    exit_code=exit_code, ui_lang=ui_lang, repo_dir=repo_dir)
+    if code:
+        raise SystemExit(code)
 
 
 # --- notifier: customers, announce, notify -----------------------------------------------------
@@ -399,8 +392,9 @@ def customers() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--format", "file_format", type=click.Choice(["csv", "jsonl"]), default=None,
               help="File format  [default: from the suffix: .csv, .jsonl, .ndjson]")
+@quiet_option
 @repo_option
-def customers_import(file: str, file_format: str | None, repo_dir: str) -> None:
+def customers_import(file: str, file_format: str | None, quiet: bool, repo_dir: str) -> None:
     """Add or update customers from FILE (columns customer_id, name, email, language, agreement,
     version), all rows or none."""
     from .notifier.customers import import_customers, published_versions
@@ -408,8 +402,8 @@ def customers_import(file: str, file_format: str | None, repo_dir: str) -> None:
     from .versions import open_repo
 
     repo = open_repo(repo_dir)
-    with store_for_repo(repo) as store:
-        counts = import_customers(store, file, published_versions(repo), fmt=file_format)
+    with store_for_repo(repo) as store, progress_bar("Importing customers (bytes)") as progress:
+        counts = import_customers(store, file, published_versions(repo), fmt=file_format, progress=progress)
     click.echo(f"imported {counts.rows} customer rows from {file}: {counts.new} new, {counts.changed} updated, "
                f"{counts.unchanged} unchanged")
 
@@ -603,9 +597,11 @@ def notify_report(campaign_id: str | None, output_format: str, output: str | Non
               help="Also send notices of campaigns that already took effect (no advance notice); REASON is "
                    "recorded with each of them.")
 @click.option("--dry-run", is_flag=True, help="Render every pending notice; send and record nothing.")
+@quiet_option
 @repo_option
 def notify_send(campaign_id: str | None, smtp_url: str | None, concurrency: int, rate: float | None,
-                timeout: float | None, after_effective: str | None, dry_run: bool, repo_dir: str) -> None:
+                timeout: float | None, after_effective: str | None, dry_run: bool, quiet: bool,
+                repo_dir: str) -> None:
     """Send every pending notice and record each outcome in the ledger (a re-run sends nothing twice).
 
     The SMTP password comes from CLAUSEWISE_SMTP_PASSWORD or .clausewise/secrets.toml. Ctrl-C lets
@@ -618,28 +614,18 @@ def notify_send(campaign_id: str | None, smtp_url: str | None, concurrency: int,
     from .notifier.store import store_for_repo
     from .versions import open_repo
 
-    bar = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = click.progressbar(length=total, label="Sending notices", file=sys.stderr)
-        bar.update(done - bar.pos)
-
     from .notifier.campaigns import reconcile_publications
 
     repo = open_repo(repo_dir)
+    label = "Rendering notices (dry run)" if dry_run else "Sending notices"
     with store_for_repo(repo) as store:
         if not dry_run:
             for line in reconcile_publications(repo, store):
                 click.echo(line, err=True)
-        try:
+        with progress_bar(label) as progress:
             report = send_pending(repo, store, campaign_id=campaign_id, smtp_url=smtp_url, concurrency=concurrency,
-                                  rate=rate, dry_run=dry_run, progress=progress if sys.stderr.isatty() else None,
-                                  timeout=timeout, after_effective=after_effective)
-        finally:
-            if bar is not None:
-                bar.render_finish()
+                                  rate=rate, dry_run=dry_run, progress=progress, timeout=timeout,
+                                  after_effective=after_effective)
     for campaign, customer, reply in report.failures[:20]:
         click.echo(f"failed: {campaign} {customer}: {reply}", err=True)
     click.echo(report.summary())
