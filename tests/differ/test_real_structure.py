@@ -81,3 +81,16 @@ def test_every_heading_of_real_web_terms_is_a_clause(real_corpus, name):
     assert own_share(root, text) < 0.4
     for node in root.walk()[1:]:
         assert not node.label or not any(mark in node.label for mark in ("#", "**", "\\", "|", "["))
+
+
+@pytest.mark.parametrize("folder, name", [("zh-laws", "006-new.md"), ("ota", "001-old.md"), ("ota", "007-new.md"),
+                                          ("ota", "016-old.md")])
+def test_real_texts_parse_alike_with_any_line_endings(real_corpus, folder, name):
+    text = read(real_corpus / folder, name).replace("\r\n", "\n")
+    lines = text.split("\n")
+    mixed = "".join(line + ("\r", "\r\n", "\n")[index % 3] for index, line in enumerate(lines[:-1])) + lines[-1]
+    expected = [(n.label, n.heading, n.text, n.line, n.kind) for n in parse_agreement(text).walk()]
+    for variant in (text.replace("\n", "\r"), text.replace("\n", "\r\n"), mixed):
+        root = parse_agreement(variant)
+        assert "".join(node.source for node in root.walk()) == variant
+        assert [(n.label, n.heading, n.text, n.line, n.kind) for n in root.walk()] == expected
