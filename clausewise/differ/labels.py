@@ -3,7 +3,9 @@
 ``read_labels(line)`` returns every plausible reading of a line's label (``(i)`` may be the ninth
 letter or the first roman numeral); the parser decides which one the document's sequence supports.
 Series compare by ``style``; ``value`` is the position in the series; ``rank`` orders series by
-depth (一、 above 1.1 above （一）/(a) above (i)); headings rank above everything.
+depth (编 above 章 above 节 above 条, 一、 above 1.1 above （一）/(a) above (i)); headings rank above
+everything. Markup around a label (bold, a backslash escape, an empty anchor link, a table cell,
+an HTML tag) is read through and left out of ``written``, the label as a reader writes it.
 """
 
 from __future__ import annotations
@@ -95,8 +97,8 @@ def roman_number(text: str) -> int | None:
 
 
 def core_label(label: str | None) -> str:
-    """A label without Markdown marks, spacing and trailing punctuation, for renumbering checks:
-    ``## 9.`` -> ``9``, ``一、`` -> ``一``, ``7.3`` -> ``7.3``."""
+    """A label without spacing and trailing punctuation (and any Markdown marks), for renumbering
+    checks: ``9.`` -> ``9``, ``一、`` -> ``一``, ``7.3`` -> ``7.3``."""
     if not label:
         return ""
     return label.lstrip("# \t").rstrip(" .．、:：")
