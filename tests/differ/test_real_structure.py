@@ -51,6 +51,9 @@ UNDERLINE = re.compile(r"[ \t]*(?:=+|-{2,})[ \t]*")
 ESCAPED = re.compile(r"[ \t]*(?:#{1,6}[ \t]+)?(?:\[\]\([^)]*\))?\d+(?:\.\d+)*\\\.")
 ATX = re.compile(r"[ \t]*(?:\|[ \t]*)?#{1,6}[ \t]+[^\s#|]")
 BOLD_NUMBER = re.compile(r"\*\*\d+(?:\\?\.\d+)*\\?\.?(?:\*\*|\s)")
+# ...but not a date in a change log (014: "**25\. März 2019**")
+DATE = re.compile(r"\*\*\d{1,2}\\?\. (?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November"
+                  r"|Dezember) \d{4}")
 
 
 def web_headings(lines: list[str]) -> dict[int, str]:
@@ -61,7 +64,7 @@ def web_headings(lines: list[str]) -> dict[int, str]:
                 and (index == 0 or not lines[index - 1].strip()):
             found[index + 1] = "setext"
         for kind, pattern in (("escaped", ESCAPED), ("atx", ATX), ("bold number", BOLD_NUMBER)):
-            if pattern.match(line):
+            if pattern.match(line) and not DATE.match(line):
                 found[index + 1] = kind
     return found
 
