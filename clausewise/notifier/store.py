@@ -281,6 +281,8 @@ class Bounce:
     arrived_at: datetime | None
     message_id: str | None  # the bounced notice's Message-ID, from the DSN's returned headers
     verp_token: str | None  # the token in a VERP return path (bounces+TOKEN@domain)
+    original_recipient: str | None = None  # Original-Recipient, when the DSN gives it
+    reports: int = 1  # recipient reports in the DSN
 
 
 @dataclass(frozen=True)
@@ -879,9 +881,11 @@ class Store:
             if row:
                 return row[0], row[1]
         if bounce.message_id:
-            row = self._db.execute("SELECT campaign_id, customer_id FROM notices WHERE message_id = ? LIMIT 1",
+            # A notice has one recipient: in a DSN on several, only the report on that recipient is its.
+            row = self._db.execute("SELECT campaign_id, customer_id, email FROM notices WHERE message_id = ? LIMIT 1",
                                    (bounce.message_id,)).fetchone()
-            if row:
+            named = {a.lower() for a in (bounce.recipient, bounce.original_recipient) if a}
+            if row and (bounce.reports == 1 or row[2].lower() in named):
                 return row[0], row[1]
         return None
 
