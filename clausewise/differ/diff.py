@@ -14,6 +14,7 @@ import re
 
 from .align import Side, align_clauses, clause_key, label_key, layout_key, text_features
 from .hidden import hidden_edits
+from .describe import clause_title
 from .inline import inline_ops, similarity_of
 from .model import AgreementDiff, Clause, ClauseChange, DocumentRef, OpKind
 from .normalize import comparison_key, typographic_key
@@ -166,11 +167,11 @@ def _note_splits(changes: list[ClauseChange]) -> None:
             continue
         if previous_modified is not None and change.status == "added":
             if contained(change.new.text, previous_modified.old.text):
-                _add_note(change, f"split from {previous_modified.old.label or previous_modified.old.heading}")
+                _add_note(change, f"split from {clause_title(previous_modified.old)}")
                 continue
         if previous_modified is not None and change.status == "removed":
             if contained(change.old.text, previous_modified.new.text):
-                _add_note(change, f"merged into {previous_modified.new.label or previous_modified.new.heading}")
+                _add_note(change, f"merged into {clause_title(previous_modified.new)}")
                 continue
         if change.status != "removed":
             previous_modified = None
