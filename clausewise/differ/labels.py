@@ -240,7 +240,7 @@ def _core_labels(line: str, start: int, indent: int, strong: bool) -> list[Label
         parts = m.group(1).replace("\\", "").replace("．", ".").split(".")
         punct = m.group(2).replace("\\", "")
         after = line[m.end():m.end() + 1]
-        if len(parts) == 1 and not punct and not (strong and after in _MARK_START):
+        if len(parts) == 1 and not punct and not (strong and after in _MARK_START and len(parts[0]) <= 3):
             return found
         if after and after.isdigit():
             return found

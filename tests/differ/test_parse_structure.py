@@ -346,3 +346,7 @@ def test_dates_in_a_change_log_are_not_numbered_clauses():
     text = "## 9. Changes\n\n**25\\. März 2019**\n\n- Section 3 updated.\n\n1. January 2024\n\n12. Dezember 2021\n"
     assert labelled(parse_agreement(text)) == ["9.", "-"]
     assert labelled(parse_agreement("1. Definitions\n2. March deliveries\n")) == ["1.", "2."]
+
+
+def test_a_bold_year_is_not_a_clause_number():
+    assert labelled(parse_agreement("**2024** was a good year.\n\n**7** Term\n")) == ["7"]
