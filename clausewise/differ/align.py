@@ -45,8 +45,9 @@ REWRITE_THRESHOLD = 0.3
 WINDOW = 25
 _WORD = re.compile(r"\w+")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # Markdown: a backslash before ASCII punctuation
-_MARKUP = re.compile(r"\\|--|==|\*\*\*|___")
-_UNDERLINE = re.compile(r"(?<!\S)(?:-{2,}|={2,}|\*{3,}|_{3,})(?!\S)")
+_MARKUP = re.compile(r"\\|---|===|\*\*\*|___")
+# An underline or rule: three or more marks standing alone ("--" is a dash, and text)
+_UNDERLINE = re.compile(r"(?<!\S)(?:-{3,}|={3,}|\*{3,}|_{3,})(?!\S)")
 _LABEL_SEPARATOR = re.compile(r"[.．]")
 _DIGITS = re.compile(r"\d+")
 _COMMON_FEATURE = 50  # features found in more old clauses than this do not propose candidates
