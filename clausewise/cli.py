@@ -13,11 +13,13 @@ from contextlib import contextmanager
 import click
 
 from . import __version__
-from .errors import ClausewiseError
+from .errors import ClausewiseError, translate_fault
 
 
 class ClausewiseGroup(click.Group):
-    """Turns a ClausewiseError into one 'Error: ...' line on stderr and its exit code."""
+    """Turns a ClausewiseError, and a fault of the machine (full disk, read-only or damaged
+    repository or database: see errors.translate_fault), into one 'Error: ...' line on stderr and
+    its exit code, never a traceback."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -25,6 +27,12 @@ class ClausewiseGroup(click.Group):
         except ClausewiseError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except Exception as exc:
+            error = translate_fault(exc)
+            if error is None:
+                raise
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(error.exit_code)
 
 
 @contextmanager
@@ -258,9 +266,9 @@ def diff_command(old: str, new: str, output_format: str, output: str | None, con
             color = output is None and sys.stdout.isatty()
             rendered = render_text(diff, color=color, context=context)
     if output:
-        from .fileutil import atomic_write_text
+        from .fileutil import write_output
 
-        atomic_write_text(output, rendered)
+        write_output(output, rendered)
     else:
         click.echo(rendered, nl=not rendered.endswith("\n"))
     if exit_code and diff.changed():
@@ -494,7 +502,7 @@ def notify_send(campaign_id: str | None, smtp_url: str | None, concurrency: int,
 @repo_option
 def notify_preview(campaign_id: str, customer_id: str | None, part: str, output: str | None, repo_dir: str) -> None:
     """The exact email a customer of CAMPAIGN gets, for review before sending."""
-    from .fileutil import atomic_write_text
+    from .fileutil import write_output
     from .notifier.compose import message_part, preview_message
     from .notifier.store import store_for_repo
     from .versions import open_repo
@@ -506,7 +514,7 @@ def notify_preview(campaign_id: str, customer_id: str | None, part: str, output:
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
-        atomic_write_text(output, text)
+        write_output(output, text)
         click.echo(f"wrote the {part} preview to {output}", err=True)
 
 

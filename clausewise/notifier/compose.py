@@ -35,7 +35,7 @@ PACKAGE_TEMPLATES = Path(__file__).with_name("templates")
 FALLBACK_LANGUAGE = "en"
 MAX_LISTED_CHANGES = 25
 EXCERPT_CHARS = 160
-_TEMPLATE_NAME = re.compile(r"^notice\.(?P<lang>[A-Za-z0-9-]+)\.(?P<part>subject|txt|html)\.j2$")
+_TEMPLATE_NAME = re.compile(r"notice\.(?P<lang>[A-Za-z0-9-]+)\.(?P<part>subject|txt|html)\.j2")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
 
@@ -69,7 +69,7 @@ def template_languages(env: jinja2.Environment) -> list[str]:
     """Languages that have all three templates (subject, txt, html)."""
     parts: dict[str, set[str]] = {}
     for name in env.list_templates():
-        match = _TEMPLATE_NAME.match(name)
+        match = _TEMPLATE_NAME.fullmatch(name)
         if match:
             parts.setdefault(match["lang"], set()).add(match["part"])
     return sorted(lang for lang, found in parts.items() if found == {"subject", "txt", "html"})

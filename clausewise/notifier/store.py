@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import ClausewiseError, UsageProblem
+from ..fileutil import create_private_file
 
 if TYPE_CHECKING:
     from ..versions import AgreementRepo
@@ -215,7 +216,7 @@ def open_store(path: str | os.PathLike[str]) -> "Store":
     """Open (creating the file, its folder and the schema if needed) the state database at ``path``."""
     target = Path(path)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(target)  # customers' names and addresses: 0600 in a 0700 folder when new
         connection = sqlite3.connect(target, timeout=60, isolation_level=None, check_same_thread=False)
     except (OSError, sqlite3.Error) as exc:
         raise ClausewiseError(f"{target}: cannot open the state database ({exc}); check the path "
@@ -259,6 +260,9 @@ class Store:
                         f"(schema {SCHEMA_VERSION}); upgrade clausewise")
         except sqlite3.DatabaseError as exc:
             self.close()
+            if not os.access(self.path.parent, os.W_OK):  # read-only file system or folder: not damaged
+                raise ClausewiseError(f"{self.path}: cannot write the state database's folder ({exc}); make it "
+                                      "writable (or mount it read-write) and run the command again") from None
             raise ClausewiseError(f"{self.path}: not a usable state database ({exc}); move it aside "
                                   "or fix 'state_db' in clausewise.toml") from None
         except BaseException:

@@ -30,7 +30,7 @@ NOTICE_DAYS = "Notice-Days"
 SHORT_NOTICE_REASON = "Short-Notice-Reason"
 REQUIRED_TRAILERS = (AGREEMENT, VERSION, EFFECTIVE, NOTICE_DAYS)
 TRAILER_LINE = re.compile(r"^([A-Za-z0-9-]+): ?(.*)$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # fullmatch; \d would take any script's digits
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def one_line(text: str) -> str:
 def parse_date(value: str, what: str) -> date:
     """A strict YYYY-MM-DD date; UsageProblem naming ``what`` otherwise."""
     try:
-        if not ISO_DATE.match(value):
+        if not ISO_DATE.fullmatch(value):
             raise ValueError
         return date.fromisoformat(value)
     except ValueError:
@@ -127,7 +127,7 @@ def parse_message(message: str) -> Publication | None:
     )
 
 
-VERSION_REF = re.compile(r"^(?P<id>[^@]+)@(?P<version>.*)$")
+VERSION_REF = re.compile(r"(?P<id>[^@]+)@(?P<version>.*)", re.DOTALL)
 
 
 def split_ref(ref: str) -> tuple[str, int | str | None]:
@@ -135,7 +135,7 @@ def split_ref(ref: str) -> tuple[str, int | str | None]:
 
     UsageProblem for a malformed version part such as ``id@2x`` or ``id@v0``.
     """
-    match = VERSION_REF.match(ref)
+    match = VERSION_REF.fullmatch(ref)
     if match is None:
         return ref, None
     agreement_id, version = match.group("id"), match.group("version")
