@@ -170,10 +170,10 @@ def log(agreement_id: str, output_format: str, repo_dir: str) -> None:
 @repo_option
 def show(ref: str, output_format: str, repo_dir: str) -> None:
     """The text of version N of ID (ID@vN, ID@latest) or of its working copy (ID)."""
-    from .versions import open_repo
+    from .refs import load_document
     from .versions.report import to_json
 
-    text, document = open_repo(repo_dir).resolve(ref)
+    text, document = load_document(ref, repo_dir)
     if output_format == "json":
         click.echo(to_json({"ref": document.ref, "title": document.title, "version": document.version,
                             "effective": document.effective, "text": text}))
@@ -248,7 +248,8 @@ def diff_command(old: str, new: str, output_format: str, output: str | None, con
     OLD and NEW are each ID@vN (a published version), ID@latest, ID (the working copy) or a path to
     a text file. Renumbered clauses that did not change are shown as renumbered, not changed.
     """
-    from .differ import diff_texts, load_document, render_html, render_json, render_markdown, render_text
+    from .differ import diff_texts, render_html, render_json, render_markdown, render_text
+    from .refs import load_document
 
     with _cyclic_gc_paused():
         old_text, old_ref = load_document(old, repo_dir)

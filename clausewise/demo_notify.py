@@ -83,11 +83,12 @@ def open_campaigns(run: "DemoRun") -> None:
 
 def write_redlines(run: "DemoRun") -> None:
     from .differ import diff_texts, render_html
+    from .refs import resolve_in
 
     folder = output_dir(run) / "redlines"
     for sample in run.samples:
-        old_text, old = run.repo.resolve(f"{sample.id}@v1")
-        new_text, new = run.repo.resolve(f"{sample.id}@v2")
+        old_text, old = resolve_in(run.repo, f"{sample.id}@v1")
+        new_text, new = resolve_in(run.repo, f"{sample.id}@v2")
         path = folder / f"{sample.id}-v1-v2.html"
         atomic_write_text(path, render_html(diff_texts(old_text, new_text, old, new)))
     run.echo(f"Wrote the HTML redlines of v1 -> v2 to {folder}/")

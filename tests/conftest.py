@@ -22,6 +22,17 @@ def corpus_path() -> Path:
     raise FileNotFoundError(f"seed corpus not found at {candidates}; lay ../shared beside the checkout")
 
 
+@pytest.fixture(scope="session")
+def real_corpus() -> Path:
+    """The real version pairs (``corpus/real``) beside the seed document; skips when absent."""
+    candidates = [Path(os.environ["CLAUSEWISE_CORPUS"]).parent] if os.environ.get("CLAUSEWISE_CORPUS") else []
+    candidates.append(ROOT.parent / "shared" / "corpus")
+    for folder in candidates:
+        if (folder / "real").is_dir():
+            return folder / "real"
+    pytest.skip(f"real corpus not found under {candidates}; lay ../shared beside the checkout")
+
+
 @pytest.fixture(autouse=True)
 def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests never read the developer's ~/.gitconfig; CI machines have no git identity at all."""

@@ -1,7 +1,7 @@
 """Clause-aware diffs of agreements (diff stage).
 
 Public API: parse_agreement, diff_texts, render_text, render_json, render_markdown, render_html,
-topic_tags, find_clauses, load_document. Parsing and alignment load on first use. The renderers
+topic_tags, find_clauses. Parsing and alignment load on first use. The renderers
 share their modules' names, so they are imported here, eagerly: importing a submodule later would
 rebind the package attribute to the module. They are light; ``render_html`` loads Jinja2 and its
 templates only when called.
@@ -22,7 +22,6 @@ _LAZY = {
     "topic_tags": "topics",
     "find_clauses": "topics",
     "TOPICS": "topics",
-    "load_document": "sources",
 }
 
 __all__ = sorted([*_LAZY, "render_json", "render_markdown", "render_text", "render_html"])

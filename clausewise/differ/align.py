@@ -10,8 +10,10 @@ Passes, each over what the previous ones left unmatched:
 4. document-wide moves: similarity >= 0.8 with a margin of 0.1 over the runner-up, candidates
    found through an inverted index of rare features (never all pairs);
 5. structure: an unmatched section whose matched children mostly come from one unmatched old
-   section is that section (a renamed heading), and what is left in a gap with the same label,
-   the same parent and similarity >= 0.3 or the same heading is a rewrite of the same clause.
+   section is that section (a renamed heading); under paired parents, an unmatched child with the
+   same heading, or the same own number (``K.3`` under K for ``L.3`` under L) and similarity
+   >= 0.3, is a rewrite of it; and what is left in a gap with the same label, the same parent and
+   similarity >= 0.3 or the same heading is a rewrite of the same clause.
 
 A matched clause is ``moved`` when it lies outside the longest increasing run of matches, or when
 its parent section is not the counterpart of its old parent. Cost is linear in the number of
@@ -38,28 +40,37 @@ MOVE_MIN_FEATURES = 8
 REWRITE_THRESHOLD = 0.3
 WINDOW = 25
 _WORD = re.compile(r"\w+")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # Markdown: a backslash before ASCII punctuation
+_UNDERLINE = re.compile(r"(?<!\S)(?:-{2,}|={2,}|\*{3,}|_{3,})(?!\S)")
+_LABEL_SEPARATOR = re.compile(r"[.．]")
 _COMMON_FEATURE = 50  # features found in more old clauses than this do not propose candidates
 
 
 @dataclass
 class Side:
-    """The clauses of one text in reading order, with what alignment needs to know about them."""
+    """The clauses of one text in reading order, with what alignment needs to know about them.
+
+    ``texts`` are the clauses' comparison keys (words single-spaced), from which similarity
+    features come; ``keys`` are those texts without layout (``layout_key``): two clauses are the
+    same text exactly when their keys are equal."""
 
     nodes: list[Clause]
     parents: list[int]  # index of each node's parent, -1 for the root
+    texts: list[str] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     _features: dict[int, frozenset] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if len(self.keys) != len(self.nodes):
-            self.keys = [clause_key(node) for node in self.nodes]
+        if len(self.texts) != len(self.nodes):
+            self.texts = [clause_key(node) for node in self.nodes]
+        self.keys = [layout_key(text) for text in self.texts]
         self.labels = [core_label(node.label) for node in self.nodes]
 
     def features(self, index: int) -> frozenset:
         cached = self._features.get(index)
         if cached is None:
-            cached = self._features[index] = text_features(self.keys[index])
+            cached = self._features[index] = text_features(self.texts[index])
         return cached
 
     def parent_label(self, index: int) -> str:
@@ -76,6 +87,18 @@ class Alignment:
 def clause_key(node: Clause) -> str:
     """What must be equal for a clause to be unchanged: heading and text, label excluded."""
     return comparison_key(f"{node.heading} {node.text}" if node.heading else node.text)
+
+
+def layout_key(key: str) -> str:
+    """A comparison key without layout, which is never a change: no whitespace at all (line and
+    paragraph breaks, spaces inside a link, words glued or split where a line used to break), no
+    setext underlines or rules (``----``, ``====``, whatever their length) and no Markdown
+    backslash escapes (``1\\.`` reads ``1.``)."""
+    if "\\" in key:
+        key = _ESCAPE.sub(r"\1", key)
+    if any(mark in key for mark in ("--", "==", "***", "___")):
+        key = _UNDERLINE.sub("", key)
+    return "".join(key.split())
 
 
 def text_features(key: str) -> frozenset:
@@ -104,6 +127,7 @@ def align_clauses(old: Side, new: Side) -> Alignment:
         _similar_pass(old, new, pairs, old_gap, new_gap, used_old)
     _move_pass(old, new, pairs)
     _structure_pass(old, new, pairs)
+    _children_pass(old, new, pairs)
     used_old = set(pairs.values())
     for old_gap, new_gap in _gaps(pairs, len(old.nodes), len(new.nodes)):
         _same_label_pass(old, new, pairs, old_gap, new_gap, used_old)
@@ -266,6 +290,40 @@ def _structure_pass(old: Side, new: Side, pairs: dict[int, int]) -> None:
         if parent_old not in used_old and 2 * count >= sizes[parent_new]:
             pairs[parent_new] = parent_old
             used_old.add(parent_old)
+
+
+def _children_pass(old: Side, new: Side, pairs: dict[int, int]) -> None:
+    """Under parents already paired, an unmatched child with the same heading, or with the same
+    last label component (``K.3`` for ``L.3`` under a relettered parent) and similarity >= 0.3, is
+    a rewrite of the same clause."""
+    used_old = set(pairs.values())
+    free_children: dict[int, list[int]] = defaultdict(list)
+    for o, parent in enumerate(old.parents):
+        if o not in used_old and parent in used_old:
+            free_children[parent].append(o)
+    if not free_children:
+        return
+    scored = []
+    for n, parent in enumerate(new.parents):
+        if n in pairs or parent not in pairs:
+            continue
+        heading = new.nodes[n].heading
+        own_label = _last_component(new.labels[n])
+        for o in free_children.get(pairs[parent], ()):
+            same_heading = heading is not None and old.nodes[o].heading is not None and (
+                comparison_key(heading) == comparison_key(old.nodes[o].heading))
+            same_place = own_label != "" and own_label == _last_component(old.labels[o])
+            if not (same_heading or same_place):
+                continue
+            score = similarity(new.features(n), old.features(o))
+            if same_heading or score >= REWRITE_THRESHOLD:
+                scored.append((score + same_heading + same_place, n, o))
+    _take_best(scored, pairs, used_old)
+
+
+def _last_component(label: str) -> str:
+    """``3`` for ``K.3``, ``(a)`` for ``(a)``: a label's own number within its parent."""
+    return _LABEL_SEPARATOR.split(label)[-1]
 
 
 def _same_label_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[int], new_gap: list[int],

@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
-from .model import AgreementDiff, ClauseChange, DocumentRef
+import re
+from bisect import bisect_left
+
+from .model import AgreementDiff, Clause, ClauseChange, DocumentRef
 
 STATUS_MARK = {"added": "+", "removed": "-", "modified": "~", "unchanged": " "}
+LEFT_BEHIND_MARK = "<"  # the old place of a moved clause
+
+# C0 controls but tab and newline, DEL and C1 controls: a terminal would act on them (ESC[2J
+# clears the screen, OSC sets the window title), so text and Markdown show them as symbols.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def show_controls(text: str) -> str:
+    """``text`` with each control character replaced by a visible stand-in: C0 by its Control
+    Pictures symbol (ESC -> ␛, CR -> ␍), DEL by ␡, C1 by ``<U+009B>``; tab and newline stay."""
+    if _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(_control_picture, text)
+
+
+def _control_picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)
+    return "\u2421" if code == 0x7F else f"<U+{code:04X}>"
 
 
 def document_line(ref: DocumentRef) -> str:
@@ -47,10 +70,46 @@ def change_flags(change: ClauseChange) -> list[str]:
     return flags
 
 
-def visible_changes(diff: AgreementDiff, context: str) -> list[ClauseChange]:
-    """Every change for ``context="unchanged"``, only what changed or moved for ``"none"``."""
+def left_behind_flags(change: ClauseChange) -> list[str]:
+    """What the old place of a moved clause says: ``moved to 4.2``."""
+    return [f"moved to {change.new_label}" if change.new_label else "moved"]
+
+
+def left_behind_title(change: ClauseChange) -> str:
+    """The old label and heading of a moved clause: ``2.3 Support``."""
+    old = change.old
+    parts = [part for part in (old.label, old.heading) if part] if old is not None else []
+    return " ".join(parts) if parts else "(preamble)"
+
+
+def places(diff: AgreementDiff) -> list[tuple[ClauseChange, bool]]:
+    """Every change in reading order as ``(change, False)``, and ``(change, True)`` where a moved
+    clause stood in the old text: after the unmoved clause that preceded it there."""
+    stay = sorted((change.old.line, index) for index, change in enumerate(diff.changes, 1)
+                  if change.old is not None and not change.moved)
+    left_after: dict[int, list[ClauseChange]] = {}
+    for change in diff.changes:
+        if change.moved and change.old is not None:
+            left_after.setdefault(_slot(change.old, stay), []).append(change)
+    ordered = [(change, True) for change in left_after.get(0, [])]
+    for index, change in enumerate(diff.changes, 1):
+        ordered.append((change, False))
+        ordered.extend((moved, True) for moved in left_after.get(index, []))
+    return ordered
+
+
+def _slot(old: Clause, stay: list[tuple[int, int]]) -> int:
+    """The reading-order index after which ``old``'s place lies (0: before every clause)."""
+    at = bisect_left(stay, (old.line, -1))
+    return stay[at - 1][1] if at else 0
+
+
+def visible_changes(diff: AgreementDiff, context: str) -> list[tuple[ClauseChange, bool]]:
+    """``places(diff)``: all of them for ``context="unchanged"``, only what changed or moved (and
+    the old places of moves) for ``"none"``."""
+    if context not in ("unchanged", "none"):
+        raise ValueError(f"context must be 'unchanged' or 'none', not {context!r}")
+    every = places(diff)
     if context == "unchanged":
-        return list(diff.changes)
-    if context == "none":
-        return diff.changed()
-    raise ValueError(f"context must be 'unchanged' or 'none', not {context!r}")
+        return every
+    return [(change, left) for change, left in every if left or change.status != "unchanged" or change.moved]

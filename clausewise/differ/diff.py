@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 
-from .align import Side, align_clauses, clause_key, text_features
+from .align import Side, align_clauses, clause_key, layout_key, text_features
+from .hidden import hidden_edits
 from .inline import inline_ops, similarity_of
 from .labels import core_label
-from .model import AgreementDiff, Clause, ClauseChange, DocumentRef
+from .model import AgreementDiff, Clause, ClauseChange, DocumentRef, OpKind
 from .normalize import typographic_key
 from .parse import parse_agreements
 from .topics import topic_tags
@@ -41,7 +42,7 @@ def diff_texts(old_text: str, new_text: str, old: DocumentRef, new: DocumentRef)
 
     entries: list[tuple[tuple[int, int, int], ClauseChange]] = []
     if old_root.text or new_root.text:
-        same = clause_key(old_root) == clause_key(new_root)
+        same = layout_key(clause_key(old_root)) == layout_key(clause_key(new_root))
         entries.append(((-1, 0, -1), _pair_change(old_root, new_root, same, False, renumbering,
                                                    old_root.text + "\n" + new_root.text)))
     for n, node in enumerate(new_side.nodes):
@@ -50,6 +51,7 @@ def diff_texts(old_text: str, new_text: str, old: DocumentRef, new: DocumentRef)
             change = ClauseChange(status="added", old=None, new=node, similarity=0.0,
                                   ops=[("+", node.text)] if node.text else [],
                                   tags=topic_tags(new_topics[n]))
+            change.note = _hidden_note([("+", f"{node.heading or ''} {node.text}")])
         else:
             same = old_side.keys[o] == new_side.keys[n]
             topic_text = new_topics[n] if same else old_topics[o] + "\n" + new_topics[n]
@@ -71,14 +73,13 @@ def diff_texts(old_text: str, new_text: str, old: DocumentRef, new: DocumentRef)
 def _side(root: Clause) -> Side:
     nodes: list[Clause] = []
     parents: list[int] = []
-
-    def visit(node: Clause, parent: int) -> None:
-        for child in node.children:
-            nodes.append(child)
-            parents.append(parent)
-            visit(child, len(nodes) - 1)
-
-    visit(root, -1)
+    pending = [(child, -1) for child in reversed(root.children)]  # iterative: any depth
+    while pending:
+        node, parent = pending.pop()
+        nodes.append(node)
+        parents.append(parent)
+        index = len(nodes) - 1
+        pending.extend((child, index) for child in reversed(node.children))
     return Side(nodes, parents, [_parsed_clause_key(node) for node in nodes])
 
 
@@ -117,11 +118,20 @@ def _pair_change(old: Clause, new: Clause, same: bool, moved: bool, renumbering:
     change.status = "modified"
     change.ops = inline_ops(old.text, new.text) if old.text != new.text else [("=", new.text)]
     change.similarity = similarity_of(change.ops)
+    if old.heading != new.heading:
+        change.heading_ops = inline_ops(old.heading or "", new.heading or "")
     referenced = _REFERENCE.sub(lambda m: renumbering.get(core_label(m.group(0)), m.group(0)),
                                 f"{old.heading or ''} {old.text}")
-    change.substantive = moved or typographic_key(referenced) != typographic_key(
+    change.note = _hidden_note(change.ops + (change.heading_ops or []))
+    change.substantive = moved or change.note is not None or typographic_key(referenced) != typographic_key(
         f"{new.heading or ''} {new.text}")
     return change
+
+
+def _hidden_note(ops: list[tuple[OpKind, str]]) -> str | None:
+    """What invisible or look-alike characters changed, as a note; None when nothing did."""
+    findings = hidden_edits(ops)
+    return "; ".join(findings) if findings else None
 
 
 def _removed_places(pairs: dict[int, int], moved: set[int], old_count: int) -> dict[int, int]:
@@ -153,11 +163,15 @@ def _note_splits(changes: list[ClauseChange]) -> None:
             continue
         if previous_modified is not None and change.status == "added":
             if contained(change.new.text, previous_modified.old.text):
-                change.note = f"split from {previous_modified.old.label or previous_modified.old.heading}"
+                _add_note(change, f"split from {previous_modified.old.label or previous_modified.old.heading}")
                 continue
         if previous_modified is not None and change.status == "removed":
             if contained(change.old.text, previous_modified.new.text):
-                change.note = f"merged into {previous_modified.new.label or previous_modified.new.heading}"
+                _add_note(change, f"merged into {previous_modified.new.label or previous_modified.new.heading}")
                 continue
         if change.status != "removed":
             previous_modified = None
+
+
+def _add_note(change: ClauseChange, note: str) -> None:
+    change.note = f"{note}; {change.note}" if change.note else note

@@ -16,7 +16,10 @@ from .model import OpKind
 
 _TOKEN = re.compile(r"[0-9A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+"
                     r"|[\s\u00a0\u3000]+|.", re.S)
-_PRIVATE_USE = 0xF0000  # Supplementary Private Use Area-A: 65,534 distinct tokens per pair
+# One code per distinct token: the supplementary private use planes, then the BMP's private use
+# area (137,468 in all). A pair with more distinct tokens than that is diffed coarsely.
+_CODE_RANGES = ((0xF0000, 0x10FFFE), (0xE000, 0xF900))
+_CODE_CAPACITY = sum(end - start for start, end in _CODE_RANGES)
 # Characters of a number and its unit, widened as one: 三十日, 15个工作日, 50%, 1.5倍
 _NUMBER_OR_UNIT = set("0123456789０１２３４５６７８９零〇一二三四五六七八九十百千万亿两半.．%％"
                       "日天周月年季时分秒元角倍个工作小")
@@ -29,8 +32,11 @@ def inline_ops(old: str, new: str) -> list[tuple[OpKind, str]]:
 
     old_tokens, new_tokens = _TOKEN.findall(old), _TOKEN.findall(new)
     codebook = _Codebook()
-    encoded_old = "".join(map(codebook.__getitem__, old_tokens))
-    encoded_new = "".join(map(codebook.__getitem__, new_tokens))
+    try:
+        encoded_old = "".join(map(codebook.__getitem__, old_tokens))
+        encoded_new = "".join(map(codebook.__getitem__, new_tokens))
+    except _OutOfCodes:
+        return _coarse_ops(old_tokens, new_tokens)
     dmp = diff_match_patch()
     dmp.Diff_Timeout = 0
     diffs = dmp.diff_main(encoded_old, encoded_new, False)
@@ -65,9 +71,40 @@ class _Codebook(dict[str, str]):
         key = " " if token.isspace() else unicodedata.normalize("NFKC", token)
         code = self._by_key.get(key)
         if code is None:
-            code = self._by_key[key] = chr(_PRIVATE_USE + len(self._by_key))
+            code = self._by_key[key] = _code(len(self._by_key))
         self[token] = code
         return code
+
+
+class _OutOfCodes(Exception):
+    """More distinct tokens than there are private-use characters."""
+
+
+def _code(number: int) -> str:
+    for start, end in _CODE_RANGES:
+        if number < end - start:
+            return chr(start + number)
+        number -= end - start
+    raise _OutOfCodes
+
+
+def _coarse_ops(old_tokens: list[str], new_tokens: list[str]) -> list[tuple[OpKind, str]]:
+    """The common start and end kept, everything between replaced: for texts too varied to diff
+    token by token (more distinct words than ``_CODE_CAPACITY``)."""
+    start = 0
+    limit = min(len(old_tokens), len(new_tokens))
+    while start < limit and old_tokens[start] == new_tokens[start]:
+        start += 1
+    end = 0
+    while end < limit - start and old_tokens[-1 - end] == new_tokens[-1 - end]:
+        end += 1
+    ops: list[tuple[OpKind, str]] = [
+        ("=", "".join(new_tokens[:start])),
+        ("-", "".join(old_tokens[start:len(old_tokens) - end])),
+        ("+", "".join(new_tokens[start:len(new_tokens) - end])),
+        ("=", "".join(new_tokens[len(new_tokens) - end:])),
+    ]
+    return [(op, text) for op, text in ops if text]
 
 
 def _drop_space_only_edits(ops: list[tuple[OpKind, str]]) -> list[tuple[OpKind, str]]:

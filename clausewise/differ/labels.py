@@ -9,7 +9,7 @@ depth (一、 above 1.1 above （一）/(a) above (i)); headings rank above ever
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .normalize import INVISIBLE
 
@@ -21,20 +21,26 @@ _CN_MULTIPLIER = {"十": 10, "百": 100, "千": 1000}
 LEADING_SPACE = " \t\u3000\u00a0" + INVISIBLE
 ITEM_RANK = 30  # ranks from here on are items and lists: a new item style nests under the current one
 
-_MD_HEADING = re.compile(r"(#{1,6})[ \t]+")
-_CN_UNIT = re.compile(rf"第([{CN_NUMERALS}\d]+)(章|节|条|部分)(?=$|[\s：:、.．【\[(（])")
-_CN_UNIT_RANK = {"部分": 10, "章": 10, "节": 11, "条": 12}
+_MD_HEADING = re.compile(r"(#{1,6})(?:[ \t]+|$)")
+# Markup a web page leaves before a label: emphasis, an empty anchor link, an HTML tag, a table cell
+_OPENING_MARKS = re.compile(r"(?:\*\*(?=\S)|__(?=\S)|[*_](?=[*_\w\\])|\[\]\([^)\s]*\)|<[A-Za-z][^<>]{0,200}>|</\w+>)+")
+_CLOSING_MARKS = re.compile(r"(?:\*\*|__|\*|_(?!\w)|</\w+>)+")
+_TABLE_CELL = re.compile(r"\|[ \t]*")
+_MARK_START = ("*", "_", "<")
+_CN_UNIT = re.compile(rf"第([{CN_NUMERALS}\d]{{1,9}})(分编|编|章|节|条|部分)(之[{CN_NUMERALS}]{{1,3}})?"
+                      r"(?=$|[\s：:、.．【\[(（*_<])")
+_CN_UNIT_RANK = {"编": 8, "分编": 9, "部分": 10, "章": 10, "节": 11, "条": 12}
 _WORD = re.compile(
     r"(Article|ARTICLE|Section|SECTION|Clause|CLAUSE|Chapter|CHAPTER|Part|PART|Schedule|SCHEDULE"
-    r"|Annex|ANNEX|§)[ \t]*(\d{1,3}(?:\.\d{1,3})*|[IVXLC]{1,6})\.?(?=$|[\s:.\-—–])"
+    r"|Annex|ANNEX|§)[ \t]*(\d{1,4}(?:\.\d{1,4})*|[IVXLC]{1,6})\\?\.?(?=$|[\s:.\-—–*_])"
 )
 _WORD_RANK = {"chapter": 10, "part": 10, "schedule": 10, "annex": 10, "article": 12}
 _CN_SECTION = re.compile(rf"([{CN_NUMERALS}]{{1,4}})[、.．](?![\d０-９])")
 _PAREN_CN = re.compile(rf"[（(]([{CN_NUMERALS}]{{1,4}})[）)]")
-_PAREN_NUMBER = re.compile(r"[（(](\d{1,3})[）)]")
+_PAREN_NUMBER = re.compile(r"[（(](\d{1,4})[）)]")
 _PAREN_ALPHA = re.compile(r"[（(]([A-Za-z]{1,5})[）)]")
-_DECIMAL = re.compile(r"(\d{1,3}(?:[.．]\d{1,3})*)([.．、)）]?)")
-_ALPHA = re.compile(r"([A-Za-z]{1,5})([.)])(?=[ \t\u3000])")
+_DECIMAL = re.compile(r"(\d{1,4}(?:\\?[.．]\d{1,4})*)(\\?[.．、)）]?)")
+_ALPHA = re.compile(r"([A-Za-z]{1,5})\\?([.)])(?=[ \t\u3000*_<]|$)")
 _BULLET = re.compile(r"([-*+•])[ \t]+")
 _ROMAN = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
@@ -44,13 +50,14 @@ _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000
 class Label:
     """One reading of the label at the start of a line."""
 
-    written: str  # as written, e.g. "第三条", "（二）", "7.3", "## 9."
+    written: str  # as a reader writes it, without markup: "第三条", "（二）", "7.3", "9."
     style: tuple  # the numbering series
     value: tuple[int, ...]  # position in the series; decimals keep every component
     rank: float  # depth order of the series; lower is higher up
     kind: str  # "heading", "section", "clause", "item", "list-item"
     end: int  # offset in the line where the label ends
     paragraph_only: bool = False  # a cross-reference look-alike: a label only at a paragraph start
+    strong: bool = False  # set off by markup (a heading, bold): unmistakably a label
 
     @property
     def is_item(self) -> bool:
@@ -93,49 +100,93 @@ def core_label(label: str | None) -> str:
 
 
 def read_labels(line: str) -> tuple[int, list[Label]]:
-    """The indentation of ``line`` and the readings of its label, most likely first."""
+    r"""The indentation of ``line`` and the readings of its label, most likely first.
+
+    Markup around a label is read through: ``## 9.``, ``**第三条**``, ``1\. Title``, ``**3**.``,
+    ``| ### 3\. Title |`` (a heading in a table cell), ``#### [](#6-5-x)6.5. Title``; the label's
+    ``written`` form has none of it (``9.``, ``第三条``, ``1.``, ``3.``, ``3.``, ``6.5.``). An ATX
+    heading is one reading of style ``("md", level)`` whether or not it carries a number; a
+    heading with no text at all (``###`` alone) has no reading."""
     stripped = line.lstrip(LEADING_SPACE)
     indent = len(line) - len(stripped)
-    readings: list[Label] = []
     if not stripped:
-        return indent, readings
-    heading = _MD_HEADING.match(stripped)
+        return indent, []
+    start = indent
+    if stripped[0] == "|":
+        start += _TABLE_CELL.match(stripped).end()
+    heading = _MD_HEADING.match(line, start)
     if heading:
-        marks = heading.group(1)
-        inner = _inner_labels(stripped[heading.end():])
-        written = f"{marks} {inner.written}" if inner else None
-        end = heading.end() + (inner.end if inner else 0)
-        readings.append(Label(written or "", ("md", len(marks)), (0,), len(marks), "heading",
-                              indent + end))
-        return indent, readings
-    for label in _inner_labels_all(stripped, indent):
-        readings.append(label)
-    return indent, readings
+        level = len(heading.group(1))
+        body = heading.end()
+        while body < len(line) and line[body] in LEADING_SPACE:
+            body += 1
+        if body >= len(line) or not line[body:].strip(LEADING_SPACE + "#*_|"):
+            return indent, []  # an empty heading: markup only
+        return indent, [heading_label(line, body, level)]
+    if start != indent:
+        return indent, []  # a table cell that is not a heading
+    return indent, _inner_labels_all(line, indent, indent)
 
 
-def _inner_labels(text: str) -> Label | None:
-    labels = _inner_labels_all(text, 0)
-    return labels[0] if labels else None
+def heading_label(line: str, start: int, level: int) -> Label:
+    """The reading of a Markdown heading of ``level`` whose text starts at ``start`` in ``line``;
+    its ``written`` label is the number it carries, if any (``6.5.``), else empty."""
+    inner = _inner_labels_all(line, start, 0)
+    label = inner[0] if inner else None
+    return Label(label.written if label else "", ("md", level), (0,), level, "heading",
+                 label.end if label else start, strong=True)
 
 
-def _inner_labels_all(text: str, indent: int) -> list[Label]:
+def _inner_labels_all(line: str, start: int, indent: int) -> list[Label]:
+    """The readings of a label at ``start`` in ``line`` (``indent``: how far the line is indented)."""
+    marks = _OPENING_MARKS.match(line, start)
+    strong = marks is not None
+    if marks:
+        start = marks.end()
+    if start >= len(line):
+        return []
+    found = _core_labels(line, start, indent, strong)
+    if strong:
+        found = [_closed(line, label) for label in found]
+    return found
+
+
+def _closed(line: str, label: Label) -> Label:
+    r"""A label read after opening marks (``**3.5.**``, ``**3**.``): its end after the closing
+    marks; ``**3**.`` is written ``3.``."""
+    end = label.end
+    closing = _CLOSING_MARKS.match(line, end)
+    if closing:
+        end = closing.end()
+        if label.style[0] == "decimal" and not label.written.endswith((".", "．", "、", ")", "）")):
+            tail = line[end:end + 1]
+            if tail in (".", "．"):
+                end += 1
+                return replace(label, written=label.written + ".", end=end, strong=True)
+    return replace(label, end=end, strong=True)
+
+
+def _written(match: re.Match) -> str:
+    return match.group(0).replace("\\", "").rstrip(" \t")
+
+
+def _core_labels(line: str, start: int, indent: int, strong: bool) -> list[Label]:
     found: list[Label] = []
     bucket = indent // 2 if indent >= 2 else 0
 
     def add(match: re.Match, style: tuple, value: tuple[int, ...], rank: float, kind: str,
             paragraph_only: bool = False) -> None:
-        found.append(Label(match.group(0).rstrip(" \t"), style, value, rank, kind,
-                           indent + match.end(), paragraph_only))
+        found.append(Label(_written(match), style, value, rank, kind, match.end(), paragraph_only))
 
-    first = text[0]
+    first = line[start]
     if first == "第":
-        m = _CN_UNIT.match(text)
+        m = _CN_UNIT.match(line, start)
         if m:
             add(m, ("cn", m.group(2)), (chinese_number(m.group(1)),), _CN_UNIT_RANK[m.group(2)],
                 "section")
         return found
     if first in "ASCP§":
-        m = _WORD.match(text)
+        m = _WORD.match(line, start)
         if m:
             word = m.group(1).lower().rstrip(".")
             number = m.group(2)
@@ -148,17 +199,17 @@ def _inner_labels_all(text: str, indent: int) -> list[Label]:
             add(m, ("word", word, len(value)), value, rank, kind, paragraph_only=True)
             return found
     if first in CN_NUMERALS:
-        m = _CN_SECTION.match(text)
+        m = _CN_SECTION.match(line, start)
         if m:
             add(m, ("cn-section",), (chinese_number(m.group(1)),), 13, "section")
         return found
     if first in "(（":
         for pattern, style, rank in ((_PAREN_CN, "paren-cn", 30), (_PAREN_NUMBER, "paren-number", 31)):
-            m = pattern.match(text)
+            m = pattern.match(line, start)
             if m:
                 add(m, (style,), (chinese_number(m.group(1)),), rank, "item")
                 return found
-        m = _PAREN_ALPHA.match(text)
+        m = _PAREN_ALPHA.match(line, start)
         if m:
             letters = m.group(1)
             case = "upper" if letters.isupper() else "lower"
@@ -169,17 +220,17 @@ def _inner_labels_all(text: str, indent: int) -> list[Label]:
                 add(m, ("paren-roman", case), (roman,), 35, "item")
         return found
     if first.isdigit():
-        m = _DECIMAL.match(text)
+        m = _DECIMAL.match(line, start)
         if not m:
             return found
-        parts = m.group(1).replace("．", ".").split(".")
-        punct = m.group(2)
-        after = text[m.end():m.end() + 1]
-        if len(parts) == 1 and not punct:
+        parts = m.group(1).replace("\\", "").replace("．", ".").split(".")
+        punct = m.group(2).replace("\\", "")
+        after = line[m.end():m.end() + 1]
+        if len(parts) == 1 and not punct and not (strong and after in _MARK_START):
             return found
         if after and after.isdigit():
             return found
-        if not punct and after and not after.isspace():
+        if not punct and after and not after.isspace() and not (strong and after in _MARK_START):
             return found
         value = tuple(map(int, parts))
         if punct and punct in ")）":
@@ -188,10 +239,10 @@ def _inner_labels_all(text: str, indent: int) -> list[Label]:
             style, rank, kind = ("decimal", 1, bucket), 15 + bucket, "clause"
         else:
             style, rank, kind = ("decimal", len(parts)), 14 + len(parts), "clause"
-        found.append(Label(m.group(0).rstrip(" \t"), style, value, rank, kind, indent + m.end(), False))
+        found.append(Label(_written(m), style, value, rank, kind, m.end(), False))
         return found
     if first.isalpha() and first.isascii():
-        m = _ALPHA.match(text)
+        m = _ALPHA.match(line, start)
         if m:
             letters, punct = m.group(1), m.group(2)
             case = "upper" if letters.isupper() else "lower"
@@ -203,8 +254,7 @@ def _inner_labels_all(text: str, indent: int) -> list[Label]:
                 rank = 12 if case == "upper" and punct == "." else 35
                 add(m, ("roman", case, punct), (roman,), rank, "section" if rank < ITEM_RANK else "item")
         return found
-    m = _BULLET.match(text)
+    m = _BULLET.match(line, start)
     if m:
-        found.append(Label(m.group(1), ("bullet", bucket), (0,), 40 + bucket, "list-item",
-                           indent + m.end()))
+        found.append(Label(m.group(1), ("bullet", bucket), (0,), 40 + bucket, "list-item", m.end()))
     return found

@@ -25,21 +25,25 @@ class Clause:
     back the original text.
     """
 
-    label: str | None  # as written: "第三条", "（二）", "7.3", "A.", "## 9."; None for title/preamble
+    label: str | None  # as a reader writes it: "第三条", "（二）", "7.3", "A.", "9." (never "## 9."
+    # or "**2.12": Markdown marks stay in ``source``); None for the title/preamble and paragraphs
     path: tuple[str, ...]  # labels from the root down to and including this clause
     heading: str | None  # "定义", "General"; None when the clause has no heading
     text: str  # own text, without label and heading
     source: str  # exact source slice owned by this node
     line: int  # 1-based line where the node starts
     level: int  # 0 for the root/preamble, 1 for top sections, ...
-    kind: str = "clause"  # "preamble", "section", "clause", "item", "heading", "list-item"
+    kind: str = "clause"  # "preamble", "section", "clause", "item", "heading", "list-item", "paragraph"
     children: list["Clause"] = field(default_factory=list)
 
     def walk(self) -> "list[Clause]":
-        """This node and all its descendants, in reading order."""
-        nodes = [self]
-        for child in self.children:
-            nodes.extend(child.walk())
+        """This node and all its descendants, in reading order (iterative: any depth)."""
+        nodes: list[Clause] = []
+        pending = [self]
+        while pending:
+            node = pending.pop()
+            nodes.append(node)
+            pending.extend(reversed(node.children))
         return nodes
 
 
@@ -56,7 +60,8 @@ class ClauseChange:
     ops: list[tuple[OpKind, str]] = field(default_factory=list)  # inline diff of old_text -> new_text
     tags: list[str] = field(default_factory=list)  # topics: assignment, notice, fees, liability, ...
     substantive: bool = True  # False when the change is only typographic (width, spacing, numbering)
-    note: str | None = None  # e.g. "split from 3.2" / "merged into 3.2"
+    note: str | None = None  # "split from 3.2", "merged into 3.2", "inserted U+202E RIGHT-TO-LEFT OVERRIDE"
+    heading_ops: list[tuple[OpKind, str]] | None = None  # inline diff of the heading, when it changed
 
     @property
     def old_label(self) -> str | None:
@@ -96,6 +101,7 @@ class ClauseChange:
             "new_heading": self.new.heading if self.new else None,
             "kind": (self.new or self.old).kind if (self.new or self.old) else None,
             "note": self.note,
+            "heading_ops": None if self.heading_ops is None else [[op, text] for op, text in self.heading_ops],
         }
 
 

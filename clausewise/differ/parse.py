@@ -11,16 +11,25 @@ the original text back.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import accumulate
 
-from .labels import LEADING_SPACE, Label, read_labels
+from .labels import LEADING_SPACE, Label, heading_label, read_labels
 from .model import Clause
 from .normalize import is_cjk, strip_invisible
 
 _TERMINAL = tuple(".。;；:：!?！？")
 _NOT_HEADING_END = tuple(".。;；:：!?！？,，、")
 _PARAGRAPH_MARK = "¶"
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_UNDERLINE = re.compile(r"[ \t]*(={2,}|-{2,}|=)[ \t]*")
+_BULLET_LINE = re.compile(r"[ \t]*[-*+•][ \t]")
+_MARKUP_LINE = re.compile(r"#{1,6}|={2,}|-{2,}|[*_]{3,}|(?:</?[A-Za-z][^<>]*> ?)+")
+_H1 = re.compile(r"# ")
+_BOLD_END = re.compile(r"\*\*|__")
+_TRAILING_MARKS = re.compile(r"(?<![*_#>])[ \t]*(?:\*\*|__|[*_]|#+|</\w+>)+$")
+_LEADING_MARKS = re.compile(r"^(?:\*\*|__|[*_](?=\S)|<[A-Za-z][^<>]*>)+")
 _SPACE = LEADING_SPACE + " \t"
 
 
@@ -47,39 +56,93 @@ def parse_agreements(*texts: str) -> list[Clause]:
 
 
 def _parse(text: str, readings_of: dict[str, list[Label]], display: dict[tuple[str, int, bool], str]) -> Clause:
-    lines = text.split("\n")
-    offsets = [0, *accumulate(len(line) + 1 for line in lines[:-1])]
+    lines, offsets = split_lines(text)
     root = Clause(label=None, path=(), heading=None, text="", source="", line=1, level=0,
                   kind="preamble")
+    setext = _setext_headings(lines)
+    title = _title_line(lines, setext)
     stack: list[_Open] = []
     starts: list[tuple[int, Clause, int]] = []  # (line index, node, offset in line where body starts)
     paragraph_start = True
-    for index, raw in enumerate(lines):
-        line = raw.rstrip("\r")
-        readings = readings_of.get(line)
-        if readings is None:
-            readings = readings_of[line] = read_labels(line)[1]
+    for index, line in enumerate(lines):
+        level = setext.get(index)
+        if index == title:
+            readings = []
+        elif level is not None:
+            readings = [heading_label(line, len(line) - len(line.lstrip(LEADING_SPACE)), level)]
+        else:
+            readings = readings_of.get(line)
+            if readings is None:
+                readings = readings_of[line] = read_labels(line)[1]
         chosen = _choose(stack, readings, paragraph_start) if readings else None
-        blank = not line.strip(_SPACE)
         if chosen is None:
-            paragraph_start = blank or line.rstrip().endswith(_TERMINAL)
+            paragraph_start = not line.strip(_SPACE) or line.rstrip().endswith(_TERMINAL) \
+                or index - 1 in setext
             continue
         label, keep = chosen
         del stack[keep:]
         parent = stack[-1].node if stack else root
-        rest = line[label.end:].strip(_SPACE)
-        heading = _heading(label, rest)
+        heading, body_offset = _heading(label, line)
         written = label.written or None
         node = Clause(label=written, path=parent.path + (written or heading or _PARAGRAPH_MARK,),
                       heading=heading, text="", source="", line=index + 1, level=len(stack) + 1,
                       kind=label.kind)
         parent.children.append(node)
         stack.append(_Open(label, node))
-        body_offset = len(raw) if heading is not None else label.end
         starts.append((index, node, body_offset))
-        paragraph_start = heading is not None or not rest or line.rstrip().endswith(_TERMINAL)
+        paragraph_start = heading is not None or body_offset >= len(line.rstrip()) \
+            or line.rstrip().endswith(_TERMINAL)
     _fill_text(text, lines, offsets, root, starts, display)
     return root
+
+
+def split_lines(text: str) -> tuple[list[str], list[int]]:
+    """The lines of ``text`` without their line breaks (LF, CRLF or a lone CR, mixed as they
+    come) and the offset where each starts."""
+    if "\r" not in text:
+        lines = text.split("\n")
+        return lines, [0, *accumulate(len(line) + 1 for line in lines[:-1])]
+    lines, offsets, start = [], [], 0
+    for brk in _LINE_BREAK.finditer(text):
+        lines.append(text[start:brk.start()])
+        offsets.append(start)
+        start = brk.end()
+    lines.append(text[start:])
+    offsets.append(start)
+    return lines, offsets
+
+
+def _title_line(lines: list[str], setext: dict[int, int]) -> int:
+    """The index of the document's title, a level-1 heading that opens the text and is its only
+    one (it belongs to the preamble, not a clause holding everything), else -1."""
+    first = next((index for index, line in enumerate(lines) if line.strip(_SPACE)), -1)
+    if first < 0 or not (setext.get(first) == 1 or _H1.match(lines[first])):
+        return -1
+    others = sum(1 for line in lines if line.startswith("# ")) + sum(1 for level in setext.values() if level == 1)
+    return first if others == 1 else -1
+
+
+def _setext_headings(lines: list[str]) -> dict[int, int]:
+    """Lines underlined with ``===`` (level 1) or ``---`` (level 2), any length, as Markdown's
+    setext headings: a one-line paragraph directly above the underline."""
+    found: dict[int, int] = {}
+    for index in range(1, len(lines)):
+        line = lines[index]
+        if not line or line[-1] not in "=- \t":
+            continue
+        underline = _UNDERLINE.fullmatch(line)
+        if not underline:
+            continue
+        title = lines[index - 1]
+        if not title.strip(_SPACE) or index - 1 in found or _UNDERLINE.fullmatch(title):
+            continue
+        if index >= 2 and lines[index - 2].strip(_SPACE) and index - 2 not in found \
+                and not _UNDERLINE.fullmatch(lines[index - 2]):
+            continue  # the last line of a longer paragraph: a rule, not an underline
+        if _BULLET_LINE.match(title) or title.lstrip().startswith(("#", "|", ">")):
+            continue
+        found[index - 1] = 1 if underline.group(1)[0] == "=" else 2
+    return found
 
 
 def _choose(stack: list[_Open], readings: list[Label], paragraph_start: bool
@@ -119,10 +182,10 @@ def _is_first(value: tuple[int, ...]) -> bool:
 def _follows(previous: tuple[int, ...], label: Label, paragraph_start: bool) -> bool:
     """Whether ``label`` plausibly comes next after ``previous`` in the same series."""
     value = label.value
-    if label.style[0] == "bullet":
-        return True
-    if label.style[0] == "cn" and paragraph_start:
-        return value[0] > previous[0]  # 第十二条 after 第二条: articles are unmistakable
+    if label.style[0] in ("bullet", "cn"):
+        return True  # 第十二条 after 第二条, 第十七条之一 after 第十七条: unmistakable
+    if label.strong and paragraph_start:
+        return True  # a bold or heading number: a label even where the numbering slips
     if len(value) == 1:
         if value[0] == previous[0] + 1:
             return True
@@ -139,17 +202,45 @@ def _follows(previous: tuple[int, ...], label: Label, paragraph_start: bool) -> 
 
 def _starts(label: Label, paragraph_start: bool, ancestors: list[_Open]) -> bool:
     """Whether ``label`` plausibly opens a new series under ``ancestors``."""
+    if label.style[0] == "cn":
+        return True
     if len(label.value) > 1:
         for entry in reversed(ancestors):
             if entry.label.style[0] in ("decimal", "word"):
                 return entry.label.value == label.value[:-1]  # 9.3.1 only under 9.3
     if label.style[0] == "bullet" or _is_first(label.value):
         return True
-    return paragraph_start and max(label.value) <= 50
+    return paragraph_start and (label.strong or max(label.value) <= 50)
 
 
-def _heading(label: Label, rest: str) -> str | None:
-    """The rest of a label's line when it reads as a heading (``二、保证与陈述``, ``## 9. General``)."""
+def _heading(label: Label, line: str) -> tuple[str | None, int]:
+    """The heading on a label's line, if it has one (``二、保证与陈述``, ``## 9. General``,
+    ``**2.1 Definitions.** Text``), and the offset in the line where the clause's own text starts."""
+    rest = line[label.end:]
+    if label.strong and not label.kind == "heading":
+        closing = _BOLD_END.search(rest)
+        if closing and rest[:closing.start()].strip(_SPACE):
+            heading = _clean_heading(rest[:closing.start()])
+            if heading and len(heading) <= 80:
+                return heading, label.end + closing.end()
+    rest = _clean_heading(rest)
+    heading = _heading_text(label, rest)
+    return heading, (len(line) if heading is not None else label.end)
+
+
+def _clean_heading(text: str) -> str:
+    """A heading without the markup around it: emphasis, a table cell's end, closing ``#``s."""
+    text = text.strip(_SPACE)
+    if "|" in text:
+        text = text.split("|", 1)[0].strip(_SPACE)
+    if text and text[-1] in "*_#>":
+        text = _TRAILING_MARKS.sub("", text)
+    if text and text[0] in "*_<":
+        text = _LEADING_MARKS.sub("", text)
+    return text.replace("\\.", ".").strip(_SPACE) if "\\" in text else text
+
+
+def _heading_text(label: Label, rest: str) -> str | None:
     if not rest:
         return None
     if label.kind == "heading":
@@ -194,6 +285,8 @@ def display_text(lines: list[str]) -> str:
     current = ""
     for raw in lines:
         line = " ".join(strip_invisible(raw).split())
+        if line and line[0] in "#=-*_<" and _MARKUP_LINE.fullmatch(line):
+            line = ""  # an underline, a rule, an empty heading or a bare HTML tag: no text
         if not line:
             if current:
                 paragraphs.append(current)

@@ -156,6 +156,7 @@ class ClauseView:
     new_pane: Markup = Markup()
     tags: list[str] = field(default_factory=list)
     similarity: int | None = None  # percent, for modified clauses
+    note: str | None = None  # the change's note: a split or merge, hidden characters that changed
 
 
 @dataclass(frozen=True)
@@ -312,6 +313,7 @@ def _clause_view(change: ClauseChange, anchor: str, naming: _Naming) -> ClauseVi
         new_pane=new_pane,
         tags=list(change.tags),
         similarity=round(change.similarity * 100) if change.status == "modified" else None,
+        note=change.note,
     )
 
 
@@ -444,6 +446,8 @@ def _clause_html(v: ClauseView, t: dict[str, Markup], tags_html: dict[tuple[str,
         if v.heading:
             parts.append(f"<ins>{autoescape(v.heading)}</ins>")
         parts.append("</p>\n")
+    if v.note:
+        parts.append(f'<p class="note">{autoescape(v.note)}</p>\n')
     if v.same_text:
         parts.append(f'<div class="text inline same">{v.inline}</div>\n')
     else:

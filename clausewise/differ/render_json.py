@@ -12,7 +12,7 @@ _ENCODE_LINE = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for ev
 # The keys of ``ClauseChange.to_dict()`` in order, as ``_change_line`` writes them.
 _CHANGE_KEYS = ("status", "old_label", "new_label", "old_path", "new_path", "heading", "renumbered", "moved",
                 "similarity", "old_text", "new_text", "ops", "tags", "substantive", "old_heading",
-                "new_heading", "kind", "note")
+                "new_heading", "kind", "note", "heading_ops")
 
 
 def render_json(diff: AgreementDiff) -> str:
@@ -78,4 +78,5 @@ def _change_line(change: ClauseChange) -> str:
             f'"substantive": {_value(change.substantive)}, '
             f'"old_heading": {_value(old.heading) if old else "null"}, '
             f'"new_heading": {_value(new.heading) if new else "null"}, '
-            f'"kind": {_value(node.kind) if node else "null"}, "note": {_value(change.note)}}}')
+            f'"kind": {_value(node.kind) if node else "null"}, "note": {_value(change.note)}, '
+            f'"heading_ops": {_value(change.heading_ops and [list(op) for op in change.heading_ops])}}}')

@@ -1,11 +1,24 @@
 """The diff as a terminal redline: summary first, then each clause with ``[-deleted-]{+inserted+}``
-marks (as git's word diff), coloured as well when asked (red struck out, green underlined)."""
+marks (as git's word diff), coloured as well when asked (red struck out, green underlined). A moved
+clause shows at both places: in full at the new one, as ``< 2.3 ...  [moved to 4.2]`` at the old one.
+Control characters in the texts are shown as symbols, never sent to the terminal."""
 
 from __future__ import annotations
 
 import click
 
-from .describe import STATUS_MARK, change_flags, change_title, document_line, summary_line, visible_changes
+from .describe import (
+    LEFT_BEHIND_MARK,
+    STATUS_MARK,
+    change_flags,
+    change_title,
+    document_line,
+    left_behind_flags,
+    left_behind_title,
+    show_controls,
+    summary_line,
+    visible_changes,
+)
 from .model import AgreementDiff, ClauseChange
 
 INDENT = "    "
@@ -14,9 +27,13 @@ INDENT = "    "
 def render_text(diff: AgreementDiff, *, color: bool = False, context: str = "unchanged") -> str:
     """Plain text (``color=False``) or ANSI-coloured text; ``context="none"`` leaves out clauses
     that did not change."""
-    lines = [f"--- {document_line(diff.old)}", f"+++ {document_line(diff.new)}",
+    lines = [f"--- {show_controls(document_line(diff.old))}", f"+++ {show_controls(document_line(diff.new))}",
              f"Summary: {summary_line(diff)}", ""]
-    for change in visible_changes(diff, context):
+    for change, left_behind in visible_changes(diff, context):
+        if left_behind:
+            lines.append(_left_behind_header(change, color))
+            lines.append("")
+            continue
         lines.append(_header(change, color))
         body = _body(change, color)
         if body:
@@ -26,16 +43,22 @@ def render_text(diff: AgreementDiff, *, color: bool = False, context: str = "unc
 
 
 def _header(change: ClauseChange, color: bool) -> str:
-    header = f"{STATUS_MARK[change.status]} {change_title(change)}  [{'; '.join(change_flags(change))}]"
+    header = show_controls(f"{STATUS_MARK[change.status]} {change_title(change)}  [{'; '.join(change_flags(change))}]")
     if not color:
         return header
     colour = {"added": "green", "removed": "red", "modified": "yellow"}.get(change.status)
     return click.style(header, fg=colour, bold=change.status != "unchanged")
 
 
+def _left_behind_header(change: ClauseChange, color: bool) -> str:
+    header = show_controls(f"{LEFT_BEHIND_MARK} {left_behind_title(change)}  [{'; '.join(left_behind_flags(change))}]")
+    return click.style(header, fg="magenta") if color else header
+
+
 def _body(change: ClauseChange, color: bool) -> str:
     pieces = []
     for op, text in change.ops:
+        text = show_controls(text)
         if op == "=":
             pieces.append(text)
         elif op == "-":

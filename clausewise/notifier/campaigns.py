@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ..differ import find_clauses, parse_agreement, topic_tags
 from ..differ.model import Clause
 from ..errors import ClausewiseError, UsageProblem
-from .message import CONTROL_CHARACTERS
+from .message import header_text_problem
 from .schedule import plan_send_by
 from .store import Campaign, Store, utc_now
 
@@ -66,8 +66,9 @@ def announce_assignment(repo: AgreementRepo, store: Store, agreement_id: str, to
     on ``effective``, citing the clause that allows the assignment: the one tagged ``assignment``
     in the latest published version, or the clause labelled ``clause``."""
     to_party = to_party.strip()
-    if not to_party or CONTROL_CHARACTERS.search(to_party):
-        raise UsageProblem(f"--to {to_party!r} must name the new party on one line, e.g. --to 'Example Cloud Ltd'")
+    if not to_party or header_text_problem(to_party):
+        raise UsageProblem(f"--to {to_party!r} must name the new party on one line, without control characters "
+                           "or '=?' (it goes into the email's subject), e.g. --to 'Example Cloud Ltd'")
     agreement = repo.agreement(agreement_id)
     versions = repo.versions(agreement_id)
     if not versions:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 
 from ..errors import ClausewiseError
 from .message import (
@@ -48,12 +49,16 @@ def long_date(value: date, language: str) -> str:
 
 
 def template_environment(override_dir: Path | None) -> jinja2.Environment:
-    """Templates from ``override_dir`` first, then the package's; HTML autoescaped, text verbatim."""
+    """Templates from ``override_dir`` first, then the package's; HTML autoescaped, text verbatim.
+
+    Every template renders in Jinja's immutable sandbox: a repository's templates are data, and the
+    process that renders them holds the SMTP password, so they may read the variables they are given
+    and nothing else (no ``__globals__`` walks, no method that changes a value)."""
     loaders: list[jinja2.BaseLoader] = []
     if override_dir is not None and override_dir.is_dir():
         loaders.append(jinja2.FileSystemLoader(override_dir))
     loaders.append(jinja2.FileSystemLoader(PACKAGE_TEMPLATES))
-    env = jinja2.Environment(
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=lambda name: name is not None and name.endswith(".html.j2"),
         undefined=jinja2.StrictUndefined,
@@ -203,8 +208,11 @@ class Composer:
             template = self.env.get_template(name)
             return template.render(context)
         except jinja2.TemplateError as exc:
-            where = getattr(exc, "filename", None) or (template.filename if template else None) or name
-            line = f":{exc.lineno}" if getattr(exc, "lineno", None) else ""
+            where, line = _template_position(exc, template, name)
+            if isinstance(exc, jinja2.sandbox.SecurityError):
+                raise ClausewiseError(f"{where}{line}: the template tries to leave Jinja's sandbox ({exc}); "
+                                      "templates may only read the variables documented in README.md (Emails)"
+                                      ) from None
             raise ClausewiseError(f"{where}{line}: template error: {exc}; fix the template") from None
 
     # -- context ---------------------------------------------------------------------------
@@ -257,6 +265,20 @@ class Composer:
         version = self.repo.version(agreement_id, number)
         return DocumentRef(ref=f"{agreement_id}@v{number}", title=self._title(agreement_id), version=number,
                            effective=version.effective.isoformat())
+
+
+def _template_position(exc: jinja2.TemplateError, template: jinja2.Template | None,
+                       name: str) -> tuple[str, str]:
+    """The file and ``:line`` of a template error (a runtime error's line comes from the traceback,
+    where Jinja puts the template's own line numbers)."""
+    where = getattr(exc, "filename", None) or (template.filename if template else None) or name
+    lineno = getattr(exc, "lineno", None)
+    trace = exc.__traceback__
+    while lineno is None and trace is not None:
+        if trace.tb_frame.f_code.co_filename == where:
+            lineno = trace.tb_lineno
+        trace = trace.tb_next
+    return where, f":{lineno}" if lineno else ""
 
 
 def preview_message(repo: Any, store: Any, campaign_id: str,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ..errors import ClausewiseError, UsageProblem
 from ..textcheck import char_name, first_bidi_control, first_invisible, first_surrogate
-from .message import CONTROL_CHARACTERS
+from .message import CONTROL_CHARACTERS, ENCODED_WORD_START
 from .store import CustomerRow, ImportCounts, Store
 
 if TYPE_CHECKING:
@@ -174,6 +174,9 @@ def parse_row(record: Mapping[str, object], published: Mapping[str, set[int]]) -
                          "and must be one line")
     if CONTROL_CHARACTERS.search(name):
         raise RowProblem(f"control character in name {name!r} (column name)")
+    if ENCODED_WORD_START in name:
+        raise RowProblem(f"'=?' in name {name!r} (column name): mail programs decode it as an RFC 2047 encoded "
+                         "word, which can smuggle in a header; write the name itself")
     _refuse(name, "name", first_bidi_control(name))
     _refuse(values["email"], "email", first_invisible(values["email"], wide_spaces=True))
     agreement = values["agreement"]
@@ -232,7 +235,8 @@ def normalize_email(value: str) -> str:
     local, at, domain = value.rpartition("@")
     ascii_domain = _ascii_domain(domain)
     if (not at or ascii_domain is None or "@" in local or not _LOCAL_PART.fullmatch(local) or local[0] == "."
-            or local[-1] == "." or ".." in local or CONTROL_CHARACTERS.search(local)):
+            or local[-1] == "." or ".." in local or CONTROL_CHARACTERS.search(local)
+            or ENCODED_WORD_START in local):
         raise RowProblem(f"invalid email {value!r} (column email)")
     return f"{local}@{ascii_domain}"
 

@@ -25,6 +25,11 @@ _ADDR_FORBIDDEN = re.compile(r'[\s<>,;:"()\[\]\\]')
 _DOMAIN_LABEL = re.compile(r"[^\W_](?:(?:[^\W_]|-)*[^\W_])?")
 # Line breaks and control characters (C0, DEL, C1, line/paragraph separators): never in a header value.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# The start of an RFC 2047 encoded word. Python's email package decodes encoded words it finds in a
+# header value when it generates the message, so "=?utf-8?q?Bob=0D=0AReply-To:...?=" passes a CR/LF
+# check and comes out as a second header (CVE-2024-6923; open on CPython 3.11 before 3.11.10).
+# Text from data never carries one into a header: it is refused, on every Python version alike.
+ENCODED_WORD_START = "=?"
 _SLUG = re.compile(r"[^a-z0-9]+")
 # Bodies are always base64 or quoted-printable (7-bit clean, no 8BITMIME needed); headers are
 # RFC 2047-encoded, or raw UTF-8 only when an address itself is non-ASCII (SMTPUTF8).
@@ -68,13 +73,21 @@ class RenderedNotice:
     attachment: SharedPart | None = None  # from redline_part(); shared, never mutated
 
 
+def header_text_problem(value: str) -> str | None:
+    """Why ``value`` (text from data) may not go into a mail header, or None when it may."""
+    if CONTROL_CHARACTERS.search(value):
+        return "contains a line break or control character; a header value must be one line"
+    if ENCODED_WORD_START in value:
+        return ("contains '=?', which mail programs decode as an RFC 2047 encoded word (it could smuggle in "
+                "a header); write the text itself")
+    return None
+
+
 def check_header_text(value: str, field: str) -> str:
     """Return ``value`` if it is safe inside a header; ClausewiseError naming ``field`` otherwise."""
-    if CONTROL_CHARACTERS.search(value):
-        raise ClausewiseError(
-            f"{field}: contains a line break or control character ({value[:60]!r}); "
-            "remove it, a header value must be one line"
-        )
+    problem = header_text_problem(value)
+    if problem:
+        raise ClausewiseError(f"{field}: {value[:60]!r} {problem}")
     return value
 
 
@@ -83,6 +96,8 @@ def validate_address(address: str, field: str) -> str:
     problem = None
     if CONTROL_CHARACTERS.search(address):
         problem = "contains a line break or control character"
+    elif ENCODED_WORD_START in address:
+        problem = "contains '=?' (an RFC 2047 encoded word, which could smuggle in a header)"
     elif _ADDR_FORBIDDEN.search(address):
         problem = "contains a space or one of <>,;:\"()[]\\ (give one bare address like name@example.com)"
     elif address.count("@") != 1:
@@ -156,7 +171,25 @@ def build_message(
     else:
         msg.set_boundary(f"==alt_{token}")
     msg["Content-Language"] = check_header_text(language, "language")
+    check_generated_headers(msg)
     return msg
+
+
+def check_generated_headers(msg: EmailMessage) -> None:
+    """ClausewiseError unless every header of ``msg`` comes out as exactly one header.
+
+    The bytes are checked as the generator will write them (``policy.fold_binary``): a header may
+    only continue on lines that start with a space or tab and carry text, so no value, however
+    the email package decodes or folds it, can start another header or end the header block.
+    """
+    linesep = msg.policy.linesep.encode("ascii")
+    for name, value in msg.raw_items():
+        lines = msg.policy.fold_binary(name, value).split(linesep)
+        broken = lines[-1] != b"" or any(
+            line[:1] not in (b" ", b"\t") or not line.strip() for line in lines[1:-1])
+        if broken or any(b"\r" in line or b"\n" in line for line in lines):
+            raise ClausewiseError(f"{name} header: its value would break into another header or the body "
+                                  f"({str(value)[:60]!r}); remove line breaks and '=?' from the text it is made of")
 
 
 class SharedPart(EmailMessage):

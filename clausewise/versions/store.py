@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import git
 
@@ -37,8 +36,6 @@ from .publication import (
 )
 
 AGREEMENTS_DIR = "agreements"
-if TYPE_CHECKING:
-    from ..differ.model import DocumentRef
 
 GITIGNORE_NAME = ".gitignore"
 GITIGNORE_ENTRY = "/.clausewise/"
@@ -74,6 +71,17 @@ class Version:
             "published_at": self.published_at.isoformat(),
             "short_notice_reason": self.short_notice_reason,
         }
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a ref such as ``trial@v2`` named: the ref as given, the agreement's title, and the
+    version and its effective date (None for the working copy)."""
+
+    ref: str
+    title: str | None = None
+    version: int | None = None
+    effective: str | None = None  # ISO date
 
 
 @dataclass(frozen=True)
@@ -153,25 +161,18 @@ class AgreementRepo:
             return self._read_working(self._path_of(agreement_id))[1]
         return self._read_version(self.version(agreement_id, version))[1]
 
-    def resolve(self, ref: str) -> tuple[str, DocumentRef]:
-        """The text behind ``ref``: ``id@vN`` or ``id@latest`` (published), ``id`` (working copy) or a file path."""
-        from ..differ.model import DocumentRef  # imported here so that the store does not load the differ
-
-        agreement_id = ref.split("@", 1)[0]
-        known = agreement_id in self._known_ids()
-        if not known and os.path.isfile(ref):
-            from ..differ.sources import read_file
-
-            return read_file(ref)
+    def resolve(self, ref: str) -> tuple[str, Resolved]:
+        """The text behind ``ref``: ``id@vN`` or ``id@latest`` (published) or ``id`` (working copy).
+        File paths are resolved above the store, in clausewise.refs."""
         agreement_id, wanted = split_ref(ref)
         if wanted is None:
-            if not known:
+            if agreement_id not in self._known_ids():
                 raise UsageProblem(
                     f"{ref!r} is neither an agreement id ({self._known_text()}) nor an existing file; "
                     "give ID, ID@vN or a file path"
                 )
             metadata, body = self._read_working(self._path_of(agreement_id))
-            return body, DocumentRef(ref=ref, title=metadata.title)
+            return body, Resolved(ref=ref, title=metadata.title)
         if wanted == "latest":
             versions = self.versions(agreement_id)
             if not versions:
@@ -180,8 +181,8 @@ class AgreementRepo:
         else:
             version = self.version(agreement_id, wanted)
         metadata, body = self._read_version(version)
-        return body, DocumentRef(ref=ref, title=metadata.title, version=version.number,
-                                 effective=version.effective.isoformat())
+        return body, Resolved(ref=ref, title=metadata.title, version=version.number,
+                              effective=version.effective.isoformat())
 
     # --- writing -----------------------------------------------------------------------------
 

@@ -283,7 +283,7 @@ def test_verify_reports_a_tag_replaced_in_place(trial_repo) -> None:
     assert trial_repo.verify() == ["tag trial/v1 was replaced by a tag without the publication fields; restore it from a clone"]
 
 
-def test_resolve_versions_working_copy_and_files(trial_repo, tmp_path: Path) -> None:
+def test_resolve_versions_and_working_copy(trial_repo) -> None:
     trial_repo.publish("trial", LATER, today=TODAY)
     edit(trial_repo, "trial", "thirty days", "sixty days")
     text, ref = trial_repo.resolve("trial@v1")
@@ -291,9 +291,6 @@ def test_resolve_versions_working_copy_and_files(trial_repo, tmp_path: Path) -> 
     assert trial_repo.resolve("trial@latest")[1].version == 1
     text, ref = trial_repo.resolve("trial")
     assert "sixty days" in text and ref.version is None
-    outside = tmp_path / "draft.txt"
-    outside.write_text("1.1 A draft from elsewhere.\n")
-    assert trial_repo.resolve(str(outside)) == ("1.1 A draft from elsewhere.\n", type(ref)(ref=str(outside)))
     with pytest.raises(UsageProblem, match="neither an agreement id"):
         trial_repo.resolve("nope")
     with pytest.raises(UsageProblem, match="v1, v2"):
