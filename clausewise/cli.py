@@ -7,19 +7,33 @@ commands so that ``--help`` and small jobs start fast.
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
 
 from . import __version__
+from .completion import complete_agreement_ids, complete_directories, complete_refs
 from .errors import ClausewiseError, translate_fault
+
+
+# The sections of ``clausewise --help``, in the README's order; commands not named here are listed
+# under "Other commands", so a new command is never hidden.
+HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Versions (record and publish agreements)",
+     ("init", "add", "update", "import", "publish", "list", "log", "show", "verify")),
+    ("Diff (compare texts clause by clause)", ("diff",)),
+    ("Notify (customers, campaigns, emails, proof)", ("customers", "announce", "notify")),
+    ("Try it", ("demo",)),
+)
 
 
 class ClausewiseGroup(click.Group):
     """Turns a ClausewiseError, and a fault of the machine (full disk, read-only or damaged
     repository or database: see errors.translate_fault), into one 'Error: ...' line on stderr and
-    its exit code, never a traceback."""
+    its exit code, never a traceback; lists the commands of ``--help`` in sections (versions, diff,
+    notify) as the README does."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -34,6 +48,51 @@ class ClausewiseGroup(click.Group):
             click.echo(f"Error: {error}", err=True)
             ctx.exit(error.exit_code)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if ctx.parent is not None:  # sub-groups (customers, notify, ...) keep click's plain list
+            return super().format_commands(ctx, formatter)
+        commands = {name: self.get_command(ctx, name) for name in self.list_commands(ctx)}
+        visible = {name: command for name, command in commands.items() if command is not None and not command.hidden}
+        limit = formatter.width - 6 - max((len(name) for name in visible), default=0)
+        placed: set[str] = set()
+        sections = []
+        for title, names in HELP_SECTIONS:
+            rows = [(name, visible[name].get_short_help_str(limit)) for name in names if name in visible]
+            placed.update(names)
+            sections.append((title, rows))
+        sections.append(("Other commands", [(name, command.get_short_help_str(limit))
+                                            for name, command in visible.items() if name not in placed]))
+        for title, rows in sections:
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def _root_param(ctx: click.Context, name: str):
+    """A global option's value (given before the command), or None."""
+    root = ctx.find_root()
+    return root.params.get(name) if root is not ctx else None
+
+
+def _resolve_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """``--repo`` after the command wins, then ``--repo`` before it, then $CLAUSEWISE_REPO, then '.'."""
+    return value or _root_param(ctx, "repo_dir") or os.environ.get("CLAUSEWISE_REPO") or "."
+
+
+def show_progress(ctx: click.Context | None = None) -> bool:
+    """Progress bars only on a terminal (stderr), and never with ``--quiet``."""
+    import sys
+
+    ctx = ctx or click.get_current_context()
+    quiet = ctx.params.get("quiet") or _root_param(ctx, "quiet")
+    return not quiet and sys.stderr.isatty()
+
+
+def quiet_option(func):
+    """``--quiet`` for commands that show progress (also accepted before the command)."""
+    return click.option("-q", "--quiet", is_flag=True, default=False,
+                        help="No progress bar (it is shown only on a terminal anyway).")(func)
+
 
 @contextmanager
 def _cyclic_gc_paused() -> Iterator[None]:
@@ -47,15 +106,16 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 
 def repo_option(func):
-    """``--repo DIR`` for every command (default: $CLAUSEWISE_REPO, else the current directory)."""
+    """``--repo DIR`` for every command, after it; ``clausewise --repo DIR COMMAND`` works as well."""
     return click.option(
         "--repo",
         "repo_dir",
-        envvar="CLAUSEWISE_REPO",
-        default=".",
+        default=None,
+        callback=_resolve_repo,
         show_default="current directory, or $CLAUSEWISE_REPO",
         type=click.Path(file_okay=False),
-        help="The agreements repository.",
+        shell_complete=complete_directories,
+        help="The agreements repository (may also come before the command, as git -C).",
     )(func)
 
 
@@ -73,9 +133,18 @@ def format_option(*choices: str, default: str = "text"):
 
 @click.group(cls=ClausewiseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="clausewise")
-def main() -> None:
+@click.option("--repo", "repo_dir", default=None, type=click.Path(file_okay=False), metavar="DIR",
+              shell_complete=complete_directories,
+              help="The agreements repository for the command  [default: $CLAUSEWISE_REPO, else the current "
+                   "directory]; a --repo after the command wins.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars (they are shown only on a terminal anyway).")
+def main(repo_dir: str | None, quiet: bool) -> None:
     """Keep agreements under version control, see what changed clause by clause, and notify
-    every affected customer before a change or an assignment takes effect."""
+    every affected customer before a change or an assignment takes effect.
+
+    Shell completion (commands, agreement ids, ID@vN): see 'Shell completion' in the README, e.g.
+    eval "$(_CLAUSEWISE_COMPLETE=bash_source clausewise)" in ~/.bashrc.
+    """
 
 
 # --- versions: init, add, import, publish, list, log, show, verify ----------------------------
@@ -93,7 +162,7 @@ def init(directory: str | None, repo_dir: str) -> None:
 
 
 @main.command()
-@click.argument("agreement_id", metavar="ID")
+@click.argument("agreement_id", metavar="ID", shell_complete=complete_agreement_ids)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--title", help="Title of the agreement (default: from the file's front matter).")
 @click.option("--lang", "language", help="Language tag: en, zh-CN, ... (default: from the front matter).")
@@ -112,7 +181,24 @@ def add(agreement_id: str, file: str, title: str | None, language: str | None, k
 
 
 @main.command()
-@click.argument("agreement_id", metavar="ID")
+@click.argument("agreement_id", metavar="ID", shell_complete=complete_agreement_ids)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@repo_option
+def update(agreement_id: str, file: str, repo_dir: str) -> None:
+    """Replace the text of ID with FILE (a new version from the lawyers), keeping its front matter.
+
+    Commits the new text as a draft (no tag); refuses a FILE that would change nothing."""
+    from .versions import open_repo
+
+    agreement = open_repo(repo_dir).update_file(agreement_id, file)
+    review = (f"clausewise diff {agreement.id}@latest {agreement.id}" if agreement.latest
+              else f"clausewise show {agreement.id}")
+    click.echo(f"Updated draft {agreement.id} ({agreement.path.name}) from {file}; review it with '{review}' "
+               f"and publish it with 'clausewise publish {agreement.id} --effective YYYY-MM-DD'.")
+
+
+@main.command()
+@click.argument("agreement_id", metavar="ID", shell_complete=complete_agreement_ids)
 @click.option("--effective", required=True, metavar="YYYY-MM-DD", help="Date the version takes effect.")
 @click.option("--notice-days", type=click.IntRange(min=0), help="Notice period (default: the agreement's).")
 @click.option("-m", "--summary", default="", help="What changed, in one line.")
@@ -144,13 +230,18 @@ def list_agreements(output_format: str, repo_dir: str) -> None:
     """Agreements with their latest version, effective date and unpublished edits."""
     from .versions import open_repo
     from .versions.report import agreements_json, agreements_text
+    from .versions.store import BrokenAgreement
 
-    agreements = open_repo(repo_dir).agreements()
+    agreements = open_repo(repo_dir).listing()
     click.echo(agreements_json(agreements) if output_format == "json" else agreements_text(agreements))
+    broken = [agreement.id for agreement in agreements if isinstance(agreement, BrokenAgreement)]
+    if broken:
+        raise ClausewiseError(f"{len(broken)} agreement file(s) cannot be read ({', '.join(broken)}); fix each as its "
+                              "BROKEN line above says")
 
 
 @main.command()
-@click.argument("agreement_id", metavar="ID")
+@click.argument("agreement_id", metavar="ID", shell_complete=complete_agreement_ids)
 @format_option("text", "json")
 @repo_option
 def log(agreement_id: str, output_format: str, repo_dir: str) -> None:
@@ -165,7 +256,7 @@ def log(agreement_id: str, output_format: str, repo_dir: str) -> None:
 
 
 @main.command()
-@click.argument("ref", metavar="ID[@vN]")
+@click.argument("ref", metavar="ID[@vN]", shell_complete=complete_refs)
 @format_option("text", "json")
 @repo_option
 def show(ref: str, output_format: str, repo_dir: str) -> None:
@@ -182,20 +273,25 @@ def show(ref: str, output_format: str, repo_dir: str) -> None:
 
 
 @main.command()
+@click.option("--repair", is_flag=True,
+              help="First recreate deleted version tags on their publish commits (never moves a tag).")
 @format_option("text", "json")
 @repo_option
-def verify(output_format: str, repo_dir: str) -> None:
+def verify(repair: bool, output_format: str, repo_dir: str) -> None:
     """Check that every version tag still points at the commit it was published as."""
-    from .errors import ClausewiseError
     from .versions import open_repo
     from .versions.report import verify_json, verify_text
 
     repo = open_repo(repo_dir)
+    if repair:
+        for version in repo.repair_tags():
+            click.echo(f"Recreated tag {version.tag} on {version.commit[:12]} with its publication fields "
+                       f"(effective {version.effective.isoformat()}).", err=True)
     problems = repo.verify()
     count = len(repo.all_versions())
     click.echo(verify_json(problems, count) if output_format == "json" else verify_text(problems, count))
     if problems:
-        raise ClausewiseError(f"{len(problems)} tag problem(s) in {repo.root}; restore the tags from a clone")
+        raise ClausewiseError(f"{len(problems)} tag problem(s) in {repo.root}; follow the hint of each problem above")
 
 
 @main.command("import")
@@ -229,8 +325,8 @@ def import_command(file: str, split: bool, agreement_id: str | None, id_prefix: 
 # --- differ: diff ------------------------------------------------------------------------------
 
 @main.command("diff")
-@click.argument("old")
-@click.argument("new")
+@click.argument("old", shell_complete=complete_refs)
+@click.argument("new", shell_complete=complete_refs)
 @format_option("text", "json", "html", "md")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to FILE (atomically) instead of standard output.")
@@ -346,7 +442,7 @@ def announce() -> None:
 
 
 @announce.command("assignment")
-@click.argument("agreement_id", metavar="ID")
+@click.argument("agreement_id", metavar="ID", shell_complete=complete_agreement_ids)
 @click.option("--to", "to_party", required=True, metavar="NEW PARTY", help="Who the agreement is assigned to.")
 @click.option("--effective", required=True, metavar="YYYY-MM-DD", help="Date the assignment takes effect.")
 @click.option("--notice-days", type=click.IntRange(min=0), help="Notice period (default: the agreement's).")
@@ -373,7 +469,7 @@ def announce_assignment(agreement_id: str, to_party: str, effective: str, notice
 
 
 @announce.command("version")
-@click.argument("agreement_id", metavar="ID")
+@click.argument("agreement_id", metavar="ID", shell_complete=complete_agreement_ids)
 @click.option("--version", "number", type=click.IntRange(min=1), help="Version number (default: the latest).")
 @click.option("--allow-short-notice", metavar="REASON", help="Announce with less notice than required; REASON is recorded.")
 @repo_option
@@ -535,4 +631,20 @@ def demo(directory: str | None) -> None:
     """
     from .demo import run_demo
 
-    run_demo(directory, click.echo)
+    run_demo(directory, click.echo, command=_command_as_typed())
+
+
+def _command_as_typed() -> str:
+    """How to run clausewise again from here: ``clausewise`` when that is on PATH, else the path the
+    user typed (``.venv/bin/clausewise`` before the environment is activated)."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    typed = Path(sys.argv[0])
+    if typed.name != "clausewise":
+        return "clausewise"
+    found = shutil.which("clausewise")
+    if found and Path(found).resolve() == typed.resolve():
+        return "clausewise"
+    return str(typed)

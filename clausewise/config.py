@@ -116,6 +116,34 @@ def load_config(repo_dir: str | os.PathLike[str]) -> Config:
     return config
 
 
+# Domains reserved for examples (RFC 2606): mail from or links to them are placeholders, not yours.
+EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net")
+
+
+def _is_example_domain(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host == domain or host.endswith("." + domain) for domain in EXAMPLE_DOMAINS)
+
+
+def example_defaults(config: Config) -> list[str]:
+    """The settings that still hold example values (sender on example.com, reading_url on example.com),
+    each as 'name value'; empty when the repository is set up to mail real customers."""
+    from email.utils import parseaddr
+    from urllib.parse import urlsplit
+
+    found = []
+    address = parseaddr(config.sender)[1]
+    if _is_example_domain(address.rpartition("@")[2]):
+        found.append(f"sender {config.sender!r}")
+    try:
+        host = urlsplit(config.reading_url).hostname or ""
+    except ValueError:
+        host = ""
+    if _is_example_domain(host):
+        found.append(f"reading_url {config.reading_url!r}")
+    return found
+
+
 def smtp_password(repo_dir: str | os.PathLike[str]) -> str | None:
     """The SMTP password from the environment, else from the git-ignored secrets file, else None.
 

@@ -125,11 +125,13 @@ def prepare_directory(directory: str | Path | None) -> Path:
     return path
 
 
-def run_demo(directory: str | Path | None, echo: Callable[[str], None], *, today: date | None = None) -> DemoRun:
-    """Run every step of :data:`STEPS` in ``directory`` (default: a new temp folder), reporting through ``echo``."""
+def run_demo(directory: str | Path | None, echo: Callable[[str], None], *, today: date | None = None,
+             command: str = "clausewise") -> DemoRun:
+    """Run every step of :data:`STEPS` in ``directory`` (default: a new temp folder), reporting through ``echo``;
+    the last line shows how to explore the result with ``command`` (how the user runs clausewise)."""
     run = DemoRun(prepare_directory(directory), echo, today or date.today())
     for step in STEPS:
         step(run)
-    echo(f"Done. Explore it with: clausewise --help, clausewise list --repo {run.directory}, "
-         f"clausewise log {run.samples[0].id} --repo {run.directory}")
+    echo(f"Done. Explore it with: {command} --help, {command} --repo {run.directory} list, "
+         f"{command} --repo {run.directory} log {run.samples[0].id}")
     return run

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from ..versions import AgreementRepo
 
 COLUMNS = ("customer_id", "name", "email", "language", "agreement", "version")
-TEMPLATE_LANGUAGES = ("en", "zh-CN")
 FileFormat = Literal["csv", "jsonl"]
 SUFFIX_FORMATS: dict[str, FileFormat] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 BATCH_SIZE = 2000
@@ -256,13 +255,49 @@ def _ascii_domain(domain: str) -> str | None:
     return ascii_domain
 
 
+# A BCP 47 language tag (RFC 5646 'langtag'): language[-extlang], script, region, variants,
+# extensions, private use; matched case-insensitively. The primary language is 2 or 3 letters (ISO
+# 639): the syntax also allows 4-8, but no such subtag is registered, and 'english' is a mistake.
+_BCP47 = re.compile(
+    r"^(?:[a-z]{2,3}(?:-[a-z]{3}){0,3})(?:-[a-z]{4})?(?:-(?:[a-z]{2}|[0-9]{3}))?"
+    r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*(?:-[a-wyz0-9](?:-[a-z0-9]{2,8})+)*(?:-x(?:-[a-z0-9]{1,8})+)?$",
+    re.IGNORECASE,
+)
+
+
+def canonical_language_tag(value: str) -> str | None:
+    """``value`` as a BCP 47 tag in its usual case (``zh-hant-tw`` -> ``zh-Hant-TW``; ``_`` read as
+    ``-``), or None if it is not one."""
+    tag = value.strip().replace("_", "-")
+    if not _BCP47.match(tag):
+        return None
+    subtags = tag.split("-")
+    canonical = [subtags[0].lower()]
+    for subtag in subtags[1:]:
+        if len(canonical[-1]) == 1:  # after a singleton (extension or private use) everything is lowercase
+            canonical += [part.lower() for part in subtags[len(canonical):]]
+            break
+        if len(subtag) == 4 and subtag.isalpha():
+            canonical.append(subtag.title())
+        elif len(subtag) == 2 and subtag.isalpha():
+            canonical.append(subtag.upper())
+        else:
+            canonical.append(subtag.lower())
+    return "-".join(canonical)
+
+
 @lru_cache(maxsize=256)
 def template_language(value: str) -> str:
-    """Map a language tag to a template language: zh, zh-CN, zh_Hans... -> zh-CN; en, en-GB... -> en."""
-    primary = value.replace("_", "-").split("-", 1)[0].lower()
+    """The language to keep for a customer: zh, zh-CN, zh_Hans... -> zh-CN; en, en-GB... -> en; any
+    other valid BCP 47 tag as given (its notice is in that language if a template exists in the
+    repository's templates/, else in English; see compose.pick_language)."""
+    tag = canonical_language_tag(value)
+    if tag is None:
+        raise RowProblem(f"language {value!r} is not a BCP 47 language tag (column language); write e.g. en, "
+                         "zh-CN, fr or de-CH (a language without its own templates gets the English notice)")
+    primary = tag.split("-", 1)[0]
     if primary == "zh":
         return "zh-CN"
     if primary == "en":
         return "en"
-    raise RowProblem(f"unsupported language {value!r} (column language); use {' or '.join(TEMPLATE_LANGUAGES)} "
-                     "(zh-* and en-* tags are mapped to them)")
+    return tag

@@ -25,7 +25,7 @@ from typing import Any
 
 import aiosmtplib
 
-from ..config import smtp_password, split_smtp_url
+from ..config import CONFIG_NAME, example_defaults, smtp_password, split_smtp_url
 from ..errors import ClausewiseError, UsageProblem
 from .compose import Composer
 from .message import date_header, message_bytes, sha256_hex
@@ -166,6 +166,13 @@ def send_pending(
                             allow_plaintext=config.smtp_allow_plaintext)
     if campaign_id is not None:
         store.campaign(campaign_id)  # UsageProblem naming the known campaigns
+    placeholders = example_defaults(config)
+    if placeholders and not dry_run and not is_loopback(target.host):
+        raise ClausewiseError(
+            f"{CONFIG_NAME}: {' and '.join(placeholders)} "
+            f"{'is still the example value' if len(placeholders) == 1 else 'are still the example values'}, and {target.display()} is a real mail relay: "
+            f"customers would get notices from or linking to example.com. Set them to your own in {CONFIG_NAME}, "
+            "commit it, and send again (a server on 127.0.0.1 accepts the examples, for trying things out)")
     composer = Composer(repo)
     if dry_run:
         return _dry_run(composer, store, campaign_id, target)

@@ -6,7 +6,7 @@ import json
 import unicodedata
 from typing import Any
 
-from .store import Agreement, Version
+from .store import Agreement, BrokenAgreement, Version
 
 
 def to_json(data: Any) -> str:
@@ -27,25 +27,26 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def agreements_text(agreements: list[Agreement]) -> str:
+def agreements_text(agreements: list[Agreement | BrokenAgreement]) -> str:
+    """The ``list`` table; a broken agreement shows as BROKEN, with its problem and fix below the table."""
     if not agreements:
         return "No agreements yet; add one with 'clausewise add ID FILE --title ... --lang ... --kind ...'."
-    rows = [
-        [
-            agreement.id,
-            f"v{agreement.latest.number}" if agreement.latest else "-",
-            agreement.latest.effective.isoformat() if agreement.latest else "-",
-            "unpublished edits" if agreement.has_unpublished_changes else "published",
-            agreement.language,
-            agreement.kind,
-            agreement.title,
-        ]
-        for agreement in agreements
-    ]
-    return _table(["ID", "LATEST", "EFFECTIVE", "STATE", "LANG", "KIND", "TITLE"], rows)
+    rows = []
+    for agreement in agreements:
+        latest = agreement.latest
+        version = [f"v{latest.number}" if latest else "-", latest.effective.isoformat() if latest else "-"]
+        if isinstance(agreement, BrokenAgreement):
+            rows.append([agreement.id, *version, "BROKEN (see below)", "-", "-", "-"])
+            continue
+        rows.append([agreement.id, *version, "unpublished edits" if agreement.has_unpublished_changes else "published",
+                     agreement.language, agreement.kind, agreement.title])
+    lines = [_table(["ID", "LATEST", "EFFECTIVE", "STATE", "LANG", "KIND", "TITLE"], rows)]
+    lines += [f"BROKEN {agreement.id}: {agreement.problem}" for agreement in agreements
+              if isinstance(agreement, BrokenAgreement)]
+    return "\n".join(lines)
 
 
-def agreements_json(agreements: list[Agreement]) -> str:
+def agreements_json(agreements: list[Agreement | BrokenAgreement]) -> str:
     return to_json([agreement.to_dict() for agreement in agreements])
 
 

@@ -22,6 +22,7 @@ from .document import (
     decode_agreement,
     format_document,
     parse_document,
+    parse_metadata,
     same_body,
     split_front_matter,
 )
@@ -111,6 +112,20 @@ class Agreement:
 
 
 @dataclass(frozen=True)
+class BrokenAgreement:
+    """An agreement file in the working tree that cannot be read; ``problem`` says why and how to fix it."""
+
+    id: str
+    path: Path
+    problem: str
+    latest: Version | None
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "path": str(self.path), "broken": self.problem,
+                "latest": self.latest.to_dict() if self.latest else None}
+
+
+@dataclass(frozen=True)
 class Draft:
     """A new agreement to add: its id, text, front-matter metadata and file suffix (.md or .txt)."""
 
@@ -133,6 +148,18 @@ class AgreementRepo:
     def agreements(self) -> list[Agreement]:
         """Every agreement file in agreements/, sorted by id."""
         return [self._agreement_at(path) for path in self._agreement_files().values()]
+
+    def listing(self) -> list[Agreement | BrokenAgreement]:
+        """Every agreement file in agreements/, sorted by id; one that cannot be read (broken front
+        matter, not UTF-8, ...) is a BrokenAgreement instead of stopping the whole list."""
+        listed: list[Agreement | BrokenAgreement] = []
+        for agreement_id, path in self._agreement_files().items():
+            try:
+                listed.append(self._agreement_at(path))
+            except ClausewiseError as exc:
+                versions = self._all_versions().get(agreement_id)
+                listed.append(BrokenAgreement(agreement_id, path, str(exc), versions[-1] if versions else None))
+        return listed
 
     def agreement(self, agreement_id: str) -> Agreement:
         """The agreement ``agreement_id``; UsageProblem naming the known ids if there is none."""
@@ -260,6 +287,76 @@ class AgreementRepo:
         atomic_write_bytes(path, format_document(metadata, text).encode("utf-8"))
         return self._agreement_at(path)
 
+    def update_file(self, agreement_id: str, file: str | os.PathLike[str]) -> Agreement:
+        """Replace the text of ``agreement_id`` with the text of ``file`` (a new version sent by the
+        lawyers), keeping the agreement's front matter as it is, and commit it as a draft (no tag).
+
+        ClausewiseError, nothing changed, when the new text equals the working copy (ignoring trailing
+        whitespace), when ``file`` has a front matter that differs from the agreement's, or when the
+        working copy holds edits not yet committed (they would be lost).
+        """
+        path = self._path_of(agreement_id)
+        relative = path.relative_to(self.root).as_posix()
+        original = path.read_bytes()
+        current_text = decode_agreement(original, relative)
+        metadata, current_body = parse_document(current_text, relative)
+        source = Path(file)
+        try:
+            data = source.read_bytes()
+        except OSError as exc:
+            raise ClausewiseError(f"{source}: cannot read ({exc.strerror}); check the path") from None
+        front_matter, body = split_front_matter(decode_agreement(data, str(source)), str(source))
+        if front_matter is not None and parse_metadata(front_matter, str(source)) != metadata:
+            raise ClausewiseError(
+                f"{source} has a front matter that differs from {relative}'s; update keeps the agreement's title, "
+                f"language, kind and notice days: remove the lines between '+++' from {source}, or change them in "
+                f"{relative} itself"
+            )
+        check_agreement_text(body, f"{source} (after the front matter)" if front_matter is not None else str(source))
+        if same_body(body, current_body):
+            raise ClausewiseError(
+                f"{source} has the same text as {relative} (ignoring trailing whitespace); nothing to update "
+                "(did the lawyers send the right file?)"
+            )
+        status = gitops.working_tree_status(self.git)
+        if relative in status.modified + status.staged + status.untracked:
+            raise ClausewiseError(
+                f"{relative} has edits that are not committed, and {source} would replace them: publish them first, "
+                f"commit them (git commit {relative} -m '...'), or discard them (git checkout -- {relative})"
+            )
+        gitops.current_branch(self.git)  # refuse a detached HEAD before writing anything
+        header = current_text[: len(current_text) - len(current_body)]  # the front matter, verbatim
+        updated = (header + body).encode("utf-8")
+        atomic_write_bytes(path, updated)
+        try:
+            gitops.commit_files(self.git, {relative: updated},
+                                f"Update draft agreement {agreement_id} from {source.name}")
+        except BaseException:
+            atomic_write_bytes(path, original)
+            raise
+        return self._agreement_at(path)
+
+    def repair_tags(self) -> list[Version]:
+        """Recreate every deleted version tag on its publish commit, with the publication's fields.
+
+        Only missing tags are created: a tag that exists is never moved or replaced (delete a wrong
+        one with ``git tag -d`` first). A version published twice in the history is left to ``verify``.
+        """
+        seen: dict[str, int] = {}
+        for versions in self._all_versions(keep_duplicates=True).values():
+            for version in versions:
+                seen[version.tag] = seen.get(version.tag, 0) + 1
+        existing = {tag.name for tag in gitops.tags(self.git)}
+        recreated = []
+        for version in self.all_versions():
+            if version.tag in existing or seen[version.tag] > 1:
+                continue
+            publication = Publication(version.agreement_id, version.number, version.effective, version.notice_days,
+                                      version.summary, version.short_notice_reason)
+            gitops.create_tag(self.git, version.tag, version.commit, format_message(publication))
+            recreated.append(version)
+        return recreated
+
     def publish(self, agreement_id: str, effective: date, *, notice_days: int | None = None, summary: str = "",
                 allow_short_notice: str | None = None, today: date | None = None) -> Version:
         """Commit the working text of ``agreement_id`` as its next version and tag it ``<id>/v<N>``.
@@ -315,16 +412,18 @@ class AgreementRepo:
             tag = tags.get(name)
             if tag is None:
                 problems.append(
-                    f"tag {name} is missing (deleted?); it must point at {version.commit[:12]}: restore it from a clone "
-                    f"or with 'git tag -a {name} {version.commit[:12]}'"
+                    f"tag {name} is missing (deleted?); it must point at {version.commit[:12]}: recreate it with "
+                    "'clausewise verify --repair'"
                 )
             elif tag.commit != version.commit:
                 problems.append(
                     f"tag {name} was moved: it points at {(tag.commit or 'a non-commit')[:12]} but {name} was "
-                    f"published as {version.commit[:12]}; restore it from a clone"
+                    f"published as {version.commit[:12]}; clausewise never moves a tag: delete it (git tag -d {name}) "
+                    "and recreate it with 'clausewise verify --repair'"
                 )
             elif tag.message is None or parse_message(tag.message) is None:
-                problems.append(f"tag {name} was replaced by a tag without the publication fields; restore it from a clone")
+                problems.append(f"tag {name} was replaced by a tag without the publication fields; delete it "
+                                f"(git tag -d {name}) and recreate it with 'clausewise verify --repair'")
         known = self._known_ids()
         for name, tag in sorted(tags.items()):
             agreement_id, _, number = name.rpartition("/v")

@@ -280,7 +280,8 @@ def test_verify_reports_moved_deleted_and_foreign_tags(trial_repo) -> None:
 def test_verify_reports_a_tag_replaced_in_place(trial_repo) -> None:
     version = trial_repo.publish("trial", LATER, today=TODAY)
     git.Repo(trial_repo.root).git.tag("-f", "trial/v1", version.commit)  # same commit, lightweight now
-    assert trial_repo.verify() == ["tag trial/v1 was replaced by a tag without the publication fields; restore it from a clone"]
+    assert trial_repo.verify() == ["tag trial/v1 was replaced by a tag without the publication fields; delete it "
+                                   "(git tag -d trial/v1) and recreate it with 'clausewise verify --repair'"]
 
 
 def test_resolve_versions_and_working_copy(trial_repo) -> None:

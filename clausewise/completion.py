@@ -1,0 +1,56 @@
+"""Shell completion of agreement ids and ``ID@vN`` refs (click's ``shell_complete`` functions).
+
+Completion must never fail or print: any problem (no repository, a broken file) completes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+from click.shell_completion import CompletionItem
+
+from .errors import ClausewiseError
+
+
+def _repo_dir(ctx: click.Context) -> str:
+    given = ctx.params.get("repo_dir")
+    root = ctx.find_root()
+    return given or root.params.get("repo_dir") or os.environ.get("CLAUSEWISE_REPO") or "."
+
+
+def _agreements(ctx: click.Context) -> dict[str, list[int]]:
+    """Each agreement id (working tree and history) with its published version numbers."""
+    try:
+        from .versions import open_repo
+
+        repo = open_repo(_repo_dir(ctx))
+        found: dict[str, list[int]] = {agreement.id: [] for agreement in repo.listing()}
+        for version in repo.all_versions():
+            found.setdefault(version.agreement_id, []).append(version.number)
+        return found
+    except (ClausewiseError, OSError, ValueError):
+        return {}
+
+
+def complete_agreement_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Agreement ids starting with ``incomplete``."""
+    return [CompletionItem(agreement_id) for agreement_id in sorted(_agreements(ctx))
+            if agreement_id.startswith(incomplete)]
+
+
+def complete_refs(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """``ID``, ``ID@latest`` and ``ID@vN`` for every published N, then files (a ref may be a path)."""
+    items = []
+    for agreement_id, numbers in sorted(_agreements(ctx).items()):
+        refs = [agreement_id] + ([f"{agreement_id}@latest"] + [f"{agreement_id}@v{n}" for n in numbers]
+                                 if numbers else [])
+        items += [CompletionItem(ref) for ref in refs if ref.startswith(incomplete)]
+    if "@" not in incomplete:
+        items.append(CompletionItem(incomplete, type="file"))
+    return items
+
+
+def complete_directories(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Let the shell complete directory names."""
+    return [CompletionItem(incomplete, type="dir")]
