@@ -55,8 +55,9 @@ class Config:
     reading_url: str = "https://example.com/legal/{agreement}/v{version}"
 
 
-def parse_toml(text: str, source: str, fix: str) -> dict[str, Any]:
-    """``text`` parsed as TOML; ClausewiseError naming ``source`` and ``fix`` if it is not valid TOML.
+def parse_toml(text: str, problem: str, fix: str) -> dict[str, Any]:
+    """``text`` parsed as TOML; else ClausewiseError ``"<problem> (<reason>); <fix>"``, where
+    ``problem`` names the file, e.g. ``"clausewise.toml: invalid TOML"``.
 
     tomllib recurses once per nesting level, so a file nested thousands deep exhausts the stack:
     that is reported like any other invalid TOML, not as a traceback.
@@ -64,9 +65,9 @@ def parse_toml(text: str, source: str, fix: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ClausewiseError(f"{source}: invalid TOML ({exc}); {fix}") from None
+        raise ClausewiseError(f"{problem} ({exc}); {fix}") from None
     except RecursionError:
-        raise ClausewiseError(f"{source}: invalid TOML (arrays or tables nested too deeply); {fix}") from None
+        raise ClausewiseError(f"{problem} (arrays or tables nested too deeply); {fix}") from None
 
 
 def _read_toml_file(path: Path, fix: str, *, echo_errors: bool = True) -> dict[str, Any]:
@@ -79,7 +80,7 @@ def _read_toml_file(path: Path, fix: str, *, echo_errors: bool = True) -> dict[s
         line = data[: exc.start].count(b"\n") + 1
         raise ClausewiseError(f"{path}: line {line} is not UTF-8; {fix}") from None
     if echo_errors:
-        return parse_toml(text, str(path), fix)
+        return parse_toml(text, f"{path}: invalid TOML", fix)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

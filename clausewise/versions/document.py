@@ -136,7 +136,7 @@ def split_front_matter(text: str, source: str) -> tuple[str | None, str]:
 
 def parse_metadata(front_matter: str, source: str) -> Metadata:
     """Read the TOML front matter of an agreement file."""
-    data = parse_toml(front_matter, f"{source}: front matter", "fix the lines between '+++'")
+    data = parse_toml(front_matter, f"{source}: invalid TOML in the front matter", "fix the lines between '+++'")
     unknown = sorted(set(data) - set(METADATA_KEYS))
     if unknown:
         raise ClausewiseError(
