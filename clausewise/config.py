@@ -10,7 +10,7 @@ import ipaddress
 import os
 import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -41,7 +41,67 @@ smtp_username = ""
 smtp_allow_plaintext = false
 # Where customers read the full text; {agreement} and {version} are filled in.
 reading_url = "https://example.com/legal/{agreement}/v{version}"
+# How the full redline reaches customers: "link" (to redline_url; the safe default: a large .html
+# attachment with JavaScript is a common quarantine trigger in mail filters), "attach", or "both".
+redline_delivery = "link"
+# Where you publish the redline (clausewise diff ID@vA ID@vB --format html -o FILE);
+# {agreement}, {from_version} and {to_version} are filled in.
+redline_url = "https://example.com/legal/{agreement}/v{from_version}-v{to_version}.html"
+
+# Who sends the notices, named in every notice (legal name, postal address, where to write).
+# Optional per language: [provider."zh-CN"]. Without it: the sender's name and address.
+# [provider]
+# name = "Example Cloud Ltd"
+# address = "1 Example Street, Dublin 2, Ireland"
+# contact = "legal@example.com"
+
+# How customers reach a party an agreement is assigned to (announce assignment --to NAME):
+# [assignees."Example Cloud Services Ltd"]
+# address = "2 Example Road, Cork, Ireland"
+# contact = "legal@example-cloud.example"
+
+# Replace the shipped wording of what customers can do (per language; see README.md, Emails):
+# [notice_text.en]
+# object_change = "If you do not accept version {to_version}, ... until {last_day} ... {contact}."
 """
+
+REDLINE_DELIVERIES = ("link", "attach", "both")
+# The wording a notice uses for the customer's options, per language; clausewise.toml's
+# [notice_text.<lang>] replaces any of it. Placeholders are filled in per notice.
+NOTICE_TEXT_KEYS = ("object_change", "silence_change", "object_assignment", "silence_assignment",
+                    "after_effective")
+NOTICE_TEXT_PLACEHOLDERS = ("effective", "last_day", "from_version", "to_version", "provider", "contact",
+                            "assignee")
+DEFAULT_NOTICE_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "object_change": "If you do not accept version {to_version}, you may object to it or end the agreement, "
+                         "free of charge, until {last_day} by writing to {contact}.",
+        "silence_change": "If you do nothing, version {to_version} applies to you from {effective}.",
+        "object_assignment": "If you do not accept the assignment, you may end the agreement, free of charge, "
+                             "until {last_day} by writing to {contact}.",
+        "silence_assignment": "If you do nothing, your agreement continues with {assignee} from {effective}.",
+        "after_effective": "This notice reaches you after {effective}, the date it takes effect. If you do not "
+                           "accept it, write to {contact} to object or to end the agreement.",
+    },
+    "zh-CN": {
+        "object_change": "如您不接受第{to_version}版，可在{last_day}（含当日）之前致函{contact}提出异议或解除协议，"
+                         "无需承担任何费用。",
+        "silence_change": "如您不作任何表示，第{to_version}版自{effective}起对您适用。",
+        "object_assignment": "如您不同意本次转让，可在{last_day}（含当日）之前致函{contact}解除协议，无需承担任何费用。",
+        "silence_assignment": "如您不作任何表示，自{effective}起由{assignee}继续履行您的协议。",
+        "after_effective": "本通知在生效日{effective}之后才送达您。如您不接受，请致函{contact}提出异议或解除协议。",
+    },
+}
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
+class Party:
+    """A legal person a notice names: the provider, or an assignee."""
+
+    name: str = ""
+    address: str = ""
+    contact: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +113,30 @@ class Config:
     smtp_username: str = ""
     smtp_allow_plaintext: bool = False
     reading_url: str = "https://example.com/legal/{agreement}/v{version}"
+    redline_delivery: str = "link"
+    redline_url: str = "https://example.com/legal/{agreement}/v{from_version}-v{to_version}.html"
+    # From the tables [provider] (and [provider."<lang>"]), [assignees."<name>"], [notice_text.<lang>]:
+    provider: dict[str, Party] = field(default_factory=dict)  # by language; "" for every language
+    assignees: dict[str, Party] = field(default_factory=dict)  # by name, as given to announce --to
+    notice_text: dict[str, dict[str, str]] = field(default_factory=dict)  # by language, then key
+
+    def provider_for(self, language: str) -> Party | None:
+        """The provider as named in ``language`` (its own table over the common one), or None."""
+        common = self.provider.get("")
+        own = self.provider.get(language)
+        if own is None:
+            return common
+        if common is None:
+            return own
+        return Party(*(getattr(own, f.name) or getattr(common, f.name) for f in fields(Party)))
+
+    def notice_wording(self, language: str) -> dict[str, str]:
+        """What customers can do, in ``language``: the shipped wording with the configured over it."""
+        shipped = DEFAULT_NOTICE_TEXT.get(language) or DEFAULT_NOTICE_TEXT["en"]
+        return {**shipped, **self.notice_text.get(language, {})}
+
+
+_TABLES = ("provider", "assignees", "notice_text")
 
 
 def parse_toml(text: str, problem: str, fix: str) -> dict[str, Any]:
@@ -102,8 +186,8 @@ def load_config(repo_dir: str | os.PathLike[str]) -> Config:
     section = data.get("clausewise", {})
     if not isinstance(section, dict):
         raise ClausewiseError(f"{path}: [clausewise] must be a table")
-    known = {f.name: f for f in fields(Config)}
-    values = {}
+    known = {f.name: f for f in fields(Config) if f.name not in _TABLES}
+    values: dict[str, Any] = {}
     for key, value in section.items():
         if key not in known:
             raise ClausewiseError(f"{path}: unknown setting '{key}'; known settings: {', '.join(known)}")
@@ -111,10 +195,69 @@ def load_config(repo_dir: str | os.PathLike[str]) -> Config:
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ClausewiseError(f"{path}: '{key}' must be a {expected.__name__}, not {value!r}")
         values[key] = value
+    values["provider"] = _provider_table(path, data.get("provider", {}))
+    values["assignees"] = {name: _party(path, f"assignees.{name!r}", table, ("address", "contact"))
+                           for name, table in _table(path, "assignees", data.get("assignees", {})).items()}
+    values["notice_text"] = _notice_text(path, data.get("notice_text", {}))
     config = Config(**values)
     if config.default_notice_days < 0:
         raise ClausewiseError(f"{path}: 'default_notice_days' must be 0 or more")
+    if config.redline_delivery not in REDLINE_DELIVERIES:
+        raise ClausewiseError(f"{path}: 'redline_delivery' must be one of {', '.join(REDLINE_DELIVERIES)}, "
+                              f"not {config.redline_delivery!r}")
     return config
+
+
+def _table(path: Path, where: str, value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ClausewiseError(f"{path}: [{where}] must be a table")
+    return value
+
+
+def _party(path: Path, where: str, table: object, keys: tuple[str, ...]) -> Party:
+    values = {}
+    for key, value in _table(path, where, table).items():
+        if key not in keys:
+            raise ClausewiseError(f"{path}: [{where}] has unknown key '{key}'; known keys: {', '.join(keys)}")
+        if not isinstance(value, str) or "\n" in value.strip() or "\r" in value:
+            raise ClausewiseError(f"{path}: [{where}] '{key}' must be a string on one line")
+        values[key] = value.strip()
+    return Party(**values)
+
+
+def _provider_table(path: Path, table: object) -> dict[str, Party]:
+    """[provider] name/address/contact for every language, [provider."<lang>"] for one."""
+    common = {k: v for k, v in _table(path, "provider", table).items() if not isinstance(v, dict)}
+    parties = {"": _party(path, "provider", common, ("name", "address", "contact"))} if common else {}
+    for language, own in table.items():
+        if isinstance(own, dict):
+            parties[language] = _party(path, f"provider.{language!r}", own, ("name", "address", "contact"))
+    return parties
+
+
+def _notice_text(path: Path, table: object) -> dict[str, dict[str, str]]:
+    """[notice_text.<lang>]: known keys, strings, and only the known {placeholders}."""
+    wording: dict[str, dict[str, str]] = {}
+    for language, texts in _table(path, "notice_text", table).items():
+        where = f"notice_text.{language!r}"
+        for key, text in _table(path, where, texts).items():
+            if key not in NOTICE_TEXT_KEYS:
+                raise ClausewiseError(f"{path}: [{where}] has unknown key '{key}'; known keys: "
+                                      f"{', '.join(NOTICE_TEXT_KEYS)}")
+            if not isinstance(text, str) or not text.strip():
+                raise ClausewiseError(f"{path}: [{where}] '{key}' must be a non-empty string")
+            unknown = [name for name in _PLACEHOLDER.findall(text) if name not in NOTICE_TEXT_PLACEHOLDERS]
+            if unknown:
+                raise ClausewiseError(f"{path}: [{where}] '{key}' uses {{{unknown[0]}}}; the placeholders are "
+                                      + ", ".join(f"{{{name}}}" for name in NOTICE_TEXT_PLACEHOLDERS))
+            wording.setdefault(language, {})[key] = text.strip()
+    return wording
+
+
+def fill_placeholders(text: str, values: dict[str, str]) -> str:
+    """``text`` with each ``{name}`` replaced by ``values[name]`` (plain substitution: no format
+    specs, no attribute access, so configured wording cannot reach into Python objects)."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 # Domains reserved for examples (RFC 2606): mail from or links to them are placeholders, not yours.
@@ -127,8 +270,9 @@ def _is_example_domain(host: str) -> bool:
 
 
 def example_defaults(config: Config) -> list[str]:
-    """The settings that still hold example values (sender on example.com, reading_url on example.com),
-    each as 'name value'; empty when the repository is set up to mail real customers."""
+    """The settings that still hold example values (sender, reading_url or, when notices link to
+    the redline, redline_url on example.com), each as 'name value'; empty when the repository is set
+    up to mail real customers."""
     from email.utils import parseaddr
     from urllib.parse import urlsplit
 
@@ -136,12 +280,16 @@ def example_defaults(config: Config) -> list[str]:
     address = parseaddr(config.sender)[1]
     if _is_example_domain(address.rpartition("@")[2]):
         found.append(f"sender {config.sender!r}")
-    try:
-        host = urlsplit(config.reading_url).hostname or ""
-    except ValueError:
-        host = ""
-    if _is_example_domain(host):
-        found.append(f"reading_url {config.reading_url!r}")
+    urls = [("reading_url", config.reading_url)]
+    if config.redline_delivery in ("link", "both"):
+        urls.append(("redline_url", config.redline_url))
+    for name, url in urls:
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:
+            host = ""
+        if _is_example_domain(host):
+            found.append(f"{name} {url!r}")
     return found
 
 

@@ -14,8 +14,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
+from .config import CONFIG_NAME, DEFAULT_CONFIG_TEXT
 from .demo_notify import NOTIFY_STEPS
 from .errors import UsageProblem
+from .fileutil import atomic_write_text
 from .versions import AgreementRepo, Version, init_repo
 
 
@@ -68,8 +70,15 @@ class DemoRun:
 
 
 def create_repository(run: DemoRun) -> None:
+    """The repository, with clausewise.toml naming the provider and the assignee the notices cite."""
+    settings = resources.files("clausewise").joinpath("samples", "notice-settings.toml").read_text("utf-8")
+    run.directory.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(run.directory / CONFIG_NAME, DEFAULT_CONFIG_TEXT + settings)
     run.repo = init_repo(run.directory)
+    provider = run.repo.config.provider_for("en")
     run.echo(f"Created an agreements repository in {run.repo.root}")
+    run.echo(f"Its {CONFIG_NAME} names the provider ({provider.name}, {provider.contact}), the assignee's contact "
+             "and the customers' options for the notices")
 
 
 def add_samples(run: DemoRun) -> None:

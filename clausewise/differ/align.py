@@ -16,7 +16,7 @@ Passes, each over what the previous ones left unmatched:
    similarity >= 0.3 or the same heading is a rewrite of the same clause.
 
 A matched clause is ``moved`` when it lies outside the longest increasing run of matches, or when
-its parent section is not the counterpart of its old parent. Cost is linear in the number of
+its parent section is not the counterpart of its old parent and its depth is the same. Cost is linear in the number of
 clauses plus the (small) gaps: unchanged clauses are matched by hash.
 """
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -59,13 +60,17 @@ class Side:
     texts: list[str] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
+    depths: list[int] = field(default_factory=list)  # 1 for a top-level clause
     _features: dict[int, frozenset] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if len(self.texts) != len(self.nodes):
             self.texts = [clause_key(node) for node in self.nodes]
         self.keys = [layout_key(text) for text in self.texts]
-        self.labels = [core_label(node.label) for node in self.nodes]
+        self.labels = [label_key(node.label) for node in self.nodes]
+        self.depths = []
+        for parent in self.parents:  # parents come before their children
+            self.depths.append(self.depths[parent] + 1 if parent >= 0 else 1)
 
     def features(self, index: int) -> frozenset:
         cached = self._features.get(index)
@@ -87,6 +92,13 @@ class Alignment:
 def clause_key(node: Clause) -> str:
     """What must be equal for a clause to be unchanged: heading and text, label excluded."""
     return comparison_key(f"{node.heading} {node.text}" if node.heading else node.text)
+
+
+def label_key(label: str | None) -> str:
+    """What two labels must share to be the same number: ``core_label`` in NFKC, so that the
+    full-width ``（一）`` and the half-width ``(一)`` are one label."""
+    core = core_label(label)
+    return core if core.isascii() else unicodedata.normalize("NFKC", core)
 
 
 def layout_key(key: str) -> str:
@@ -347,10 +359,16 @@ def _same_label_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[
 
 
 def _moved(old: Side, new: Side, pairs: dict[int, int]) -> set[int]:
+    """Matched clauses out of the longest in-order run, and clauses in order whose parent section
+    changed at the same depth (a move across a heading). A clause whose depth changed while it kept
+    its place (a list turned into numbered items, a title level dropped) was restructured in
+    place, not moved."""
     in_order = {n for n, _ in _increasing_run(pairs)}
     moved = {n for n in pairs if n not in in_order}
     matched_old = set(pairs.values())
     for n, o in pairs.items():
+        if n in moved or new.depths[n] != old.depths[o]:
+            continue
         parent_new, parent_old = new.parents[n], old.parents[o]
         counterpart = pairs.get(parent_new, -1) if parent_new >= 0 else -1
         if parent_new >= 0 and parent_new not in pairs:

@@ -2,8 +2,8 @@
 
 The result lists every clause of either text once, in the reading order of the new text, with
 each removed clause placed right after the old clause before it (at its old place).
-A pair of clauses is ``unchanged`` when their comparison keys are equal (label, whitespace, width
-and invisible characters aside), else ``modified``, with inline ops from diff-match-patch. A split
+A pair of clauses is ``unchanged`` when their layout keys are equal (label, layout, width and
+zero-width characters aside), else ``modified``, with inline ops from diff-match-patch. A split
 clause (one old clause become two new ones) is reported as the first part ``modified`` and the
 second ``added`` with the note ``split from <label>``; a merge mirrors it (``merged into``).
 """
@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import re
 
-from .align import Side, align_clauses, clause_key, layout_key, text_features
+from .align import Side, align_clauses, clause_key, label_key, layout_key, text_features
 from .hidden import hidden_edits
 from .inline import inline_ops, similarity_of
-from .labels import core_label
 from .model import AgreementDiff, Clause, ClauseChange, DocumentRef, OpKind
-from .normalize import typographic_key
+from .normalize import comparison_key, typographic_key
 from .parse import parse_agreements
 from .topics import topic_tags
 
@@ -32,6 +31,10 @@ _REFERENCE = re.compile(r"\d(?<=[Ss]ection \d)\d*|\d(?<=[Cc]lause \d)\d*|\d(?<=[
 def diff_texts(old_text: str, new_text: str, old: DocumentRef, new: DocumentRef) -> AgreementDiff:
     """The clause-by-clause diff of two versions of an agreement."""
     old_root, new_root = parse_agreements(old_text, new_text)
+    if old_text != new_text and layout_key(comparison_key(old_text)) == layout_key(comparison_key(new_text)):
+        # Only the layout differs (a reflowed text): where a wrapped line happens to start with
+        # "(i)" must not make clauses of their own. One set of clause boundaries serves both.
+        old_root = new_root
     old_side, new_side = _side(old_root), _side(new_root)
     alignment = align_clauses(old_side, new_side)
     pairs, moved = alignment.pairs, alignment.moved
@@ -108,7 +111,7 @@ def _topic_texts(side: Side) -> list[str]:
 def _pair_change(old: Clause, new: Clause, same: bool, moved: bool, renumbering: dict[str, str],
                  topic_text: str) -> ClauseChange:
     """The change for a matched pair; ``same`` when their comparison keys are equal."""
-    renumbered = core_label(old.label) != core_label(new.label)
+    renumbered = label_key(old.label) != label_key(new.label)
     change = ClauseChange(status="unchanged", old=old, new=new, renumbered=renumbered, moved=moved,
                           tags=topic_tags(topic_text))
     if same:
@@ -120,7 +123,7 @@ def _pair_change(old: Clause, new: Clause, same: bool, moved: bool, renumbering:
     change.similarity = similarity_of(change.ops)
     if old.heading != new.heading:
         change.heading_ops = inline_ops(old.heading or "", new.heading or "")
-    referenced = _REFERENCE.sub(lambda m: renumbering.get(core_label(m.group(0)), m.group(0)),
+    referenced = _REFERENCE.sub(lambda m: renumbering.get(label_key(m.group(0)), m.group(0)),
                                 f"{old.heading or ''} {old.text}")
     change.note = _hidden_note(change.ops + (change.heading_ops or []))
     change.substantive = moved or change.note is not None or typographic_key(referenced) != typographic_key(

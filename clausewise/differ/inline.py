@@ -24,19 +24,34 @@ _CODE_CAPACITY = sum(end - start for start, end in _CODE_RANGES)
 _NUMBER_OR_UNIT = set("0123456789０１２３４５６７８９零〇一二三四五六七八九十百千万亿两半.．%％"
                       "日天周月年季时分秒元角倍个工作小")
 _OP_KIND: dict[int, OpKind] = {0: "=", -1: "-", 1: "+"}
+LONG_TEXT = 800  # tokens of both texts together above which sentences are diffed first
+REWRITE_WORK = 250_000  # old x new tokens above which a run of changed sentences must share words
+REWRITE_SHARED = 0.6  # ... this share of distinct words (Dice) to be diffed word by word
+_SENTENCE_END = frozenset(".;:!?。；：！？")
+_CJK_SENTENCE_END = frozenset("。；！？")
 
 
 def inline_ops(old: str, new: str) -> list[tuple[OpKind, str]]:
     """The edit script from ``old`` to ``new``: ``=`` (kept, as written in ``new``), ``-``, ``+``."""
-    from diff_match_patch import diff_match_patch
-
     old_tokens, new_tokens = _TOKEN.findall(old), _TOKEN.findall(new)
     codebook = _Codebook()
     try:
         encoded_old = "".join(map(codebook.__getitem__, old_tokens))
         encoded_new = "".join(map(codebook.__getitem__, new_tokens))
+        if len(old_tokens) + len(new_tokens) <= LONG_TEXT:
+            ops = _token_diff(encoded_old, encoded_new, old_tokens, new_tokens)
+        else:
+            ops = _sentence_first_diff(encoded_old, encoded_new, old_tokens, new_tokens)
     except _OutOfCodes:
         return _coarse_ops(old_tokens, new_tokens)
+    return _widen_numbers(_absorb_short_equalities(_drop_space_only_edits(ops)))
+
+
+def _token_diff(encoded_old: str, encoded_new: str, old_tokens: list[str], new_tokens: list[str]
+                ) -> list[tuple[OpKind, str]]:
+    """diff-match-patch on the token-encoded texts, mapped back to the tokens."""
+    from diff_match_patch import diff_match_patch
+
     dmp = diff_match_patch()
     dmp.Diff_Timeout = 0
     diffs = dmp.diff_main(encoded_old, encoded_new, False)
@@ -56,7 +71,92 @@ def inline_ops(old: str, new: str) -> list[tuple[OpKind, str]]:
             text = "".join(new_tokens[at_new:at_new + count])
             at_new += count
         ops.append((_OP_KIND[op], text))
-    return _widen_numbers(_absorb_short_equalities(_drop_space_only_edits(ops)))
+    return ops
+
+
+def _sentence_first_diff(encoded_old: str, encoded_new: str, old_tokens: list[str], new_tokens: list[str]
+                         ) -> list[tuple[OpKind, str]]:
+    """For long texts: diff sentence by sentence first (each sentence one code), then word by word
+    inside each run of changed sentences; a long run that shares few words is shown replaced as a
+    whole. The cost of a word diff grows with length times difference: this keeps a rewritten
+    chapter from taking seconds."""
+    from diff_match_patch import diff_match_patch
+
+    old_bounds, new_bounds = _sentence_bounds(old_tokens), _sentence_bounds(new_tokens)
+    sentence_codes: dict[str, str] = {}
+
+    def encode(encoded: str, bounds: list[int]) -> str:
+        codes = []
+        for start, end in zip(bounds, bounds[1:]):
+            sentence = encoded[start:end]
+            code = sentence_codes.get(sentence)
+            if code is None:
+                code = sentence_codes[sentence] = _code(len(sentence_codes))
+            codes.append(code)
+        return "".join(codes)
+
+    dmp = diff_match_patch()
+    dmp.Diff_Timeout = 0
+    diffs = dmp.diff_main(encode(encoded_old, old_bounds), encode(encoded_new, new_bounds), False)
+    dmp.diff_cleanupSemantic(diffs)  # no chance equalities (a repeated short sentence) as anchors
+    ops: list[tuple[OpKind, str]] = []
+    at_old = at_new = 0  # in sentences
+    pending_old = pending_new = 0  # sentences of the current run of changes
+
+    def flush() -> None:
+        old_start, old_end = old_bounds[at_old - pending_old], old_bounds[at_old]
+        new_start, new_end = new_bounds[at_new - pending_new], new_bounds[at_new]
+        if old_end > old_start and new_end > new_start and not _worth_a_word_diff(
+                encoded_old[old_start:old_end], encoded_new[new_start:new_end]):
+            ops.append(("-", "".join(old_tokens[old_start:old_end])))
+            ops.append(("+", "".join(new_tokens[new_start:new_end])))
+        else:
+            ops.extend(_token_diff(encoded_old[old_start:old_end], encoded_new[new_start:new_end],
+                                   old_tokens[old_start:old_end], new_tokens[new_start:new_end]))
+
+    for op, chunk in diffs:
+        count = len(chunk)
+        if op == 0:
+            if pending_old or pending_new:
+                flush()
+                pending_old = pending_new = 0
+            ops.append(("=", "".join(new_tokens[new_bounds[at_new]:new_bounds[at_new + count]])))
+            at_old += count
+            at_new += count
+        elif op == -1:
+            at_old += count
+            pending_old += count
+        else:
+            at_new += count
+            pending_new += count
+    if pending_old or pending_new:
+        flush()
+    return [(op, text) for op, text in ops if text]
+
+
+def _sentence_bounds(tokens: list[str]) -> list[int]:
+    """Token offsets where sentences start, plus the end: a sentence ends with the space after a
+    full stop, semicolon, colon, question or exclamation mark, at a line break, or right after a
+    CJK full stop, semicolon, question or exclamation mark."""
+    bounds = [0]
+    for index, token in enumerate(tokens):
+        if token.isspace():
+            ends = "\n" in token or (index > 0 and tokens[index - 1] in _SENTENCE_END)
+        else:
+            ends = token in _CJK_SENTENCE_END
+        if ends:
+            bounds.append(index + 1)
+    if bounds[-1] != len(tokens):
+        bounds.append(len(tokens))
+    return bounds
+
+
+def _worth_a_word_diff(encoded_old: str, encoded_new: str) -> bool:
+    """A run of changed sentences is diffed word by word when it is short or shares most words."""
+    if len(encoded_old) * len(encoded_new) <= REWRITE_WORK:
+        return True
+    old_words, new_words = set(encoded_old), set(encoded_new)
+    return 2 * len(old_words & new_words) >= REWRITE_SHARED * (len(old_words) + len(new_words))
 
 
 class _Codebook(dict[str, str]):

@@ -1,31 +1,38 @@
 """The reviewer's redline: one self-contained HTML page for an AgreementDiff.
 
+The page reads as the document, as Word's compare does: every clause in the new text's reading
+order, indented by its level, with changes marked in place (``<ins>``/``<del>`` and a badge, never
+colour alone). Unchanged clauses are dimmed and folded to their first line, except the one on each
+side of a change, which stays open so that a change reads in context; a longer stretch of folded
+clauses between changes folds into one line ("12 unchanged clauses, 2.1 to 3.3"), so the first
+change is near the top. A removed clause stands where it stood, under its old number ("old 2.4");
+a moved clause shows at both places, linked both ways. A side panel lists the changes (number,
+heading and the changed words) and the contents (closed). The counts say which are kinds of change
+(each clause has one) and which are flags on them (moved, renumbered, typographic only).
+
 The page has inline CSS and JS only (no external requests: it opens offline and as an email
 attachment), a Content-Security-Policy that admits nothing but those two blocks (by hash), and
-works with JavaScript disabled: ``<details>`` collapses unchanged clauses and a CSS-only radio
-switch toggles the side-by-side view. JS only adds n/p change navigation and expand/collapse.
+works with JavaScript disabled: ``<details>`` folds and unfolds and a CSS-only radio switch toggles
+the side-by-side view. JS only adds n/p change navigation and expand/collapse all.
 
-Escaping: the page skeleton is a Jinja2 template with autoescape on. The per-clause fragments
-(redline, label, badges) are built in Python for speed by four small functions that pass every
-piece of text through ``html.escape``; the three long lists (change list, contents, clauses) are
-joined in Python too, escaping every other value with markupsafe's ``escape`` as the template
-would. The only other unescaped markup is the package's own stylesheet and script. Tests put
-markup into every field a diff carries.
+Escaping: the page skeleton is a Jinja2 template with autoescape on. The long lists (changes,
+contents, clauses) are built in Python for speed by small functions that pass every piece of text
+through ``escape`` (html.escape, quotes too); the only other unescaped markup is the package's own
+stylesheet and script. Tests put markup into every field a diff carries.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from html import escape as _html_escape
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
-from markupsafe import escape as autoescape
 
 from ..errors import UsageProblem
+from .describe import places
 from .model import AgreementDiff, Clause, ClauseChange, DocumentRef, OpKind
 
 if TYPE_CHECKING:
@@ -43,6 +50,8 @@ LABELS: dict[str, dict[str, str]] = {
         "version": "Version",
         "effective": "Effective",
         "summary": "Summary",
+        "kinds": "Kinds of change: each of the {count} clauses has one",
+        "flags": "Flags: on clauses of any kind",
         "added": "Added",
         "removed": "Removed",
         "modified": "Modified",
@@ -50,7 +59,6 @@ LABELS: dict[str, dict[str, str]] = {
         "moved": "Moved",
         "renumbered": "Renumbered",
         "typographic": "Typographic only",
-        "typographic_count": "of the modified clauses change only typography (not substantive)",
         "changes": "Changes",
         "contents": "Contents",
         "no_changes": "No clause was added, removed, modified or moved.",
@@ -64,6 +72,8 @@ LABELS: dict[str, dict[str, str]] = {
         "collapse_unchanged": "Collapse unchanged",
         "moved_to": "Moved to",
         "moved_from": "Moved from",
+        "old_number": "old {label}",
+        "folded": "{count} unchanged clauses, {first} to {last}",
         "heading_changed": "Heading",
         "preamble": "Preamble",
         "paragraph": "¶",
@@ -81,6 +91,8 @@ LABELS: dict[str, dict[str, str]] = {
         "version": "版本",
         "effective": "生效日期",
         "summary": "摘要",
+        "kinds": "变更类型：{count} 个条款各属其一",
+        "flags": "附加标记：可出现在任一类型的条款上",
         "added": "新增",
         "removed": "删除",
         "modified": "修改",
@@ -88,7 +100,6 @@ LABELS: dict[str, dict[str, str]] = {
         "moved": "移动",
         "renumbered": "重新编号",
         "typographic": "仅排版变化",
-        "typographic_count": "处修改仅涉及排版（非实质性）",
         "changes": "变更列表",
         "contents": "目录",
         "no_changes": "没有新增、删除、修改或移动的条款。",
@@ -102,6 +113,8 @@ LABELS: dict[str, dict[str, str]] = {
         "collapse_unchanged": "折叠未变条款",
         "moved_to": "已移至",
         "moved_from": "移自",
+        "old_number": "原 {label}",
+        "folded": "{count} 个未变条款：{first} 至 {last}",
         "heading_changed": "标题",
         "preamble": "前言",
         "paragraph": "¶",
@@ -112,7 +125,16 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+# Topic tags as a reader of each language names them; a tag not listed here is shown as it is.
+TOPIC_NAMES: dict[str, dict[str, str]] = {
+    "en": {"governing-law": "governing law"},
+    "zh": {"assignment": "转让", "notice": "通知", "fees": "费用", "liability": "责任",
+           "termination": "终止", "data": "数据", "governing-law": "适用法律", "parties": "当事方"},
+}
+
 _HTML_LANG = {"en": "en", "zh": "zh-CN"}
+_COUNT_KINDS = ("added", "removed", "modified", "unchanged")
+_COUNT_FLAGS = ("moved", "renumbered", "typographic")
 
 
 def escape(text: str) -> str:
@@ -123,49 +145,38 @@ def escape(text: str) -> str:
     return text
 
 
-_EMPTY = Markup()
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
+_WHITESPACE = re.compile(r"\s+")
 _LANGUAGE_SAMPLE_CHARS = 20_000
-_SNIPPET_CHARS = 80
-_OPEN_CONTENTS_UP_TO = 150  # clauses; a longer table of contents starts collapsed
-
-
-@dataclass
-class ClauseView:
-    """What the template needs to draw one clause (or the stub a moved clause left behind).
-
-    The ``Markup`` fields are built here by the fragment functions below, which escape every piece
-    of text they are given; the list functions escape everything else.
-    """
-
-    anchor: str
-    status: str
-    changed: bool
-    head: Markup  # label (old → new when renumbered), crumb and heading
-    badges: Markup
-    snippet: str  # the start of the text, for a table of contents entry without a heading
-    heading: str | None
-    old_heading: str | None = None  # set when the heading itself changed
-    moved_ref: str | None = None  # "moved from" (clause) or "moved to" (stub) reference
-    moved_anchor: str | None = None  # the other place of a move
-    stub: bool = False
-    inline: Markup = Markup()
-    same_text: bool = False  # both texts read the same: shown once in either view
-    old_pane: Markup = Markup()  # side-by-side panes, empty when same_text
-    new_pane: Markup = Markup()
-    tags: list[str] = field(default_factory=list)
-    similarity: int | None = None  # percent, for modified clauses
-    note: str | None = None  # the change's note: a split or merge, hidden characters that changed
+_SNIPPET_CHARS = 80  # contents entry of a clause without a heading
+_PREVIEW_CHARS = 200  # first line of a folded clause (CSS cuts it to one line)
+_EXCERPT_BEFORE = 40  # change list: unchanged words shown before the first change
+_EXCERPT_CHARS = 140  # change list: length of the whole excerpt
+CONTEXT = 1  # unchanged clauses shown open on each side of a change
+FOLD_AT = 4  # this many folded clauses in a row or more fold into one line
 
 
 @dataclass(frozen=True)
-class _Naming:
-    """How to name clauses on this page: UI labels, and which clause labels occur more than once
-    in a text (those are shown with their parent's label, "第三条 › （二）")."""
+class _Page:
+    """How to name things on this page: UI labels (escaped), topic names, and which clause
+    labels occur more than once in a text (those are shown with their parent's label)."""
 
     labels: dict[str, str]
+    t: dict[str, str]  # the labels, escaped
+    topics: dict[str, str]
     repeated: frozenset[str]
+
+
+@dataclass
+class _Entry:
+    """One place on the page: a clause, or the old place of a moved clause (``left_behind``)."""
+
+    change: ClauseChange
+    anchor: str
+    left_behind: bool
+    changed: bool
+    near: bool = False  # an unchanged clause next to a change: shown open
 
 
 def render_html(diff: AgreementDiff, *, lang: str | None = None) -> str:
@@ -173,10 +184,13 @@ def render_html(diff: AgreementDiff, *, lang: str | None = None) -> str:
     zh-CN); None detects it from the new text (CJK characters mean Chinese)."""
     ui = ui_language(diff, lang)
     labels = LABELS[ui]
-    views = _views(diff, _Naming(labels, _repeated_labels(diff)))
-    summary = diff.summary()
+    page = _Page(labels, {key: escape(value) for key, value in labels.items()}, TOPIC_NAMES.get(ui, {}),
+                 _repeated_labels(diff))
+    entries = _entries(diff)
+    counts = diff.summary()
+    counts["typographic"] = sum(1 for c in diff.changes if c.status == "modified" and not c.substantive)
     old_name, new_name = _document_names(diff.old, diff.new)
-    assets = _assets()
+    changed = [entry for entry in entries if entry.changed]
     return _environment().get_template("redline.html.j2").render(
         t=labels,
         html_lang=_HTML_LANG[ui],
@@ -184,13 +198,15 @@ def render_html(diff: AgreementDiff, *, lang: str | None = None) -> str:
         new=diff.new,
         old_name=old_name,
         new_name=new_name,
-        summary=summary,
-        typographic=sum(1 for c in diff.changes if c.status == "modified" and not c.substantive),
-        change_items=_change_items_html([v for v in views if v.changed], labels),
-        toc_items=_toc_items_html(views),
-        clause_blocks=_clause_blocks_html(views, labels),
-        open_contents=len(diff.changes) <= _OPEN_CONTENTS_UP_TO,
-        **assets,
+        counts=counts,
+        kinds_title=labels["kinds"].format(count=len(diff.changes)),
+        count_kinds=_COUNT_KINDS,
+        count_flags=_COUNT_FLAGS,
+        change_count=len(changed),
+        change_items=Markup("".join(_change_item(entry, page) for entry in changed)),
+        toc_items=Markup("".join(_toc_item(entry, page) for entry in entries)),
+        clause_blocks=Markup(_clause_blocks(entries, page)),
+        **_assets(),
     )
 
 
@@ -244,95 +260,204 @@ def _repeated_labels(diff: AgreementDiff) -> frozenset[str]:
     return frozenset(repeated)
 
 
-def _views(diff: AgreementDiff, naming: _Naming) -> list[ClauseView]:
-    """One view per change in the diff's reading order, plus a stub at the old place of each move."""
-    views: list[ClauseView] = []
-    stubs_after: dict[int, list[ClauseView]] = {}
-    stay_positions = _old_positions_of_unmoved(diff.changes)
-    for index, change in enumerate(diff.changes, 1):
-        view = _clause_view(change, f"c{index}", naming)
-        if change.moved and change.old is not None:
-            stub = _stub_view(change, view, naming)
-            view.moved_ref = _reference(change.old, naming)
-            view.moved_anchor = stub.anchor
-            stubs_after.setdefault(_stub_slot(change.old, stay_positions), []).append(stub)
-        views.append(view)
-    if not stubs_after:
-        return views
-    ordered = stubs_after.get(0, [])
-    for index, view in enumerate(views, 1):
-        ordered.append(view)
-        ordered.extend(stubs_after.get(index, []))
-    return ordered
+def _entries(diff: AgreementDiff) -> list[_Entry]:
+    """Every place on the page in reading order; unchanged clauses next to a change marked near."""
+    anchors = {id(change): f"c{index}" for index, change in enumerate(diff.changes, 1)}
+    entries = [
+        _Entry(change, anchors[id(change)] + ("-was" if left_behind else ""), left_behind,
+               left_behind or change.status != "unchanged" or change.moved)
+        for change, left_behind in places(diff)
+    ]
+    for index, entry in enumerate(entries):
+        if not entry.changed and not _node(entry.change).text.strip():
+            entry.near = True  # a heading without text of its own: the document's structure, never folded
+        if entry.changed:
+            for neighbour in entries[max(0, index - CONTEXT):index + CONTEXT + 1]:
+                neighbour.near = True
+    return entries
 
 
-def _old_positions_of_unmoved(changes: list[ClauseChange]) -> list[tuple[int, int]]:
-    """(old line, 1-based index in the reading order) of every unmoved change that has an old side."""
-    positions = [(c.old.line, index) for index, c in enumerate(changes, 1)
-                 if c.old is not None and not c.moved]
-    positions.sort()
-    return positions
+# Markup fragments. Every piece of text passes through escape(); only the package's own tags,
+# class names and anchors do not.
 
 
-def _stub_slot(old: Clause, stay_positions: list[tuple[int, int]]) -> int:
-    """The reading-order index after which a moved clause's old place lies (0: before all)."""
-    at = bisect_left(stay_positions, (old.line, -1))
-    return stay_positions[at - 1][1] if at else 0
+def _clause_blocks(entries: list[_Entry], page: _Page) -> str:
+    """Every place in reading order; runs of FOLD_AT or more folded clauses fold into one line."""
+    parts: list[str] = []
+    run: list[_Entry] = []
+    for entry in entries:
+        if not entry.changed and not entry.near:
+            run.append(entry)
+            continue
+        _flush_run(run, parts, page)
+        parts.append(_place_html(entry, page))
+    _flush_run(run, parts, page)
+    return "".join(parts)
 
 
-def _clause_view(change: ClauseChange, anchor: str, naming: _Naming) -> ClauseView:
-    node = change.new if change.new is not None else change.old
-    assert node is not None, "a ClauseChange has at least one side"
-    badges = [change.status] if change.status != "unchanged" or not (change.moved or change.renumbered) else []
-    if change.moved:
-        badges.append("moved")
-    if change.renumbered:
-        badges.append("renumbered")
-    if change.status == "modified" and not change.substantive:
-        badges.append("typographic")
-    old_heading = None
-    if change.old is not None and change.new is not None and change.old.heading != change.new.heading:
-        old_heading = change.old.heading or ""
+def _flush_run(run: list[_Entry], parts: list[str], page: _Page) -> None:
+    if len(run) >= FOLD_AT:
+        first, last = (_reference(entry.change.new or entry.change.old, page) for entry in (run[0], run[-1]))
+        title = page.t["folded"].format(count=len(run), first=escape(first), last=escape(last))
+        level = _level(_node(run[0].change))
+        parts.append(f'<details class="run"><summary class="lv{level}">{title}</summary>\n')
+        parts.extend(_place_html(entry, page) for entry in run)
+        parts.append("</details>\n")
+    else:
+        parts.extend(_place_html(entry, page) for entry in run)
+    run.clear()
+
+
+def _place_html(entry: _Entry, page: _Page) -> str:
+    if entry.left_behind:
+        return _left_behind_html(entry, page)
+    if entry.changed:
+        return _changed_html(entry, page)
+    return _unchanged_html(entry, page)
+
+
+def _left_behind_html(entry: _Entry, page: _Page) -> str:
+    """The old place of a moved clause: its old number and a link to where it went."""
+    change = entry.change
+    assert change.old is not None
+    target = escape(_reference(change.new, page))
+    return (f'<div class="stub lv{_level(change.old)}" id="{entry.anchor}" data-change="moved" tabindex="-1">'
+            f'{_head_html(change.old, page, was=True)} {_badges_html(["moved"], page)} '
+            f'{page.t["moved_to"]} <a href="#{entry.anchor[:-4]}">{target}</a></div>\n')
+
+
+def _unchanged_html(entry: _Entry, page: _Page) -> str:
+    """An unchanged clause, dimmed: folded to its first line, or open next to a change. A heading
+    without text of its own is a plain line."""
+    change = entry.change
+    clause = _node(change)
     old_label = _clean_label(change.old_label) if change.renumbered and change.old_label else None
+    head = _head_html(clause, page, old_label)
+    badges = f' {_badges_html(["renumbered"], page)}' if change.renumbered else ""
+    common = f'class="clause st-unchanged lv{_level(clause)}" id="{entry.anchor}" data-status="unchanged" tabindex="-1"'
+    if not clause.text.strip():
+        return f'<div {common}><p class="section-head">{head}{badges}</p></div>\n'
+    preview = clause.text.lstrip().split("\n", 1)[0][:_PREVIEW_CHARS]
+    return (f'<details {common}{" open" if entry.near else ""}>\n<summary>{head}{badges} '
+            f'<span class="preview">{escape(preview)}</span></summary>\n'
+            f'<div class="body">\n<div class="text inline same">{escape(clause.text)}</div>\n</div>\n</details>\n')
+
+
+def _changed_html(entry: _Entry, page: _Page) -> str:
+    """A clause that was added, removed, modified or moved: open, with its redline."""
+    change = entry.change
+    t = page.t
+    clause = _node(change)
+    old_label = _clean_label(change.old_label) if change.renumbered and change.old_label else None
+    head = _head_html(clause, page, old_label, was=change.status == "removed")
+    parts = [f'<details class="clause st-{change.status} lv{_level(clause)}" id="{entry.anchor}" '
+             f'data-status="{change.status}" data-change="{change.status}" open tabindex="-1">\n',
+             f"<summary>{head} {_badges_html(_badges(change), page)}"]
+    if change.status == "modified":
+        parts.append(f' <span class="muted">{t["similarity"]} {round(change.similarity * 100)}%</span>')
+    parts.append('</summary>\n<div class="body">\n')
+    if change.moved and change.old is not None:
+        parts.append(f'<p class="moved-from">{t["moved_from"]} <a href="#{entry.anchor}-was">'
+                     f"{escape(_reference(change.old, page))}</a></p>\n")
+    if change.old is not None and change.new is not None and change.old.heading != change.new.heading:
+        parts.append(f'<p class="heading-change">{t["heading_changed"]}: {_heading_change_html(change)}</p>\n')
+    if change.note:
+        parts.append(f'<p class="note">{escape(change.note)}</p>\n')
     ops = _ops(change)
-    same_text = all(op == "=" for op, _ in ops)
-    inline = _ops_html(ops, "both")
-    old_pane, new_pane = (_EMPTY, _EMPTY) if same_text else (_ops_html(ops, "old"), _ops_html(ops, "new"))
-    return ClauseView(
-        anchor=anchor,
-        status=change.status,
-        changed=change.status != "unchanged" or change.moved,
-        head=_head_html(node, naming, old_label),
-        badges=_badges_html(badges, naming.labels),
-        snippet=_snippet(node.text),
-        heading=node.heading,
-        old_heading=old_heading,
-        inline=inline,
-        same_text=same_text,
-        old_pane=old_pane,
-        new_pane=new_pane,
-        tags=list(change.tags),
-        similarity=round(change.similarity * 100) if change.status == "modified" else None,
-        note=change.note,
-    )
+    if all(op == "=" for op, _ in ops):
+        parts.append(f'<div class="text inline same">{_ops_html(ops, "both")}</div>\n')
+    else:
+        old_pane = (f'<div class="text pane pane-old empty">{t["absent"]}</div>' if change.status == "added"
+                    else f'<div class="text pane pane-old">{_ops_html(ops, "old")}</div>')
+        new_pane = (f'<div class="text pane pane-new empty">{t["absent"]}</div>' if change.status == "removed"
+                    else f'<div class="text pane pane-new">{_ops_html(ops, "new")}</div>')
+        parts.append(f'<div class="text inline">{_ops_html(ops, "both")}</div>\n'
+                     f'<div class="side">\n{old_pane}{new_pane}</div>\n')
+    if change.tags:
+        tags = "".join(f'<span class="tag">{escape(page.topics.get(tag, tag))}</span> ' for tag in change.tags)
+        parts.append(f'<p class="tags">{t["topics"]}: {tags}</p>\n')
+    parts.append("</div>\n</details>\n")
+    return "".join(parts)
 
 
-def _stub_view(change: ClauseChange, moved: ClauseView, naming: _Naming) -> ClauseView:
-    """What stands at the old place of a moved clause: a pointer to where it went."""
-    old = change.old
-    assert old is not None
-    return ClauseView(
-        anchor=f"{moved.anchor}-was",
-        status="moved",
-        changed=True,
-        head=_head_html(old, naming),
-        badges=_badges_html(["moved"], naming.labels),
-        snippet=_snippet(old.text),
-        heading=old.heading,
-        moved_ref=_reference(change.new, naming) if change.new is not None else None,
-        moved_anchor=moved.anchor,
-        stub=True,
-    )
+def _heading_change_html(change: ClauseChange) -> str:
+    if change.heading_ops:
+        return _ops_html(change.heading_ops, "both")
+    old, new = change.old.heading if change.old else None, change.new.heading if change.new else None
+    parts = [f"<del>{escape(old)}</del>"] if old else []
+    if new:
+        parts.append(f"<ins>{escape(new)}</ins>")
+    return " ".join(parts)
+
+
+def _badges(change: ClauseChange) -> list[str]:
+    keys = [change.status] if change.status != "unchanged" else []
+    if change.moved:
+        keys.append("moved")
+    if change.renumbered:
+        keys.append("renumbered")
+    if change.status == "modified" and not change.substantive:
+        keys.append("typographic")
+    return keys
+
+
+def _change_item(entry: _Entry, page: _Page) -> str:
+    """One line of the change list: number, heading and badges, then the changed words."""
+    change = entry.change
+    if entry.left_behind:
+        assert change.old is not None
+        return (f'<li class="ch-moved"><a href="#{entry.anchor}">{_head_html(change.old, page, was=True)}</a> '
+                f'{_badges_html(["moved"], page)} <span class="muted">{page.t["moved_to"]} '
+                f'{escape(_reference(change.new, page))}</span></li>\n')
+    clause = _node(change)
+    old_label = _clean_label(change.old_label) if change.renumbered and change.old_label else None
+    head = _head_html(clause, page, old_label, was=change.status == "removed")
+    note = f' <span class="note">{escape(change.note)}</span>' if change.note else ""
+    return (f'<li class="ch-{change.status}"><a href="#{entry.anchor}">{head}</a> '
+            f'{_badges_html(_badges(change), page)}{note}'
+            f'<span class="excerpt">{_excerpt_html(_ops(change))}</span></li>\n')
+
+
+def _excerpt_html(ops: list[tuple[OpKind, str]]) -> str:
+    """The first change of a clause with a few words before it, flattened to one line."""
+    first = next((index for index, (op, _) in enumerate(ops) if op != "="), 0)
+    parts: list[str] = []
+    budget = _EXCERPT_CHARS
+    if first:
+        before = _WHITESPACE.sub(" ", ops[first - 1][1]).lstrip()
+        if len(before) > _EXCERPT_BEFORE:
+            before = before[-_EXCERPT_BEFORE:]
+            space = before.find(" ", 0, _EXCERPT_BEFORE // 2)  # start at a word where words are spaced
+            before = "…" + before[space + 1:]
+        parts.append(escape(before))
+        budget -= len(before)
+    for op, text in ops[first:]:
+        flat = _WHITESPACE.sub(" ", text)
+        if len(flat) > budget:
+            flat = flat[:max(budget, 1)] + "…"
+        piece = escape(flat)
+        parts.append(piece if op == "=" else f"<{'del' if op == '-' else 'ins'}>{piece}</{'del' if op == '-' else 'ins'}>")
+        budget -= len(flat)
+        if budget <= 0:
+            break
+    return "".join(parts)
+
+
+def _toc_item(entry: _Entry, page: _Page) -> str:
+    """One line of the contents: every clause, with the start of its text when it has no heading."""
+    change = entry.change
+    if entry.left_behind:
+        clause, old_label, was, badges = change.old, None, True, ["moved"]
+    else:
+        clause = _node(change)
+        old_label = _clean_label(change.old_label) if change.renumbered and change.old_label else None
+        was, badges = change.status == "removed", _badges(change)
+    assert clause is not None
+    snippet = "" if clause.heading else f' <span class="snippet">{escape(_snippet(clause.text))}</span>'
+    changed = " toc-changed" if entry.changed else ""
+    return (f'<li class="toc-{"moved" if entry.left_behind else change.status}{changed}">'
+            f'<a href="#{entry.anchor}">{_head_html(clause, page, old_label, was=was)}{snippet}</a> '
+            f"{_badges_html(badges, page)}</li>\n")
 
 
 def _ops(change: ClauseChange) -> list[tuple[OpKind, str]]:
@@ -350,13 +475,8 @@ def _ops(change: ClauseChange) -> list[tuple[OpKind, str]]:
     return [op for op in (("-", old_text), ("+", new_text)) if op[1]]
 
 
-# Markup fragments, built here for speed (a template macro per clause costs ten times more).
-# Every piece of text passes through html.escape (quotes too); only the package's own tags and
-# class names do not.
-
-
-def _ops_html(ops: list[tuple[OpKind, str]], side: str) -> Markup:
-    """The redline of one clause: "both" (inline), or only the "old" or "new" side."""
+def _ops_html(ops: list[tuple[OpKind, str]], side: str) -> str:
+    """The redline of one text: "both" (inline), or only the "old" or "new" side."""
     parts: list[str] = []
     for op, text in ops:
         if op == "=":
@@ -366,110 +486,40 @@ def _ops_html(ops: list[tuple[OpKind, str]], side: str) -> Markup:
                 parts.append(f"<del>{escape(text)}</del>")
         elif side != "old":
             parts.append(f"<ins>{escape(text)}</ins>")
-    return Markup("".join(parts))
+    return "".join(parts)
 
 
-def _head_html(clause: Clause, naming: _Naming, old_label: str | None = None) -> Markup:
-    """Crumb (parent label), label ("7.3 → 7.2" when renumbered) and heading of a clause."""
-    crumb = _crumb(clause, naming)
-    label = escape(_label_text(clause, naming.labels))
+def _head_html(clause: Clause, page: _Page, old_label: str | None = None, *, was: bool = False) -> str:
+    """Crumb (parent label), label ("7.3 → 7.2" when renumbered, "old 7.3" for a clause that is
+    no longer there) and heading of a clause."""
+    crumb = _crumb(clause, page)
+    label = escape(_label_text(clause, page.labels))
+    if was and clause.label:
+        label = page.t["old_number"].format(label=label)
     parts = [f'<span class="crumb">{escape(crumb)}</span> '] if crumb else []
     if old_label:
         parts.append(f'<span class="label"><span class="old-label">{escape(old_label)}</span> '
                      f'<span aria-hidden="true">→</span> {label}</span>')
     else:
-        parts.append(f'<span class="label">{label}</span>')
+        parts.append(f'<span class="label{" was" if was else ""}">{label}</span>')
     if clause.heading:
         parts.append(f' <span class="heading">{escape(clause.heading)}</span>')
-    return Markup("".join(parts))
-
-
-# The page's three long lists, one line (or block) per view. Text the template would escape goes
-# through markupsafe's escape (Jinja's autoescape); the fragments above are Markup already.
-
-
-def _change_items_html(views: list[ClauseView], t: dict[str, str]) -> Markup:
-    """The change list: a link to every changed clause and to the old place of every move."""
-    moved_to = autoescape(t["moved_to"])
-    return Markup("".join(
-        f'<li><a href="#{v.anchor}">{v.head}</a> {v.badges}'
-        + (f' <span class="muted">{moved_to} {autoescape(v.moved_ref)}</span>' if v.stub else "")
-        + "</li>\n"
-        for v in views))
-
-
-def _toc_items_html(views: list[ClauseView]) -> Markup:
-    """The table of contents: every clause, with the start of its text when it has no heading."""
-    return Markup("".join(
-        f'<li class="toc-{v.status}{" toc-changed" if v.changed else ""}"><a href="#{v.anchor}">{v.head}'
-        + ("" if v.heading else f' <span class="snippet">{_autoescaped(v.snippet)}</span>')
-        + f"</a> {v.badges}</li>\n"
-        for v in views))
-
-
-def _clause_blocks_html(views: list[ClauseView], t: dict[str, str]) -> Markup:
-    """Every clause in reading order, and a stub at the old place of each move."""
-    escaped = {key: autoescape(value) for key, value in t.items()}
-    tags_html: dict[tuple[str, ...], str] = {}  # a page has few distinct sets of tags
-    return Markup("".join(_stub_html(v, escaped) if v.stub else _clause_html(v, escaped, tags_html)
-                          for v in views))
-
-
-def _autoescaped(value: object) -> str:
-    """``str(autoescape(value))``, without building a Markup for text with nothing to escape."""
-    if type(value) is str and not ("&" in value or "<" in value or ">" in value or '"' in value
-                                   or "'" in value):
-        return value
-    return autoescape(value)
-
-
-def _stub_html(v: ClauseView, t: dict[str, Markup]) -> str:
-    return (f'<div class="stub" id="{v.anchor}" data-change="moved" tabindex="-1">{v.badges} '
-            f'<span class="ref">{v.head}</span> {t["moved_to"]} '
-            f'<a href="#{v.moved_anchor}">{autoescape(v.moved_ref)}</a></div>\n')
-
-
-def _clause_html(v: ClauseView, t: dict[str, Markup], tags_html: dict[tuple[str, ...], str]) -> str:
-    parts = [f'<details class="clause st-{v.status}" id="{v.anchor}" data-status="{v.status}"',
-             f' data-change="{v.status}" open' if v.changed else "", ' tabindex="-1">\n',
-             f"<summary>{v.head} {v.badges}"]
-    if v.similarity is not None:
-        parts.append(f' <span class="muted">{t["similarity"]} {v.similarity}%</span>')
-    parts.append('</summary>\n<div class="body">\n')
-    if v.moved_anchor:
-        parts.append(f'<p class="moved-from">{t["moved_from"]} <a href="#{v.moved_anchor}">'
-                     f"{autoescape(v.moved_ref)}</a></p>\n")
-    if v.old_heading is not None:
-        parts.append(f'<p class="heading-change">{t["heading_changed"]}: ')
-        if v.old_heading:
-            parts.append(f"<del>{autoescape(v.old_heading)}</del> ")
-        if v.heading:
-            parts.append(f"<ins>{autoescape(v.heading)}</ins>")
-        parts.append("</p>\n")
-    if v.note:
-        parts.append(f'<p class="note">{autoescape(v.note)}</p>\n')
-    if v.same_text:
-        parts.append(f'<div class="text inline same">{v.inline}</div>\n')
-    else:
-        old_pane = (f'<div class="text pane pane-old empty">{t["absent"]}</div>' if v.status == "added"
-                    else f'<div class="text pane pane-old">{v.old_pane}</div>')
-        new_pane = (f'<div class="text pane pane-new empty">{t["absent"]}</div>' if v.status == "removed"
-                    else f'<div class="text pane pane-new">{v.new_pane}</div>')
-        parts.append(f'<div class="text inline">{v.inline}</div>\n<div class="side">\n{old_pane}{new_pane}</div>\n')
-    if v.tags:
-        key = tuple(v.tags)
-        tags = tags_html.get(key)
-        if tags is None:
-            tags = tags_html[key] = "".join(f'<span class="tag">{autoescape(tag)}</span> ' for tag in v.tags)
-        parts.append(f'<p class="tags">{t["topics"]}: {tags}</p>\n')
-    parts.append("</div>\n</details>\n")
     return "".join(parts)
 
 
-def _badges_html(keys: list[str], labels: dict[str, str]) -> Markup:
-    if not keys:
-        return _EMPTY
-    return Markup(" ".join(f'<span class="badge b-{key}">{escape(labels[key])}</span>' for key in keys))
+def _badges_html(keys: list[str], page: _Page) -> str:
+    return " ".join(f'<span class="badge b-{key}">{page.t[key]}</span>' for key in keys)
+
+
+def _node(change: ClauseChange) -> Clause:
+    """The clause a reader sees: the new one, or the old one of a removed clause."""
+    clause = change.new if change.new is not None else change.old
+    assert clause is not None, "a ClauseChange has at least one side"
+    return clause
+
+
+def _level(clause: Clause) -> int:
+    return min(clause.level, 5)
 
 
 def _clean_label(label: str | None) -> str:
@@ -483,22 +533,22 @@ def _label_text(clause: Clause, labels: dict[str, str]) -> str:
     return labels["preamble"] if clause.kind == "preamble" else labels["paragraph"]
 
 
-def _crumb(clause: Clause, naming: _Naming) -> str:
+def _crumb(clause: Clause, page: _Page) -> str:
     """The parent's label, when the clause's own label alone is ambiguous."""
-    if not clause.label or len(clause.path) < 2 or _clean_label(clause.label) not in naming.repeated:
+    if not clause.label or len(clause.path) < 2 or _clean_label(clause.label) not in page.repeated:
         return ""
     return _clean_label(clause.path[-2])
 
 
-def _reference(clause: Clause | None, naming: _Naming) -> str:
-    """How a "moved to/from" pointer names a clause: "7.3", "第三条 › （二）", or its heading."""
+def _reference(clause: Clause | None, page: _Page) -> str:
+    """How a pointer names a clause: "7.3", "第三条 › （二）", or its heading or first words."""
     if clause is None:
         return ""
     if clause.label:
-        crumb = _crumb(clause, naming)
+        crumb = _crumb(clause, page)
         label = _clean_label(clause.label)
         return f"{crumb} › {label}" if crumb else label
-    return clause.heading or _snippet(clause.text) or _label_text(clause, naming.labels)
+    return clause.heading or _snippet(clause.text) or _label_text(clause, page.labels)
 
 
 def _snippet(text: str) -> str:
@@ -507,8 +557,9 @@ def _snippet(text: str) -> str:
 
 
 def _document_names(old: DocumentRef, new: DocumentRef) -> tuple[str, str]:
-    """Title and version of each side; the refs too when that alone cannot tell them apart."""
-    names = [f"{ref.title or ref.ref}{f' v{ref.version}' if ref.version is not None else ''}"
+    """Title and version of each side (a file's name when it has no title); the refs too when
+    that alone cannot tell them apart."""
+    names = [f"{ref.title or ref.ref.rsplit('/', 1)[-1]}{f' v{ref.version}' if ref.version is not None else ''}"
              for ref in (old, new)]
     if names[0] == names[1] and old.ref != new.ref:
         names = [f"{name} ({ref.ref})" if name != ref.ref else name for name, ref in zip(names, (old, new))]

@@ -8,9 +8,10 @@ for every customer who shares it.
 
 from __future__ import annotations
 
+import email.utils
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,9 @@ from typing import Any
 import jinja2
 import jinja2.sandbox
 
+from ..config import fill_placeholders
 from ..errors import ClausewiseError
+from .changes import ChangeList, change_list, visible
 from .message import (
     Mailbox,
     RenderedNotice,
@@ -34,8 +37,6 @@ from .store import Campaign, Notice
 
 PACKAGE_TEMPLATES = Path(__file__).with_name("templates")
 FALLBACK_LANGUAGE = "en"
-MAX_LISTED_CHANGES = 25
-EXCERPT_CHARS = 160
 _TEMPLATE_NAME = re.compile(r"notice\.(?P<lang>[A-Za-z0-9-]+)\.(?P<part>subject|txt|html)\.j2")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
@@ -94,69 +95,34 @@ def pick_language(wanted: str, available: list[str]) -> str:
 
 
 @dataclass(frozen=True)
-class ChangeItem:
-    """One changed clause as a notice lists it."""
-
-    status: str
-    label: str | None
-    old_label: str | None
-    heading: str | None
-    tags: list[str]
-    renumbered: bool
-    moved: bool
-    substantive: bool
-    old_excerpt: str
-    new_excerpt: str
-
-
-def excerpt(text: str, start: int = 0, limit: int = EXCERPT_CHARS) -> str:
-    """About ``limit`` characters of ``text`` on one line, from a little before offset ``start``."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    flat_start = len(" ".join(text[:start].split()))
-    begin = max(0, min(flat_start - limit // 4, len(flat) - limit))
-    piece = flat[begin:begin + limit]
-    return ("…" if begin else "") + piece + ("…" if begin + limit < len(flat) else "")
-
-
-def _first_edit_offset(ops: list[tuple[str, str]]) -> int:
-    """Where the first inline edit starts (the same offset in the old and the new text)."""
-    offset = 0
-    for op, piece in ops:
-        if op != "=":
-            break
-        offset += len(piece)
-    return offset
-
-
-def change_items(diff: Any, limit: int = MAX_LISTED_CHANGES) -> tuple[list[ChangeItem], int]:
-    """The changes a notice lists (substantive first, reading order within), and how many more."""
-    changed = sorted(diff.changed(), key=lambda c: not c.substantive)
-    items = []
-    for change in changed[:limit]:
-        at = _first_edit_offset(change.ops)
-        items.append(ChangeItem(
-            status=change.status,
-            label=change.label,
-            old_label=change.old_label,
-            heading=change.heading,
-            tags=list(change.tags),
-            renumbered=change.renumbered,
-            moved=change.moved,
-            substantive=change.substantive,
-            old_excerpt=excerpt(change.old.text, at) if change.old and change.status != "unchanged" else "",
-            new_excerpt=excerpt(change.new.text, at) if change.new else "",
-        ))
-    return items, max(0, len(changed) - limit)
+class _VersionChange:
+    changes: ChangeList
+    attachment: SharedPart | None
+    attachment_name: str | None
 
 
 @dataclass(frozen=True)
-class _VersionChange:
-    items: list[ChangeItem]
-    more: int
-    attachment: SharedPart
-    attachment_name: str
+class _Timing:
+    """When the message is dated against the campaign's dates: the notice actually given."""
+
+    sent_on: date
+    status: str  # "on time" (by send-by), "late" (after send-by, before effective), "after effective"
+    days_given: int  # days from the message date to the effective date (negative: after it)
+
+
+def notice_timing(campaign: Campaign, date_value: str) -> _Timing:
+    """The notice given by a message dated ``date_value`` (an RFC 5322 Date, kept in the ledger)."""
+    try:
+        sent_on = email.utils.parsedate_to_datetime(date_value).astimezone(timezone.utc).date()
+    except (TypeError, ValueError):
+        raise ClausewiseError(f"campaign {campaign.id}: Date {date_value!r} is not an RFC 5322 date") from None
+    if sent_on >= campaign.effective:
+        status = "after effective"
+    elif sent_on > campaign.send_by:
+        status = "late"
+    else:
+        status = "on time"
+    return _Timing(sent_on, status, (campaign.effective - sent_on).days)
 
 
 class Composer:
@@ -169,7 +135,8 @@ class Composer:
         self.env = template_environment(Path(repo.root) / "templates")
         self.languages = template_languages(self.env)
         self._changes: dict[tuple[str, int, int], _VersionChange] = {}
-        self._titles: dict[str, str] = {}
+        self._texts: dict[tuple[str, int], tuple[str, str]] = {}
+        self._clauses: dict[tuple[str, int], dict[str, str] | None] = {}
 
     def message_id(self, campaign_id: str, customer_id: str) -> str:
         return message_id_for(campaign_id, customer_id, self.sender.domain)
@@ -180,13 +147,13 @@ class Composer:
         return Mailbox(check_header_text(notice.name, f"{field} name"),
                        validate_address(notice.email, f"{field} email"))
 
-    def render(self, campaign: Campaign, notice: Notice) -> tuple[RenderedNotice, str]:
+    def render(self, campaign: Campaign, notice: Notice, date_value: str) -> tuple[RenderedNotice, str]:
         """The notice's subject, text, HTML and attachment, and the template language used."""
         language = pick_language(notice.language, self.languages)
         change = None
         if campaign.kind == "version" and notice.accepted_version < campaign.to_version:
             change = self._version_change(campaign.agreement, notice.accepted_version, campaign.to_version)
-        context = self._context(campaign, notice, change)
+        context = self._context(campaign, notice, change, language, notice_timing(campaign, date_value))
         subject = " ".join(self._render(f"notice.{language}.subject.j2", context).split())
         context["subject"] = subject
         text = self._render(f"notice.{language}.txt.j2", context)
@@ -197,7 +164,7 @@ class Composer:
     def build(self, campaign: Campaign, notice: Notice, date_header: str) -> EmailMessage:
         """The exact message for ``notice``; the same ``date_header`` always gives the same bytes."""
         recipient = self.recipient(notice)
-        rendered, language = self.render(campaign, notice)
+        rendered, language = self.render(campaign, notice, date_header)
         return build_message(rendered, sender=self.sender, recipient=recipient,
                              message_id=self.message_id(campaign.id, notice.customer_id),
                              date=date_header, language=language)
@@ -217,53 +184,151 @@ class Composer:
 
     # -- context ---------------------------------------------------------------------------
 
-    def _context(self, campaign: Campaign, notice: Notice, change: _VersionChange | None) -> dict[str, Any]:
+    def _context(self, campaign: Campaign, notice: Notice, change: _VersionChange | None, language: str,
+                 timing: _Timing) -> dict[str, Any]:
+        in_force = self._version_in_force(campaign, notice.accepted_version)
+        provider = self._provider(language)
+        assignee = self._assignee(campaign.new_party) if campaign.kind == "assignment" else None
+        values = {
+            "effective": long_date(campaign.effective, language),
+            "last_day": long_date(campaign.effective - timedelta(days=1), language),
+            "from_version": str(notice.accepted_version), "to_version": str(campaign.to_version),
+            "provider": provider["name"], "contact": provider["contact"],
+            "assignee": assignee["name"] if assignee else "",
+        }
+        wording = self.config.notice_wording(language)
+        if timing.status == "after effective":
+            rights = [wording["after_effective"]]
+        elif campaign.kind == "assignment":
+            rights = [wording["object_assignment"], wording["silence_assignment"]]
+        else:
+            rights = [wording["object_change"], wording["silence_change"]]
+        delivery = self.config.redline_delivery
         return {
             "kind": campaign.kind,
             "customer": {"id": notice.customer_id, "name": notice.name, "email": notice.email},
-            "agreement": {"id": campaign.agreement, "title": self._title(campaign.agreement)},
+            "agreement": {"id": campaign.agreement, "title": self._title(campaign.agreement, campaign.to_version)},
             "campaign": campaign,
+            "summary": campaign.summary,
             "from_version": notice.accepted_version,
             "to_version": campaign.to_version,
+            "in_force_version": in_force,
             "effective": campaign.effective,
-            "changes": change.items if change else [],
-            "more_changes": change.more if change else 0,
+            "last_day": campaign.effective - timedelta(days=1),
+            "timing": timing.status,
+            "sent_on": timing.sent_on,
+            "notice_days_given": timing.days_given,
+            "clause": self._cited_clause(campaign, in_force),
+            "changes": change.changes.items if change else [],
+            "more_changes": change.changes.more if change else 0,
+            "more_labels": change.changes.more_labels if change else [],
             "redline_name": change.attachment_name if change else None,
+            "redline_url": (self._redline_url(campaign.agreement, notice.accepted_version, campaign.to_version)
+                            if change and delivery in ("link", "both") else None),
             "reading_url": self._reading_url(campaign.agreement, campaign.to_version),
+            "provider": provider,
+            "assignee": assignee,
+            "rights": [fill_placeholders(text, values) for text in rights],
             "sender_name": self.sender.name or self.sender.address,
         }
 
-    def _title(self, agreement_id: str) -> str:
-        if agreement_id not in self._titles:
-            title = self.repo.agreement(agreement_id).title
-            self._titles[agreement_id] = check_header_text(title, f"agreement '{agreement_id}' title")
-        return self._titles[agreement_id]
+    def _provider(self, language: str) -> dict[str, str]:
+        party = self.config.provider_for(language)
+        return {"name": (party.name if party else "") or self.sender.name or self.sender.address,
+                "address": party.address if party else "",
+                "contact": (party.contact if party else "") or self.sender.address}
+
+    def _assignee(self, name: str | None) -> dict[str, str]:
+        party = self.config.assignees.get(name or "")
+        return {"name": name or "", "address": party.address if party else "",
+                "contact": party.contact if party else ""}
+
+    def _published(self, agreement_id: str, version: int) -> tuple[str, str]:
+        """The published version's text and title (never the working copy's)."""
+        key = (agreement_id, version)
+        if key not in self._texts:
+            text, ref = self.repo.resolve(f"{agreement_id}@v{version}")
+            title = check_header_text(ref.title or agreement_id, f"agreement '{agreement_id}' v{version} title")
+            self._texts[key] = (text, title)
+        return self._texts[key]
+
+    def _title(self, agreement_id: str, version: int) -> str:
+        return self._published(agreement_id, version)[1]
+
+    def _version_in_force(self, campaign: Campaign, accepted: int) -> int:
+        """The version that binds a customer who accepted ``accepted`` on the campaign's effective
+        date, just before the change: the latest one already in effect then, or their own if later.
+        Only versions the campaign could know of count (up to the one it announces or is about), so
+        a message rebuilt later from the ledger is the same."""
+        last = campaign.to_version - 1 if campaign.kind == "version" else campaign.to_version
+        in_effect = [v.number for v in self.repo.versions(campaign.agreement)
+                     if v.number <= last and v.effective <= campaign.effective]
+        return max([accepted, *in_effect])
+
+    def _cited_clause(self, campaign: Campaign, in_force: int) -> dict[str, str] | None:
+        """The clause the notice relies on, as worded in the version in force for this customer."""
+        source = campaign.to_version - 1 if campaign.kind == "version" else campaign.to_version
+        if in_force == source or not campaign.clause_label:
+            if not campaign.clause_label:
+                return None
+            return {"label": campaign.clause_label, "text": visible(campaign.clause_text or "", edited=False)}
+        key = (campaign.id, in_force)
+        if key not in self._clauses:
+            self._clauses[key] = self._matching_clause(campaign, source, in_force)
+        return self._clauses[key]
+
+    def _matching_clause(self, campaign: Campaign, source: int, in_force: int) -> dict[str, str] | None:
+        """The clause of version ``in_force`` that the differ pairs with the campaign's cited clause
+        of version ``source``; else the clause the campaign would cite in that version."""
+        from ..differ import diff_texts
+        from .campaigns import assignment_clause, clause_label, clause_text, notice_clause
+
+        old_text, new_text = (self._published(campaign.agreement, n)[0] for n in (in_force, source))
+        diff = diff_texts(old_text, new_text, *(self._ref(campaign.agreement, n) for n in (in_force, source)))
+        found = next((c.old for c in diff.changes
+                      if c.new is not None and c.old is not None and clause_label(c.new) == campaign.clause_label),
+                     None)
+        if found is None:
+            found = (assignment_clause if campaign.kind == "assignment" else notice_clause)(old_text)
+        if found is None:
+            return None
+        return {"label": clause_label(found), "text": visible(clause_text(found), edited=False)}
 
     def _reading_url(self, agreement_id: str, version: int) -> str:
         try:
             return self.config.reading_url.format(agreement=agreement_id, version=version)
-        except (KeyError, IndexError, ValueError) as exc:
+        except (KeyError, IndexError, ValueError, AttributeError) as exc:
             raise ClausewiseError(
                 f"clausewise.toml: reading_url {self.config.reading_url!r} is not a valid template ({exc}); "
                 "use only {agreement} and {version}") from None
+
+    def _redline_url(self, agreement_id: str, old: int, new: int) -> str:
+        values = {"agreement": agreement_id, "from_version": str(old), "to_version": str(new)}
+        url = fill_placeholders(self.config.redline_url, values)
+        if "{" in url or "}" in url:
+            raise ClausewiseError(f"clausewise.toml: redline_url {self.config.redline_url!r} uses an unknown "
+                                  "placeholder; use only {agreement}, {from_version} and {to_version}")
+        return url
 
     def _version_change(self, agreement_id: str, old: int, new: int) -> _VersionChange:
         key = (agreement_id, old, new)
         if key not in self._changes:
             from ..differ import diff_texts, render_html
 
-            refs = [self._ref(agreement_id, number) for number in (old, new)]
-            diff = diff_texts(self.repo.text(agreement_id, old), self.repo.text(agreement_id, new), *refs)
-            items, more = change_items(diff)
-            name = f"redline-{agreement_id}-v{old}-v{new}.html"
-            self._changes[key] = _VersionChange(items, more, redline_part(name, render_html(diff)), name)
+            diff = diff_texts(self._published(agreement_id, old)[0], self._published(agreement_id, new)[0],
+                              *(self._ref(agreement_id, number) for number in (old, new)))
+            attachment = name = None
+            if self.config.redline_delivery in ("attach", "both"):
+                name = f"redline-{agreement_id}-v{old}-v{new}.html"
+                attachment = redline_part(name, render_html(diff))
+            self._changes[key] = _VersionChange(change_list(diff), attachment, name)
         return self._changes[key]
 
     def _ref(self, agreement_id: str, number: int) -> Any:
         from ..differ.model import DocumentRef
 
         version = self.repo.version(agreement_id, number)
-        return DocumentRef(ref=f"{agreement_id}@v{number}", title=self._title(agreement_id), version=number,
+        return DocumentRef(ref=f"{agreement_id}@v{number}", title=self._title(agreement_id, number), version=number,
                            effective=version.effective.isoformat())
 
 

@@ -116,6 +116,42 @@ def hostile_diff() -> AgreementDiff:
                          DocumentRef(f"new{c}.md", title=f"New {c}{b}", version=2), changes)
 
 
+SECTIONS = ("Service", "Fees", "Data", "Support", "General")
+
+
+def document_texts() -> tuple[str, str]:
+    """A five-section agreement of six clauses each, and a new version in which 2.3 is removed
+    (2.4-2.6 renumber to 2.3-2.5), 3.4 and 5.5 are reworded: long unchanged stretches between."""
+    old = ["# Hosting Agreement", ""]
+    new = ["# Hosting Agreement", ""]
+    for number, name in enumerate(SECTIONS, 1):
+        old += [f"## {number}. {name}", ""]
+        new += [f"## {number}. {name}", ""]
+        kept = 0
+        for item in range(1, 7):
+            text = f"The {name.lower()} terms, point {item}: the Provider keeps record {number * 10 + item} for audit."
+            old.append(f"{number}.{item} {text}")
+            if (number, item) == (2, 3):
+                continue
+            kept += 1
+            if (number, item) == (3, 4):
+                text = text.replace("keeps record", "deletes record")
+            if (number, item) == (5, 5):
+                text = text.replace("for audit", "for ninety days")
+            new.append(f"{number}.{kept} {text}")
+        old.append("")
+        new.append("")
+    return "\n".join(old), "\n".join(new)
+
+
+def document_diff() -> AgreementDiff:
+    from clausewise.differ import diff_texts
+
+    old, new = document_texts()
+    return diff_texts(old, new, DocumentRef("hosting@v1", title="Hosting Agreement", version=1),
+                      DocumentRef("hosting@v2", title="Hosting Agreement", version=2))
+
+
 @dataclass
 class LoadedPage:
     """A page opened from a file:// URL, with what it tried to do."""

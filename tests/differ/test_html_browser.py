@@ -9,7 +9,7 @@ from pathlib import Path
 
 from clausewise.differ.render_html import render_html
 
-from .conftest import INJECTIONS, chinese_diff, english_diff, hostile_diff
+from .conftest import INJECTIONS, chinese_diff, document_diff, english_diff, hostile_diff
 
 CLAUSEWISE = str(Path(sys.executable).with_name("clausewise"))
 STATUS_KEYS = ("added", "removed", "modified", "moved", "renumbered", "unchanged")
@@ -67,20 +67,25 @@ def test_side_by_side_view_shows_both_panes(open_html):
     assert old_box["x"] + old_box["width"] <= new_box["x"]  # side by side, old on the left
     assert old_box["y"] == new_box["y"]  # rows of one clause line up, so the panes scroll together
     assert page.inner_text("#c3 .pane-old") == "(not in this text)"
-    page.click("#c8 > summary")  # an unchanged clause reads the same on both sides: shown once
+    # an unchanged clause reads the same on both sides: shown once
     assert page.is_visible("#c8 .inline") and page.locator("#c8 .pane").count() == 0
 
 
-def test_print_view_expands_collapsed_clauses_and_hides_controls(open_html):
-    page = open_html(render_html(english_diff())).page
-    unchanged = "#c8 .inline"  # the governing-law clause, unchanged and collapsed
-    assert page.evaluate("document.querySelector('#c8').open") is False
-    assert not page.is_visible(unchanged)
+def test_print_view_expands_folded_clauses_and_hides_controls(open_html):
+    diff = document_diff()
+    page = open_html(render_html(diff)).page
+    folded = f"#c{[c.new_label for c in diff.changes].index('4.2') + 1}"  # inside the folded 4.1 to 4.6
+    assert page.evaluate(f"document.querySelector('{folded}').closest('details.run').open") is False
+    assert not page.is_visible(f"{folded} .inline")
     assert page.is_visible(".toolbar")
     page.emulate_media(media="print")
-    assert page.is_visible(unchanged)
-    assert page.inner_text(unchanged) == "The laws of England govern this agreement."
-    assert not page.is_visible(".toolbar")
+    assert page.is_visible(f"{folded} .inline")
+    assert page.inner_text(f"{folded} .inline") == "The support terms, point 2: the Provider keeps record 42 for audit."
+    assert not page.is_visible(f"{folded} .preview")  # the text once, not its first line again
+    assert not page.is_visible(".toolbar") and not page.is_visible(".run > summary")
+    page.emulate_media(media="screen")
+    page = open_html(render_html(english_diff()), name="en.html").page
+    page.emulate_media(media="print")
     marker = page.evaluate("getComputedStyle(document.querySelector('#c2 .inline ins'), '::before').content")
     assert marker == '"[+"'
 
@@ -118,6 +123,7 @@ def test_n_and_p_keys_step_through_the_changes(open_html):
 def test_n_continues_from_where_the_reader_scrolled(open_html):
     page = open_html(render_html(english_diff())).page
     page.set_viewport_size({"width": 1000, "height": 500})
+    page.click("#contents > summary")
     page.click("#contents a[href='#c5']")
     page.keyboard.press("n")
     assert page.evaluate("document.querySelector('.current').id") == "c6-was"
@@ -139,16 +145,58 @@ def test_moved_clause_links_between_its_two_places(open_html):
 
 
 def test_works_without_javascript(open_html):
-    loaded = open_html(render_html(english_diff()), java_script=False)
+    diff = document_diff()
+    loaded = open_html(render_html(diff), java_script=False)
     page = loaded.page
     assert loaded.errors == []
     assert not page.is_visible("#next-change")  # the JS-only controls stay hidden
-    assert page.is_visible("#c2 .inline ins")
-    assert not page.is_visible("#c8 .inline")
-    page.click("#c8 > summary")
-    assert page.is_visible("#c8 .inline")
+    modified = f"#c{[c.status for c in diff.changes].index('modified') + 1}"
+    assert page.is_visible(f"{modified} .inline ins")
+    folded = f"#c{[c.new_label for c in diff.changes].index('2.4') + 1}"
+    assert page.is_visible(f"{folded} .preview") and not page.is_visible(f"{folded} .inline")
+    page.click(f"{folded} > summary")
+    assert page.is_visible(f"{folded} .inline") and not page.is_visible(f"{folded} .preview")
+    page.click("#contents > summary")
+    assert page.is_visible("#contents .toc")
     page.click("text=Side by side")
-    assert page.is_visible("#c2 .pane-new")
+    assert page.is_visible(f"{modified} .pane-new")
+
+
+def test_first_change_is_near_the_top_and_unchanged_text_is_readable(open_html):
+    diff = document_diff()
+    page = open_html(render_html(diff)).page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    first = page.evaluate("document.querySelector('main [data-change]').getBoundingClientRect().top")
+    assert first < 600
+    assert not page.is_visible("#contents .toc")  # the contents are closed
+    near = f"#c{[c.new_label for c in diff.changes].index('3.3') + 1}"  # next to the change in 3.4
+    assert page.inner_text(f"{near} .inline") == "The data terms, point 3: the Provider keeps record 33 for audit."
+    colour = page.evaluate(f"getComputedStyle(document.querySelector('{near} .inline')).color")
+    assert colour != page.evaluate("getComputedStyle(document.body).color")  # dimmed, not hidden
+    assert page.evaluate(f"getComputedStyle(document.querySelector('{near} .inline')).opacity") == "1"
+
+
+def test_contents_link_into_a_fold_opens_it(open_html):
+    diff = document_diff()
+    page = open_html(render_html(diff)).page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    target = f"c{[c.new_label for c in diff.changes].index('1.4') + 1}"
+    page.click("#contents > summary")
+    page.click(f"#contents a[href='#{target}']")
+    assert page.evaluate(f"document.getElementById('{target}').closest('details.run').open") is True
+    top = page.evaluate(f"document.getElementById('{target}').getBoundingClientRect().top")
+    assert 0 <= top < 800
+
+
+def test_expand_all_and_collapse_unchanged(open_html):
+    page = open_html(render_html(document_diff())).page
+    closed = "document.querySelectorAll('details.clause:not([open]), details.run:not([open])').length"
+    assert page.evaluate(closed) > 0
+    page.click("#expand-all")
+    assert page.evaluate(closed) == 0
+    page.click("#collapse-unchanged")
+    assert page.evaluate("document.querySelectorAll('details[data-change]:not([open])').length") == 0
+    assert page.evaluate("document.querySelectorAll('details.run[open]').length") == 0
 
 
 def test_chinese_page_uses_chinese_labels(open_html):
@@ -161,6 +209,11 @@ def test_chinese_page_uses_chinese_labels(open_html):
     assert page.inner_text("#c1 .inline ins") == "十五个工作日"
     marker = page.evaluate("getComputedStyle(document.querySelector('#c1 .inline ins'), '::before').content")
     assert marker == '"［插入开始］"'
+    diff = chinese_diff()
+    diff.changes[1].tags = ["assignment", "fees"]
+    page = open_html(render_html(diff), name="zh-tags.html").page
+    assert page.inner_text("#c2 .tags").split() == ["主题:", "转让", "费用"]
+    assert page.inner_text("#summary").count("变更类型") == 1
 
 
 OLD_AGREEMENT = """\

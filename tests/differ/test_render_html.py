@@ -13,7 +13,7 @@ from clausewise.differ.model import AgreementDiff, ClauseChange, DocumentRef
 from clausewise.differ.render_html import LABELS, render_html, ui_language
 from clausewise.errors import UsageProblem
 
-from .conftest import INJECTIONS, chinese_diff, clause, english_diff, hostile_diff
+from .conftest import INJECTIONS, chinese_diff, clause, document_diff, english_diff, hostile_diff
 
 
 class Elements(HTMLParser):
@@ -98,13 +98,94 @@ def test_inline_and_side_by_side_redlines_of_a_modified_clause():
     assert '<div class="text pane pane-old empty">(not in this text)</div>' in html  # the added clause
 
 
-def test_changed_clauses_are_open_and_unchanged_ones_collapsed():
+def test_changed_clauses_are_open_and_unchanged_ones_next_to_them_too():
     diff = english_diff()
     elements = Elements(render_html(diff))
     for index, change in enumerate(diff.changes, 1):
         tag, attrs = elements.by_id(f"c{index}")
         assert tag == "details"
-        assert ("open" in attrs) == (change.status != "unchanged" or change.moved), change
+        assert "open" in attrs, change  # each unchanged clause here is next to a change
+        assert ("data-change" in attrs) == (change.status != "unchanged" or change.moved)
+
+
+def test_unchanged_text_is_folded_to_its_first_line_and_long_stretches_to_one_line():
+    diff = document_diff()
+    html = render_html(diff)
+    elements = Elements(html)
+    ids = {(change.new_label or "").lstrip("#").strip(): f"c{index}"
+           for index, change in enumerate(diff.changes, 1) if change.status != "removed"}
+    opened = {label for label, anchor in ids.items()
+              if elements.by_id(anchor)[0] == "details" and "open" in elements.by_id(anchor)[1]}
+    # Changed clauses and one unchanged clause on each side of each change are open.
+    assert opened == {"2.2", "2.3", "3.3", "3.4", "3.5", "5.4", "5.5", "5.6"}
+    folded = re.search(r'<details class="clause st-unchanged lv\d" id="' + ids["2.4"] + r'".*?</details>', html, re.S).group(0)
+    assert '<span class="preview">The fees terms, point 5: the Provider keeps record 25 for audit.</span>' in folded
+    assert '<div class="text inline same">The fees terms, point 5' in folded  # the whole text, when unfolded
+    runs = re.findall(r'<details class="run"><summary class="lv\d">(.*?)</summary>', html)
+    assert runs == ["6 unchanged clauses, 1.1 to 1.6", "6 unchanged clauses, 4.1 to 4.6"]
+    # Headings are the document's structure: never folded.
+    assert re.search('<div class="clause st-unchanged lv\\d" id="' + ids["4."] + '" data-status="unchanged" tabindex="-1">', html)
+
+
+def test_a_removed_clause_stands_where_it_stood_under_its_old_number():
+    diff = document_diff()
+    html = render_html(diff)
+    main = html.split('<main id="clauses">', 1)[1]
+    removed = main.index('<span class="label was">old 2.3</span>')
+    assert main.index("2.2</span>") < removed < main.index('<span class="old-label">2.4</span>')
+    changes_list = html.split('<nav id="changes"', 1)[1].split("</nav>", 1)[0]
+    assert '<span class="label was">old 2.3</span>' in changes_list
+    assert "原 2.3" in render_html(diff, lang="zh")
+
+
+def test_change_list_gives_number_heading_badges_and_the_changed_words():
+    diff = document_diff()
+    diff.changes[19].new.heading = "Deletion of <records>"
+    diff.changes[19].note = "inserted U+202E RIGHT-TO-LEFT OVERRIDE"
+    changes_list = render_html(diff).split('<nav id="changes"', 1)[1].split("</nav>", 1)[0]
+    items = re.findall(r"<li.*?</li>", changes_list)
+    assert len(items) == 3
+    assert ('<span class="label">3.4</span> <span class="heading">Deletion of &lt;records&gt;</span></a> '
+            '<span class="badge b-modified">Modified</span>') in items[1]
+    assert '<span class="note">inserted U+202E RIGHT-TO-LEFT OVERRIDE</span>' in items[1]
+    assert ('<span class="excerpt">The data terms, point 4: the Provider <del>keeps</del><ins>deletes</ins> record '
+            '34 for audit.</span>') in items[1]
+    assert "<del>The fees terms, point 3: the Provider keeps record 23 for audit.</del>" in items[0]
+
+
+def test_counts_tell_kinds_of_change_from_flags():
+    html = render_html(english_diff())
+    summary = html.split('<section id="summary"', 1)[1].split("</section>", 1)[0]
+    kinds, flags = summary.split('<div class="count-row">')[1:]
+    assert "Kinds of change: each of the 8 clauses has one" in kinds
+    assert re.findall(r'data-count="([a-z]+)"', kinds) == ["added", "removed", "modified", "unchanged"]
+    assert "Flags: on clauses of any kind" in flags
+    assert re.findall(r'data-count="([a-z]+)"', flags) == ["moved", "renumbered", "typographic"]
+    shown = counts_shown(html)
+    assert sum(shown[key] for key in ("added", "removed", "modified", "unchanged")) == 8
+
+
+def test_contents_are_closed_and_lists_are_not_numbered_twice():
+    html = render_html(english_diff())
+    assert '<details id="contents">' in html
+    assert '<ul class="toc">' in html and '<ul class="change-list">' in html
+    assert "<ol" not in html
+
+
+def test_chinese_page_names_topics_in_chinese():
+    diff = chinese_diff()
+    diff.changes[1].tags = ["assignment", "notice", "fees", "governing-law", "custom-topic"]
+    html = render_html(diff)
+    assert ('<p class="tags">主题: <span class="tag">转让</span> <span class="tag">通知</span> '
+            '<span class="tag">费用</span> <span class="tag">适用法律</span> <span class="tag">custom-topic</span> </p>') in html
+    assert '<span class="tag">governing law</span>' in render_html(diff, lang="en")
+
+
+def test_note_is_shown_with_the_clause():
+    diff = english_diff()
+    diff.changes[1].note = "replaced U+0430 CYRILLIC SMALL LETTER A <with> U+0061"
+    html = render_html(diff)
+    assert '<p class="note">replaced U+0430 CYRILLIC SMALL LETTER A &lt;with&gt; U+0061</p>' in html
 
 
 def test_moved_clause_is_shown_at_both_places_with_links_both_ways():
@@ -113,7 +194,7 @@ def test_moved_clause_is_shown_at_both_places_with_links_both_ways():
     clause_ids = [i for i in ids if re.fullmatch(r"c\d+(-was)?", i)]
     # The liability clause (c6) moved from between "data" (c5) and "support" (c7) in the old text.
     assert clause_ids == ["c1", "c2", "c3", "c4", "c5", "c6-was", "c6", "c7", "c8"]
-    stub = re.search(r'<div class="stub" id="c6-was".*?</div>', html, re.S).group(0)
+    stub = re.search(r'<div class="stub lv1" id="c6-was".*?</div>', html, re.S).group(0)
     assert 'Moved to <a href="#c6">5.</a>' in stub
     assert '<p class="moved-from">Moved from <a href="#c6-was">4.</a></p>' in html
 
@@ -122,7 +203,7 @@ def test_renumbering_alone_is_labelled_but_not_listed_as_a_change():
     html = render_html(english_diff())
     changes_list = html.split('<nav id="changes"', 1)[1].split("</nav>", 1)[0]
     assert "Fees" not in changes_list
-    fees = re.search(r'<details class="clause st-unchanged" id="c4".*?</summary>', html, re.S).group(0)
+    fees = re.search(r'<details class="clause st-unchanged lv1" id="c4".*?</summary>', html, re.S).group(0)
     assert '<span class="old-label">2.</span> <span aria-hidden="true">→</span> 3.' in fees
     assert '<span class="badge b-renumbered">Renumbered</span>' in fees
     assert "b-unchanged" not in fees
@@ -199,7 +280,7 @@ def test_large_diff_renders_every_clause():
     html = render_html(AgreementDiff(DocumentRef("a"), DocumentRef("b"), changes))
     assert html.count('<details class="clause') == 2000
     assert html.count('<div class="text inline same">') == 1900  # unchanged text is written once
-    assert html.count("<ins>weeks.</ins>") == 100 * 2  # inline view and the new pane
+    assert html.count("<ins>weeks.</ins>") == 100 * 3  # change list, inline view and the new pane
     assert counts_shown(html)["modified"] == 100
 
 
@@ -235,4 +316,4 @@ def test_two_empty_texts_render_a_page_that_says_nothing_changed():
     html = render_html(AgreementDiff(DocumentRef("empty-a.txt"), DocumentRef("empty-b.txt"), []))
     assert LABELS["en"]["no_changes"] in html
     assert counts_shown(html) == {"added": 0, "removed": 0, "modified": 0, "moved": 0, "renumbered": 0,
-                                  "unchanged": 0}
+                                  "unchanged": 0, "typographic": 0}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import mailbox
 from collections import Counter
 from datetime import date
@@ -37,4 +39,12 @@ def test_demo_sends_every_notice_to_the_local_maildir_and_writes_the_proof(tmp_p
     assert sorted(p.name for p in (out / "redlines").iterdir()) == sorted(
         f"{s.id}-v1-v2.html" for s in run.samples)
     assert any(line.startswith("Mailbox (Maildir") for line in lines)
+    for message in messages:  # the demo's clausewise.toml names the provider and the assignee
+        parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+        text = parsed.get_body(("plain",)).get_content()
+        notice = by_id[message["Message-ID"]]
+        assert ("12 Harbour Square, Dublin 2" if notice.language == "en" else "北风云计算有限公司") in text
+        if "/assignment-" in notice.campaign_id:
+            assert "Contact: contracts@northwind-services.example" in text
+        assert "legal@northwind-cloud.example" in text
     assert git.Repo(run.repo.root).git.status("--porcelain") == ""

@@ -18,14 +18,18 @@ REAL_RELAY = "smtp://192.0.2.1:587"
 
 def test_example_defaults_names_each_placeholder_setting():
     config = Config()
-    assert example_defaults(config) == ["sender 'Legal Team <legal@example.com>'",
-                                        "reading_url 'https://example.com/legal/{agreement}/v{version}'"]
+    assert example_defaults(config) == [
+        "sender 'Legal Team <legal@example.com>'", "reading_url 'https://example.com/legal/{agreement}/v{version}'",
+        "redline_url 'https://example.com/legal/{agreement}/v{from_version}-v{to_version}.html'"]
     ours = dataclasses.replace(config, sender="Legal <legal@acme-cloud.cn>",
-                               reading_url="https://legal.acme-cloud.cn/{agreement}/v{version}")
+                               reading_url="https://legal.acme-cloud.cn/{agreement}/v{version}",
+                               redline_url="https://legal.acme-cloud.cn/{agreement}/{from_version}-{to_version}")
     assert example_defaults(ours) == []
     assert example_defaults(dataclasses.replace(ours, sender="legal@mail.example.org")) == [
         "sender 'legal@mail.example.org'"]
     assert example_defaults(dataclasses.replace(ours, reading_url="https://notexample.com/x")) == []
+    attached = dataclasses.replace(ours, redline_url=config.redline_url, redline_delivery="attach")
+    assert example_defaults(attached) == []  # no link to the redline in the notices
 
 
 def test_send_to_a_real_relay_with_the_example_sender_is_refused_before_connecting(legal_repo, repo_store):
@@ -34,7 +38,8 @@ def test_send_to_a_real_relay_with_the_example_sender_is_refused_before_connecti
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: clausewise.toml: sender 'Legal Team <legal@example.com>' and reading_url "
-        "'https://example.com/legal/{agreement}/v{version}' are still the example values, and smtp://192.0.2.1:587 "
+        "'https://example.com/legal/{agreement}/v{version}' and redline_url "
+        "'https://example.com/legal/{agreement}/v{from_version}-v{to_version}.html' are still the example values, and smtp://192.0.2.1:587 "
         "is a real mail relay: customers would get notices from or linking to example.com. Set them to your own "
         "in clausewise.toml, commit it, and send again (a server on 127.0.0.1 accepts the examples, for trying "
         "things out)\n")

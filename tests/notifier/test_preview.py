@@ -25,7 +25,8 @@ def test_preview_shows_headers_text_and_html_and_writes_nothing(legal_repo, repo
     result = preview(legal_repo, "trial-en/v2")
     assert result.exit_code == 0, result.output
     for needle in ("Subject: Notice of changes to Speech Trial Agreement", "To: Customer 0 <c00000@example.com>",
-                   "Attachments: redline-trial-en-v1-v2.html", "----- text part -----", "Dear Customer 0,",
+                   "clause by clause: https://example.com/legal/trial-en/v1-v2.html", "----- text part -----",
+                   "Dear Customer 0,",
                    "----- HTML part -----", '<html lang="en">'):
         assert needle in result.output, needle
     assert list(repo_store.notices()) == []  # preview never adds to the ledger

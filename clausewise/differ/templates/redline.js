@@ -15,6 +15,7 @@
   // Keep jump targets clear of the sticky toolbar (and the pane titles in the side-by-side view).
   function layout() {
     var height = toolbar ? toolbar.offsetHeight : 0;
+    document.documentElement.style.setProperty("--sticky", height + "px");
     if (paneTitles) {
       paneTitles.style.top = height + "px";
       height += paneTitles.offsetHeight;
@@ -39,9 +40,7 @@
     }
     current = index;
     var el = changes[index];
-    if (el.tagName === "DETAILS") {
-      el.open = true;
-    }
+    openAround(el);
     el.classList.add("current");
     el.scrollIntoView({block: "start"});
     el.focus({preventScroll: true});
@@ -49,6 +48,29 @@
     if (position) {
       position.textContent = (index + 1) + " / " + changes.length;
     }
+  }
+
+  // Open a clause and every fold that holds it.
+  function openAround(el) {
+    for (; el; el = el.parentElement) {
+      if (el.tagName === "DETAILS") {
+        el.open = true;
+      }
+    }
+  }
+
+  // A link to a clause inside a fold (from the contents, or a page address) opens the fold.
+  function openLinked() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var el = id && document.getElementById(id);
+    if (el) {
+      openAround(el);
+      el.scrollIntoView({block: "start"});
+    }
+  }
+  window.addEventListener("hashchange", openLinked);
+  if (location.hash) {
+    openLinked();
   }
 
   function onScreen(el) {
@@ -104,8 +126,8 @@
 
   onClick("next-change", function () { go(1); });
   onClick("prev-change", function () { go(-1); });
-  onClick("expand-all", function () { setOpen("details.clause", true); });
-  onClick("collapse-unchanged", function () { setOpen("details.clause:not([data-change])", false); });
+  onClick("expand-all", function () { setOpen("details.clause, details.run", true); });
+  onClick("collapse-unchanged", function () { setOpen("details.clause:not([data-change]), details.run", false); });
 
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) {
