@@ -436,6 +436,28 @@ def customers_show(customer_id: str, output_format: str, repo_dir: str) -> None:
         click.echo(customer_detail(customer_id, rows, store.customer_notices(customer_id), output_format))
 
 
+@customers.command("remove")
+@click.argument("customer_id", metavar="ID")
+@click.option("--agreement", "agreement_id", metavar="ID", help="Only this agreement.  [default: all of them]")
+@click.option("--reason", required=True, help="Why the customer is removed, e.g. 'contract ended' (recorded).")
+@repo_option
+def customers_remove(customer_id: str, agreement_id: str | None, reason: str, repo_dir: str) -> None:
+    """Remove a customer who left. Their unsent notices are cancelled; notices already sent stay in
+    the ledger as proof. The removal and its reason are recorded."""
+    from .errors import UsageProblem
+    from .notifier.store import store_for_repo
+    from .versions import open_repo
+
+    if not reason.strip():
+        raise UsageProblem("--reason must say why the customer is removed")
+    with store_for_repo(open_repo(repo_dir)) as store:
+        removed, cancelled = store.remove_customer(customer_id, reason.strip(), agreement_id)
+    if not removed:
+        where = f" on agreement {agreement_id!r}" if agreement_id else ""
+        raise UsageProblem(f"unknown customer {customer_id!r}{where}; see 'clausewise customers list'")
+    click.echo(f"removed customer {customer_id} ({removed} agreement rows); {cancelled} unsent notices cancelled")
+
+
 @main.group()
 def announce() -> None:
     """Create notice campaigns: an assignment, or a published version's (publish does that itself)."""
@@ -501,18 +523,20 @@ def notify() -> None:
 @format_option("text", "json")
 @repo_option
 def notify_status(output_format: str, repo_dir: str) -> None:
-    """Every campaign with its totals, send-by and effective dates; exits 1 if any is OVERDUE."""
+    """Every campaign with its totals, send-by and effective dates, and the customers not reached
+    (failed or bounced); exits 1 if a campaign is OVERDUE or has failed or bounced notices."""
     from datetime import date
 
-    from .notifier.report import campaign_statuses, overdue_message, status_json, status_text
+    from .notifier.report import attention_message, status_json, status_report, status_text
     from .notifier.store import store_for_repo
     from .versions import open_repo
 
     today = date.today()
     with store_for_repo(open_repo(repo_dir)) as store:
-        statuses = campaign_statuses(store, today)
-    click.echo(status_json(statuses, today) if output_format == "json" else status_text(statuses))
-    problem = overdue_message(statuses)
+        found = status_report(store, today)
+    click.echo(status_json(found.campaigns, today, found.unreached) if output_format == "json"
+               else status_text(found.campaigns, found.unreached))
+    problem = attention_message(found.campaigns)
     if problem:
         raise ClausewiseError(problem)
 
@@ -548,14 +572,21 @@ def notify_report(campaign_id: str | None, output_format: str, output: str | Non
               help="SMTP connections in parallel, each reused for many messages.")
 @click.option("--rate", type=click.FloatRange(0, min_open=True), metavar="PER_SECOND",
               help="At most this many messages per second in all.  [default: no limit]")
+@click.option("--timeout", type=click.FloatRange(0, min_open=True), metavar="SECONDS",
+              help="Wait at most this long for each SMTP reply.  [default: smtp_timeout in clausewise.toml, 30]")
+@click.option("--after-effective", metavar="REASON",
+              help="Also send notices of campaigns that already took effect (no advance notice); REASON is "
+                   "recorded with each of them.")
 @click.option("--dry-run", is_flag=True, help="Render every pending notice; send and record nothing.")
 @repo_option
 def notify_send(campaign_id: str | None, smtp_url: str | None, concurrency: int, rate: float | None,
-                dry_run: bool, repo_dir: str) -> None:
+                timeout: float | None, after_effective: str | None, dry_run: bool, repo_dir: str) -> None:
     """Send every pending notice and record each outcome in the ledger (a re-run sends nothing twice).
 
-    The SMTP password comes from CLAUSEWISE_SMTP_PASSWORD or .clausewise/secrets.toml. Ctrl-C finishes
-    the messages in flight, records them, and leaves the rest pending."""
+    The SMTP password comes from CLAUSEWISE_SMTP_PASSWORD or .clausewise/secrets.toml. Ctrl-C lets
+    the messages in flight finish for a few seconds, records what the server accepted, and leaves the
+    rest pending (a second Ctrl-C stops at once). A notice sent after its campaign's send-by date is
+    recorded LATE; one whose campaign already took effect is sent only with --after-effective."""
     import sys
 
     from .notifier.smtp import send_pending
@@ -574,7 +605,8 @@ def notify_send(campaign_id: str | None, smtp_url: str | None, concurrency: int,
     with store_for_repo(repo) as store:
         try:
             report = send_pending(repo, store, campaign_id=campaign_id, smtp_url=smtp_url, concurrency=concurrency,
-                                  rate=rate, dry_run=dry_run, progress=progress if sys.stderr.isatty() else None)
+                                  rate=rate, dry_run=dry_run, progress=progress if sys.stderr.isatty() else None,
+                                  timeout=timeout, after_effective=after_effective)
         finally:
             if bar is not None:
                 bar.render_finish()
@@ -582,12 +614,86 @@ def notify_send(campaign_id: str | None, smtp_url: str | None, concurrency: int,
         click.echo(f"failed: {campaign} {customer}: {reply}", err=True)
     click.echo(report.summary())
     if report.interrupted:
-        click.echo("Interrupted: messages in flight were recorded; run 'clausewise notify send' again for the "
-                   "rest.", err=True)
+        click.echo(f"Interrupted: what the server accepted was recorded; {report.left_pending} notices are left "
+                   "pending; run 'clausewise notify send' again for them.", err=True)
         sys.exit(130)
+    held = report.held_message()
+    if held:
+        raise ClausewiseError(held)
     if report.failures or report.left_pending:
         raise ClausewiseError(f"{len(report.failures)} notices failed and {report.left_pending} are left "
-                              "pending; see 'clausewise notify report'")
+                              "pending; see 'clausewise notify status', and after correcting addresses "
+                              "'clausewise notify retry'")
+
+
+@notify.command("retry")
+@click.option("--campaign", "campaign_id", metavar="ID", help="Only this campaign's failed notices.")
+@click.option("--customer", "customer_id", metavar="ID", help="Only this customer's failed notices.")
+@repo_option
+def notify_retry(campaign_id: str | None, customer_id: str | None, repo_dir: str) -> None:
+    """Queue failed notices again (all, one campaign's, one customer's); the next 'notify send' tries
+    them. Each retry and each attempt is recorded in the ledger."""
+    from .notifier.store import store_for_repo
+    from .versions import open_repo
+
+    with store_for_repo(open_repo(repo_dir)) as store:
+        if campaign_id is not None:
+            store.campaign(campaign_id)
+        store.sync_notices()  # picks up corrected addresses first
+        count = store.requeue_failed(campaign_id, customer_id)
+    scope = " and ".join(part for part in (campaign_id and f"campaign {campaign_id}",
+                                           customer_id and f"customer {customer_id}") if part) or "all campaigns"
+    click.echo(f"{count} failed notices queued again ({scope}); send them with 'clausewise notify send'")
+
+
+@notify.command("cancel")
+@click.argument("campaign_id", metavar="CAMPAIGN")
+@click.option("--reason", required=True, help="Why the campaign is cancelled (recorded in the ledger).")
+@repo_option
+def notify_cancel(campaign_id: str, reason: str, repo_dir: str) -> None:
+    """Cancel CAMPAIGN before any of its notices was sent or tried; its notices are recorded as
+    cancelled with REASON. A campaign that has started cannot be cancelled."""
+    from .errors import UsageProblem
+    from .notifier.store import store_for_repo
+    from .versions import open_repo
+
+    if not reason.strip():
+        raise UsageProblem("--reason must say why the campaign is cancelled")
+    with store_for_repo(open_repo(repo_dir)) as store:
+        store.sync_notices(store.campaign(campaign_id).id)
+        count = store.cancel_campaign(campaign_id, reason.strip())
+    click.echo(f"cancelled campaign {campaign_id}: {count} notices will not be sent (reason recorded)")
+
+
+@notify.command("bounces")
+@click.option("--maildir", type=click.Path(file_okay=False), help="Read the DSNs in this Maildir folder.")
+@click.option("--imap", "imap_url", metavar="URL",
+              help="Read the DSNs in this IMAP folder over TLS: imaps://user@host[:993][/folder] (password in "
+                   "CLAUSEWISE_IMAP_PASSWORD).")
+@repo_option
+def notify_bounces(maildir: str | None, imap_url: str | None, repo_dir: str) -> None:
+    """Collect bounces: delivery status notifications (RFC 3464) from a mailbox, matched to notices
+    by their VERP return path or Message-ID and recorded in the ledger. Reading twice records once."""
+    from .errors import UsageProblem
+    from .notifier import bounces
+    from .notifier.store import store_for_repo
+    from .versions import open_repo
+
+    if (maildir is None) == (imap_url is None):
+        raise UsageProblem("give one mailbox: --maildir DIR or --imap imaps://user@host/folder")
+    if imap_url is not None:
+        source = bounces.parse_imap_url(imap_url)
+        password = bounces.imap_password()
+        if not password:
+            raise UsageProblem(f"{source.display()} needs a password; set CLAUSEWISE_IMAP_PASSWORD")
+        messages = bounces.imap_messages(source, password)
+    else:
+        messages = bounces.maildir_messages(maildir)
+    with store_for_repo(open_repo(repo_dir)) as store:
+        report = bounces.collect(store, messages)
+    click.echo(report.summary())
+    if report.bounced:
+        click.echo("see the customers to reach another way with 'clausewise notify status'")
 
 
 @notify.command("preview")

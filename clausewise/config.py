@@ -39,6 +39,11 @@ smtp_url = "smtp://127.0.0.1:8025"
 smtp_username = ""
 # Allow plain, unencrypted SMTP to a host that is not loopback (not recommended).
 smtp_allow_plaintext = false
+# Seconds to wait for each SMTP reply (connecting and the greeting: at most 10).
+smtp_timeout = 30
+# Send each notice with a VERP return path (sender+TOKEN@domain), so that bounces match it exactly;
+# the relay must accept such envelope senders.
+bounce_verp = false
 # Where customers read the full text; {agreement} and {version} are filled in.
 reading_url = "https://example.com/legal/{agreement}/v{version}"
 # How the full redline reaches customers: "link" (to redline_url; the safe default: a large .html
@@ -112,6 +117,8 @@ class Config:
     smtp_url: str = "smtp://127.0.0.1:8025"
     smtp_username: str = ""
     smtp_allow_plaintext: bool = False
+    smtp_timeout: float = 30.0
+    bounce_verp: bool = False
     reading_url: str = "https://example.com/legal/{agreement}/v{version}"
     redline_delivery: str = "link"
     redline_url: str = "https://example.com/legal/{agreement}/v{from_version}-v{to_version}.html"
@@ -192,6 +199,8 @@ def load_config(repo_dir: str | os.PathLike[str]) -> Config:
         if key not in known:
             raise ClausewiseError(f"{path}: unknown setting '{key}'; known settings: {', '.join(known)}")
         expected = type(getattr(Config(), key))
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ClausewiseError(f"{path}: '{key}' must be a {expected.__name__}, not {value!r}")
         values[key] = value
@@ -202,6 +211,8 @@ def load_config(repo_dir: str | os.PathLike[str]) -> Config:
     config = Config(**values)
     if config.default_notice_days < 0:
         raise ClausewiseError(f"{path}: 'default_notice_days' must be 0 or more")
+    if not 0 < config.smtp_timeout <= 3600:
+        raise ClausewiseError(f"{path}: 'smtp_timeout' must be more than 0 and at most 3600 seconds")
     if config.redline_delivery not in REDLINE_DELIVERIES:
         raise ClausewiseError(f"{path}: 'redline_delivery' must be one of {', '.join(REDLINE_DELIVERIES)}, "
                               f"not {config.redline_delivery!r}")

@@ -5,8 +5,10 @@ Passes, each over what the previous ones left unmatched:
 1. exact text (comparison key, label excluded) unique on both sides: the anchors;
 2. exact text repeated on a side: the structurally nearest occurrence (same label, same parent,
    nearest to where the anchors say it should be), never simply the first;
-3. inside each gap between consecutive in-order anchors: best similarity first (>= 0.5 with the
-   same label, >= 0.6 otherwise), comparing only pairs within a window of 25 clauses;
+3. inside each gap between consecutive in-order anchors: the same text but for its numbers (a
+   renumbered contents entry or cross-reference), then best similarity first (>= 0.5 with the
+   same label, >= 0.3 when one clause stands where one clause was, >= 0.6 otherwise), comparing
+   only pairs within a window of 25 clauses;
 4. document-wide moves: similarity >= 0.8 with a margin of 0.1 over the runner-up, candidates
    found through an inverted index of rare features (never all pairs);
 5. structure: an unmatched section whose matched children mostly come from one unmatched old
@@ -15,7 +17,8 @@ Passes, each over what the previous ones left unmatched:
    >= 0.3, is a rewrite of it; and what is left in a gap with the same label, the same parent and
    similarity >= 0.3 or the same heading is a rewrite of the same clause.
 
-A matched clause is ``moved`` when it lies outside the longest increasing run of matches, or when
+A matched clause is ``moved`` when it lies outside the heaviest increasing run of matches (each
+weighing its subtree's size), or when
 its parent section is not the counterpart of its old parent and its depth is the same. Cost is linear in the number of
 clauses plus the (small) gaps: unchanged clauses are matched by hash.
 """
@@ -44,6 +47,7 @@ _WORD = re.compile(r"\w+")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # Markdown: a backslash before ASCII punctuation
 _UNDERLINE = re.compile(r"(?<!\S)(?:-{2,}|={2,}|\*{3,}|_{3,})(?!\S)")
 _LABEL_SEPARATOR = re.compile(r"[.．]")
+_DIGITS = re.compile(r"\d+")
 _COMMON_FEATURE = 50  # features found in more old clauses than this do not propose candidates
 
 
@@ -61,16 +65,24 @@ class Side:
     keys: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     depths: list[int] = field(default_factory=list)  # 1 for a top-level clause
+    shapes: list[str] = field(default_factory=list)  # keys with every number as 0 (if they have one)
+    sizes: list[int] = field(default_factory=list)  # clauses in each clause's subtree, itself included
     _features: dict[int, frozenset] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if len(self.texts) != len(self.nodes):
             self.texts = [clause_key(node) for node in self.nodes]
         self.keys = [layout_key(text) for text in self.texts]
+        self.shapes = [_DIGITS.sub("0", key) if any(c.isdigit() for c in key) else "\0" + key
+                       for key in self.keys]
         self.labels = [label_key(node.label) for node in self.nodes]
         self.depths = []
         for parent in self.parents:  # parents come before their children
             self.depths.append(self.depths[parent] + 1 if parent >= 0 else 1)
+        self.sizes = [1] * len(self.nodes)
+        for index in range(len(self.nodes) - 1, -1, -1):
+            if self.parents[index] >= 0:
+                self.sizes[self.parents[index]] += self.sizes[index]
 
     def features(self, index: int) -> frozenset:
         cached = self._features.get(index)
@@ -133,7 +145,7 @@ def align_clauses(old: Side, new: Side) -> Alignment:
     """Pair the clauses of ``old`` and ``new``; see the module docstring for the passes."""
     pairs: dict[int, int] = {}
     _exact_pass(old, new, pairs)
-    gaps = _gaps(pairs, len(old.nodes), len(new.nodes))
+    gaps = _gaps(pairs, new.sizes, len(old.nodes), len(new.nodes))
     used_old = set(pairs.values())  # kept up to date by _take_best, for every gap
     for old_gap, new_gap in gaps:
         _similar_pass(old, new, pairs, old_gap, new_gap, used_old)
@@ -141,7 +153,7 @@ def align_clauses(old: Side, new: Side) -> Alignment:
     _structure_pass(old, new, pairs)
     _children_pass(old, new, pairs)
     used_old = set(pairs.values())
-    for old_gap, new_gap in _gaps(pairs, len(old.nodes), len(new.nodes)):
+    for old_gap, new_gap in _gaps(pairs, new.sizes, len(old.nodes), len(new.nodes)):
         _same_label_pass(old, new, pairs, old_gap, new_gap, used_old)
     return Alignment(pairs, _moved(old, new, pairs))
 
@@ -162,15 +174,25 @@ def _exact_pass(old: Side, new: Side, pairs: dict[int, int]) -> None:
             pairs[news[0]] = olds[0]
         else:
             repeated.append((olds, news))
+    if not repeated:
+        return
     anchors = sorted(pairs.items())
     anchor_new = [n for n, _ in anchors]
+    children: dict[int, list[int]] = defaultdict(list)
+    for n, parent in enumerate(new.parents):
+        children[parent].append(n)
+    repeated.sort(key=lambda group: min(new.depths[n] for n in group[1]))  # parents first
     for olds, news in repeated:
-        _nearest_pairs(old, new, pairs, olds, news, anchors, anchor_new)
+        _nearest_pairs(old, new, pairs, olds, news, anchors, anchor_new, children)
 
 
 def _nearest_pairs(old: Side, new: Side, pairs: dict[int, int], olds: list[int], news: list[int],
-                   anchors: list[tuple[int, int]], anchor_new: list[int]) -> None:
-    """Pair repeated identical clauses by structure: same label, same parent, expected place."""
+                   anchors: list[tuple[int, int]], anchor_new: list[int], children: dict[int, list[int]]
+                   ) -> None:
+    """Pair repeated identical clauses by structure, not simply the first copy: the copy whose
+    children's counterparts it holds, then the one under the counterpart of its parent, then the
+    same label, then the one nearest to where the anchors say it should be. (A heading repeated
+    in every section, under sections renumbered by an insertion, goes with its own section.)"""
     if len(olds) * len(news) > 2500:  # a long run of identical boilerplate: keep reading order
         for n, o in zip(news, olds):
             pairs[n] = o
@@ -179,9 +201,15 @@ def _nearest_pairs(old: Side, new: Side, pairs: dict[int, int], olds: list[int],
     for n in news:
         at = bisect.bisect_left(anchor_new, n) - 1
         expected = anchors[at][1] + (n - anchors[at][0]) if at >= 0 else n
+        votes = Counter(old.parents[pairs[child]] for child in children.get(n, ()) if child in pairs)
+        parent = new.parents[n]
+        counterpart = pairs.get(parent) if parent >= 0 else -1
         for o in olds:
-            cost = (new.labels[n] != old.labels[o], new.parent_label(n) != old.parent_label(o),
-                    abs(expected - o))
+            if counterpart is not None:
+                parent_cost = counterpart != old.parents[o]
+            else:  # the parent is not paired (yet): its label is the best hint
+                parent_cost = new.parent_label(n) != old.parent_label(o)
+            cost = (-votes[o], parent_cost, new.labels[n] != old.labels[o], abs(expected - o))
             candidates.append((cost, n, o))
     candidates.sort()
     used_old: set[int] = set()
@@ -191,33 +219,45 @@ def _nearest_pairs(old: Side, new: Side, pairs: dict[int, int], olds: list[int],
             used_old.add(o)
 
 
-def _increasing_run(pairs: dict[int, int]) -> list[tuple[int, int]]:
-    """The longest run of matches in the same order on both sides (patience sorting)."""
+def _increasing_run(pairs: dict[int, int], weights: list[int]) -> list[tuple[int, int]]:
+    """The heaviest run of matches in the same order on both sides, each match weighing its new
+    clause's ``weights`` (its subtree size): when a section and one paragraph swap places, the
+    section with its clauses stays in order and the paragraph is the one that moved. A Fenwick
+    tree over old indices keeps it O(n log n)."""
     ordered = sorted(pairs.items())
-    tails: list[int] = []  # old index ending the best run of each length
-    tail_at: list[int] = []  # position in ordered of that element
+    size = max(pairs.values(), default=-1) + 2
+    tree = [(0, -1)] * (size + 1)  # (best weight of a run ending at or below this old index, position)
     previous = [-1] * len(ordered)
-    for position, (_, o) in enumerate(ordered):
-        length = bisect.bisect_left(tails, o)
-        if length == len(tails):
-            tails.append(o)
-            tail_at.append(position)
-        else:
-            tails[length] = o
-            tail_at[length] = position
-        previous[position] = tail_at[length - 1] if length else -1
+    best_end = (0, -1)
+    for position, (n, o) in enumerate(ordered):
+        best = (0, -1)
+        at = o  # runs ending at old indices < o: Fenwick positions 1..o
+        while at > 0:
+            if tree[at] > best:
+                best = tree[at]
+            at -= at & -at
+        total = (best[0] + weights[n], position)
+        previous[position] = best[1]
+        if total > best_end:
+            best_end = total
+        at = o + 1
+        while at <= size:
+            if tree[at] < total:
+                tree[at] = total
+            at += at & -at
     run: list[tuple[int, int]] = []
-    position = tail_at[-1] if tail_at else -1
+    position = best_end[1]
     while position >= 0:
         run.append(ordered[position])
         position = previous[position]
     return run[::-1]
 
 
-def _gaps(pairs: dict[int, int], old_count: int, new_count: int) -> list[tuple[list[int], list[int]]]:
+def _gaps(pairs: dict[int, int], weights: list[int], old_count: int, new_count: int
+          ) -> list[tuple[list[int], list[int]]]:
     """Unmatched old and new clauses between consecutive in-order matches."""
     matched_old = set(pairs.values())
-    bounds = [(-1, -1)] + _increasing_run(pairs) + [(new_count, old_count)]
+    bounds = [(-1, -1)] + _increasing_run(pairs, weights) + [(new_count, old_count)]
     gaps = []
     for (n1, o1), (n2, o2) in zip(bounds, bounds[1:]):
         new_gap = [n for n in range(n1 + 1, n2) if n not in pairs]
@@ -232,6 +272,7 @@ def _similar_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[int
     """``used_old``: the old indices in ``pairs``' values."""
     scored = []
     windowed = len(old_gap) * len(new_gap) > WINDOW * WINDOW * 4
+    one_slot = len(old_gap) == len(new_gap) == 1  # one clause replaced by one clause in place
     for ni, n in enumerate(new_gap):
         if n in pairs:
             continue
@@ -239,9 +280,15 @@ def _similar_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[int
         for oi, o in enumerate(old_gap):
             if o in used_old or (windowed and abs(ni - oi) > WINDOW):
                 continue
+            if new.shapes[n] == old.shapes[o]:  # the same text but for its numbers
+                scored.append((1.0, n, o))
+                continue
             fo = old.features(o)
             same_label = new.labels[n] == old.labels[o] and new.labels[n] != ""
-            threshold = SAME_LABEL_THRESHOLD if same_label else GAP_THRESHOLD
+            if one_slot and new.nodes[n].kind == old.nodes[o].kind:
+                threshold = REWRITE_THRESHOLD
+            else:
+                threshold = SAME_LABEL_THRESHOLD if same_label else GAP_THRESHOLD
             if 2 * min(len(fn), len(fo)) < threshold * (len(fn) + len(fo)):
                 continue  # length filter: cannot reach the threshold
             score = similarity(fn, fo)
@@ -359,22 +406,20 @@ def _same_label_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[
 
 
 def _moved(old: Side, new: Side, pairs: dict[int, int]) -> set[int]:
-    """Matched clauses out of the longest in-order run, and clauses in order whose parent section
-    changed at the same depth (a move across a heading). A clause whose depth changed while it kept
-    its place (a list turned into numbered items, a title level dropped) was restructured in
-    place, not moved."""
-    in_order = {n for n, _ in _increasing_run(pairs)}
+    """Matched clauses out of the longest in-order run, and clauses in order that went from one
+    section to another section, both present in either text, at the same depth (a move across a
+    heading). A clause that kept its place while a heading was inserted or removed above it, or
+    while its depth changed (a list turned into numbered items, a title level dropped), was
+    restructured in place, not moved."""
+    in_order = {n for n, _ in _increasing_run(pairs, new.sizes)}
     moved = {n for n in pairs if n not in in_order}
     matched_old = set(pairs.values())
     for n, o in pairs.items():
         if n in moved or new.depths[n] != old.depths[o]:
             continue
         parent_new, parent_old = new.parents[n], old.parents[o]
-        counterpart = pairs.get(parent_new, -1) if parent_new >= 0 else -1
-        if parent_new >= 0 and parent_new not in pairs:
-            # the new parent is itself new: moved only if the old parent lives on elsewhere
-            if parent_old >= 0 and parent_old in matched_old:
-                moved.add(n)
-        elif counterpart != parent_old:
+        if parent_new < 0 or parent_old < 0:
+            continue  # same depth: both top-level
+        if parent_new in pairs and parent_old in matched_old and pairs[parent_new] != parent_old:
             moved.add(n)
     return moved

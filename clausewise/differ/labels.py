@@ -40,6 +40,7 @@ _PAREN_CN = re.compile(rf"[（(]([{CN_NUMERALS}]{{1,4}})[）)]")
 _PAREN_NUMBER = re.compile(r"[（(](\d{1,4})[）)]")
 _PAREN_ALPHA = re.compile(r"[（(]([A-Za-z]{1,5})[）)]")
 _DECIMAL = re.compile(r"(\d{1,4}(?:\\?[.．]\d{1,4})*)(\\?[.．、)）]?)")
+_DASHED = re.compile(r"(\d{1,3})-(?=[A-Z][a-z])")
 _ALPHA = re.compile(r"([A-Za-z]{1,5})\\?([.)])(?=[ \t\u3000*_<]|$)")
 _BULLET = re.compile(r"([-*+•])[ \t]+")
 _ROMAN = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
@@ -222,6 +223,11 @@ def _core_labels(line: str, start: int, indent: int, strong: bool) -> list[Label
     if first.isdigit():
         m = _DECIMAL.match(line, start)
         if not m:
+            return found
+        dash = _DASHED.match(line, start)
+        if dash:  # "2-Setting up the Service:" (terms extracted from PDFs)
+            found.append(Label(dash.group(1) + "-", ("dashed",), (int(dash.group(1)),), 15, "clause",
+                               dash.end(), paragraph_only=True))
             return found
         parts = m.group(1).replace("\\", "").replace("．", ".").split(".")
         punct = m.group(2).replace("\\", "")

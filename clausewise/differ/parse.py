@@ -22,6 +22,8 @@ from .normalize import is_cjk, strip_invisible
 _TERMINAL = tuple(".。;；:：!?！？")
 _NOT_HEADING_END = tuple(".。;；:：!?！？,，、")
 _PARAGRAPH_MARK = "¶"
+_CONTENTS_ENTRY = 120  # a contents line is at most this long
+_NOT_CONTENTS_END = tuple(";；,，。:：")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _UNDERLINE = re.compile(r"[ \t]*(={2,}|-{2,}|=)[ \t]*")
 _BULLET_LINE = re.compile(r"[ \t]*[-*+•][ \t]")
@@ -34,11 +36,22 @@ _SPACE = LEADING_SPACE + " \t"
 
 
 @dataclass
+class _Start:
+    """Where a node starts: its line, and where its own text (after label and heading) begins."""
+
+    index: int
+    node: Clause
+    body_line: int
+    body_offset: int
+
+
+@dataclass
 class _Open:
     """A clause whose numbering series is still open on the stack."""
 
     label: Label
     node: Clause
+    indent: int = 0  # where the label's line starts
 
 
 def parse_agreement(text: str) -> Clause:
@@ -51,49 +64,157 @@ def parse_agreements(*texts: str) -> list[Clause]:
     a line or a clause they share is read once (label readings and display text are functions of
     the line, and of the clause's exact source, alone)."""
     readings: dict[str, list[Label]] = {}
-    display: dict[tuple[str, int, bool], str] = {}
+    display: dict[tuple, str] = {}
     return [_parse(text, readings, display) for text in texts]
 
 
-def _parse(text: str, readings_of: dict[str, list[Label]], display: dict[tuple[str, int, bool], str]) -> Clause:
+def _parse(text: str, readings_of: dict[str, list[Label]], display: dict[tuple, str]) -> Clause:
     lines, offsets = split_lines(text)
     root = Clause(label=None, path=(), heading=None, text="", source="", line=1, level=0,
                   kind="preamble")
-    setext = _setext_headings(lines)
-    title = _title_line(lines, setext)
+    all_readings, setext = _line_readings(lines, readings_of)
     stack: list[_Open] = []
-    starts: list[tuple[int, Clause, int]] = []  # (line index, node, offset in line where body starts)
-    paragraph_start = True
+    starts: list[_Start] = []
+    paragraph_start = True  # the line may open a paragraph: a label may start here
+    block_start = True  # the line follows a blank line, a heading or markup: a new block
+    skip_to = -1  # a title line taken by the number alone on the line above it
+    introduced = False  # the last non-blank line ends with a colon
     for index, line in enumerate(lines):
-        level = setext.get(index)
-        if index == title:
-            readings = []
-        elif level is not None:
-            readings = [heading_label(line, len(line) - len(line.lstrip(LEADING_SPACE)), level)]
+        if index <= skip_to:
+            continue
+        tail = line.rstrip(_SPACE)
+        if tail:
+            introduced, was_introduced = tail.endswith((":", "：", ":**", "：**")), introduced
         else:
-            readings = readings_of.get(line)
-            if readings is None:
-                readings = readings_of[line] = read_labels(line)[1]
-        chosen = _choose(stack, readings, paragraph_start) if readings else None
+            was_introduced = introduced
+        readings = all_readings[index]
+        chosen = _choose(stack, readings, paragraph_start, was_introduced) if readings else None
         if chosen is None:
-            paragraph_start = not line.strip(_SPACE) or line.rstrip().endswith(_TERMINAL) \
-                or index - 1 in setext
+            content = line.strip(_SPACE)
+            if content and block_start and stack and not _MARKUP_LINE.fullmatch(content):
+                keep = _paragraph_keep(stack, line)
+                if keep is not None:
+                    del stack[keep:]
+                    parent = stack[-1].node if stack else root
+                    node = Clause(label=None, path=parent.path + (_PARAGRAPH_MARK,), heading=None,
+                                  text="", source="", line=index + 1, level=parent.level + 1,
+                                  kind="paragraph")
+                    parent.children.append(node)
+                    starts.append(_Start(index, node, index, 0))
+            paragraph_start = not content or line.rstrip().endswith(_TERMINAL) or index - 1 in setext
+            block_start = not content or index - 1 in setext or _MARKUP_LINE.fullmatch(content) is not None
             continue
         label, keep = chosen
         del stack[keep:]
         parent = stack[-1].node if stack else root
         heading, body_offset = _heading(label, line)
+        body_line = index
+        if heading is None and body_offset >= len(line.rstrip()) and label.may_have_heading:
+            title_line = _title_below(lines, all_readings, index)
+            if title_line is not None:  # "7." alone, its title on the next line
+                heading = _clean_heading(lines[title_line])
+                body_line, body_offset = title_line, len(lines[title_line])
+                skip_to = title_line
         written = label.written or None
         node = Clause(label=written, path=parent.path + (written or heading or _PARAGRAPH_MARK,),
                       heading=heading, text="", source="", line=index + 1, level=len(stack) + 1,
                       kind=label.kind)
         parent.children.append(node)
-        stack.append(_Open(label, node))
-        starts.append((index, node, body_offset))
+        stack.append(_Open(label, node, len(line) - len(line.lstrip(_SPACE))))
+        starts.append(_Start(index, node, body_line, body_offset))
         paragraph_start = heading is not None or body_offset >= len(line.rstrip()) \
             or line.rstrip().endswith(_TERMINAL)
+        block_start = label.kind == "heading" or body_offset >= len(line.rstrip())
     _fill_text(text, lines, offsets, root, starts, display)
     return root
+
+
+def _line_readings(lines: list[str], readings_of: dict[str, list[Label]]
+                   ) -> tuple[list[list[Label]], dict[int, int]]:
+    """The label readings of every line, with what is not a clause taken out (the document's
+    title, a table of contents, a number repeated just above its own heading), and the setext
+    headings by line."""
+    setext = _setext_headings(lines)
+    title = _title_line(lines, setext)
+    found: list[list[Label]] = []
+    for index, line in enumerate(lines):
+        level = setext.get(index)
+        if level is not None:
+            found.append([heading_label(line, len(line) - len(line.lstrip(LEADING_SPACE)), level)])
+            continue
+        readings = readings_of.get(line)
+        if readings is None:
+            readings = readings_of[line] = read_labels(line)[1]
+        found.append(readings)
+    if title >= 0:
+        found[title] = []
+    _drop_contents(lines, found)
+    return found, setext
+
+
+def _drop_contents(lines: list[str], found: list[list[Label]]) -> None:
+    """Take the labels out of a table of contents: a run of at least three short section labels
+    (no items or bullets) with nothing but blank lines between them, most of which the document
+    uses exactly once more further on, in the same order; and out of a plain line that repeats
+    the number of the heading right below it."""
+    labelled = [index for index, readings in enumerate(found) if readings]
+    uses: dict[str, list[int]] = {}
+    for index in labelled:
+        uses.setdefault(found[index][0].written, []).append(index)
+    run: list[int] = []
+    for position, index in enumerate(labelled):
+        label = found[index][0]
+        content = lines[index].strip(_SPACE)
+        nxt = labelled[position + 1] if position + 1 < len(labelled) else -1
+        if nxt >= 0 and label.kind != "heading" and found[nxt][0].kind == "heading" \
+                and label.written and found[nxt][0].written == label.written \
+                and not any(line.strip(_SPACE) for line in lines[index + 1:nxt]) \
+                and _clean_heading(lines[index][label.end:]) == _clean_heading(lines[nxt][found[nxt][0].end:]):
+            found[index] = []  # "2. Obligations" just above "2\. Obligations" underlined
+            continue
+        entry = (label.kind != "heading" and not label.is_item and label.written
+                 and len(content) <= _CONTENTS_ENTRY and not content.endswith(_NOT_CONTENTS_END))
+        if entry and run and not any(line.strip(_SPACE) for line in lines[run[-1] + 1:index]) \
+                and all(found[other][0].written != label.written for other in run):
+            run.append(index)
+            continue
+        _drop_run(run, found, uses)
+        run = [index] if entry else []
+    _drop_run(run, found, uses)
+
+
+def _drop_run(run: list[int], found: list[list[Label]], uses: dict[str, list[int]]) -> None:
+    if len(run) < 3:
+        return
+    end, previous, repeated = run[-1], -1, 0
+    for index in run:
+        places = uses[found[index][0].written]
+        after = [place for place in places if place > end]
+        if len(after) == 1 and len(places) == 2 and after[0] > previous:
+            repeated += 1
+            previous = after[0]
+    if repeated >= max(3, 0.8 * len(run)):
+        for index in run:
+            found[index] = []
+
+
+def _title_below(lines: list[str], readings: list[list[Label]], index: int) -> int | None:
+    """The line holding the title of a number that stands alone on line ``index``: the next
+    non-blank line (at most one blank line between), short, unlabelled and not a sentence."""
+    for below in (index + 1, index + 2):
+        if below >= len(lines):
+            return None
+        content = lines[below].strip(_SPACE)
+        if not content:
+            continue
+        if readings[below] or _MARKUP_LINE.fullmatch(content):
+            return None
+        title = _clean_heading(content)
+        if title and len(title) <= 80 and not title.endswith(_NOT_HEADING_END) and (
+                is_cjk(title) or title[0].isupper()):
+            return below
+        return None
+    return None
 
 
 def split_lines(text: str) -> tuple[list[str], list[int]]:
@@ -145,9 +266,38 @@ def _setext_headings(lines: list[str]) -> dict[int, int]:
     return found
 
 
-def _choose(stack: list[_Open], readings: list[Label], paragraph_start: bool
+def _paragraph_keep(stack: list[_Open], line: str) -> int | None:
+    """How much of the stack stays open when a paragraph starts at ``line`` (after a blank line),
+    or None when the paragraph continues the clause above. A numbered clause owns its paragraphs;
+    a paragraph under a heading without a number is a unit of its own (a child of the heading
+    without a label), and so is an unindented paragraph after a list, which ends the list and
+    belongs to the list's parent."""
+    top = stack[-1]
+    if top.label.kind == "heading" and not top.label.written:
+        return len(stack)
+    if not _is_list_item(stack, len(stack) - 1) or len(line) - len(line.lstrip(_SPACE)) > top.indent:
+        return None
+    keep = len(stack) - 1
+    while keep and _is_list_item(stack, keep - 1):
+        keep -= 1
+    return keep
+
+
+def _is_list_item(stack: list[_Open], depth: int) -> bool:
+    """Whether the open clause at ``depth`` is an item of a list: an item or bullet, or a plain
+    number (``1.``) right under a heading."""
+    label = stack[depth].label
+    if label.is_item:
+        return True
+    return (label.style[0] == "decimal" and len(label.value) == 1 and depth > 0
+            and stack[depth - 1].label.kind == "heading")
+
+
+def _choose(stack: list[_Open], readings: list[Label], paragraph_start: bool, introduced: bool = False
             ) -> tuple[Label, int] | None:
-    """The reading the numbering supports and how much of the stack stays open, or None."""
+    """The reading the numbering supports and how much of the stack stays open, or None.
+    ``introduced``: the line above ends with a colon, so a first number (``1.``, ``(a)``) opens a
+    list under the clause above even where the same numbering is open further up."""
     for label in readings:
         if label.style[0] == "md":
             keep = len(stack)
@@ -155,7 +305,19 @@ def _choose(stack: list[_Open], readings: list[Label], paragraph_start: bool
                 keep -= 1
             return label, keep
     candidates = [r for r in readings if paragraph_start or not r.paragraph_only]
-    for label in candidates:  # first: the next label of a series already open
+    for label in candidates:  # first: the very next number of a series open at any depth
+        if len(label.value) == 1 and label.style[0] not in ("bullet", "md"):
+            for depth in range(len(stack) - 1, -1, -1):
+                entry = stack[depth].label
+                if entry.style == label.style and len(entry.value) == 1 and entry.value[0] + 1 == label.value[0]:
+                    return label, depth
+    if introduced and stack:
+        for label in candidates:
+            if _is_first(label.value) and label.style[0] not in ("bullet", "md", "cn") \
+                    and any(entry.label.style == label.style for entry in stack) \
+                    and stack[-1].label.style != label.style:
+                return label, len(stack)
+    for label in candidates:  # then: a plausible next label of the nearest open series
         for depth in range(len(stack) - 1, -1, -1):
             if stack[depth].label.style == label.style:
                 if _follows(stack[depth].label.value, label, paragraph_start):
@@ -224,6 +386,8 @@ def _heading(label: Label, line: str) -> tuple[str | None, int]:
             if heading and len(heading) <= 80:
                 return heading, label.end + closing.end()
     rest = _clean_heading(rest)
+    if label.written and rest.startswith(label.written + " "):
+        rest = rest[len(label.written) + 1:].lstrip(_SPACE)  # "5. 5\. PRIVACY": the number twice
     heading = _heading_text(label, rest)
     return heading, (len(line) if heading is not None else label.end)
 
@@ -260,21 +424,21 @@ def _heading_text(label: Label, rest: str) -> str | None:
 
 
 def _fill_text(text: str, lines: list[str], offsets: list[int], root: Clause,
-               starts: list[tuple[int, Clause, int]], display: dict[tuple[str, int, bool], str]) -> None:
+               starts: list[_Start], display: dict[tuple, str]) -> None:
     """Give every node its exact ``source`` slice and its display ``text`` (``display``: the
-    display text by source, body offset and whether the source runs to the end of the text)."""
-    boundaries = [index for index, _, _ in starts] + [len(lines)]
+    display text by source, where the body starts and whether the source runs to the end)."""
+    boundaries = [start.index for start in starts] + [len(lines)]
     first = boundaries[0]
     root.source = text[: offsets[first]] if first < len(lines) else text
     root.text = display_text(lines[:first])
-    for (index, node, body_offset), end in zip(starts, boundaries[1:]):
-        start_offset = offsets[index]
+    for start, end in zip(starts, boundaries[1:]):
+        index, node, body_line, body_offset = start.index, start.node, start.body_line, start.body_offset
         end_offset = offsets[end] if end < len(lines) else len(text)
-        node.source = text[start_offset:end_offset]
-        key = (node.source, body_offset, end == len(lines))
+        node.source = text[offsets[index]:end_offset]
+        key = (node.source, body_line - index, body_offset, end == len(lines))
         shown = display.get(key)
         if shown is None:
-            shown = display[key] = display_text([lines[index][body_offset:]] + lines[index + 1:end])
+            shown = display[key] = display_text([lines[body_line][body_offset:]] + lines[body_line + 1:end])
         node.text = shown
 
 

@@ -16,15 +16,19 @@ from datetime import date
 from typing import TextIO
 
 from ..fileutil import output_file
-from .schedule import CampaignState, campaign_state
+from .schedule import campaign_status, needs_attention
 from .store import Campaign, Customer, Notice, Store, to_text
 
-REPORT_SCHEMA = "clausewise.notice-report/1"
-STATUS_SCHEMA = "clausewise.notify-status/1"
-REPORT_FIELDS = ("campaign", "kind", "agreement", "from_version", "to_version", "effective", "customer_id", "name",
-                 "email", "language", "status", "attempts", "sent_at", "message_id", "reply", "sha256",
-                 "date_header", "last_error")
+REPORT_SCHEMA = "clausewise.notice-report/2"
+STATUS_SCHEMA = "clausewise.notify-status/2"
+REPORT_FIELDS = ("campaign", "kind", "agreement", "from_version", "to_version", "effective", "send_by",
+                 "customer_id", "name", "email", "language", "status", "timing", "after_effective_reason",
+                 "attempts", "sent_at", "message_id", "reply", "sha256", "date_header", "last_error", "bounced_at",
+                 "bounce", "cancelled", "cancel_reason")
 CUSTOMER_FIELDS = ("customer_id", "agreement", "version", "language", "email", "name")
+# OWASP CSV injection: a spreadsheet runs a cell that starts with one of these as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+UNREACHED_SHOWN = 50  # customers listed by `notify status` text output (JSON lists them all)
 
 
 # -- customers -------------------------------------------------------------------------------------
@@ -45,7 +49,7 @@ def customer_lines(customers: Iterable[Customer], fmt: str) -> Iterator[str]:
     if fmt == "csv":
         yield _csv_line(CUSTOMER_FIELDS)
         for customer in customers:
-            yield _csv_line([customer_dict(customer)[field] for field in CUSTOMER_FIELDS])
+            yield _csv_line([spreadsheet_safe(customer_dict(customer)[field]) for field in CUSTOMER_FIELDS])
         return
     yield f"{'CUSTOMER':<16} {'AGREEMENT':<20} {'VERSION':<8} {'LANG':<6} {'EMAIL':<32} NAME"
     for c in customers:
@@ -62,15 +66,19 @@ def customer_detail(customer_id: str, rows: list[Customer], notices: list[Notice
         lines.append(f"  {c.agreement} v{c.version}: {c.name} <{c.email}> ({c.language})")
     lines.append("notices:" if notices else "notices: none yet")
     for n in notices:
-        sent = f", sent {to_text(n.sent_at)}" if n.sent_at else ""
-        lines.append(f"  {n.campaign_id}: {n.status} to {n.email}, {n.attempts} attempts{sent}")
+        sent = f", sent {to_text(n.sent_at)} ({n.timing})" if n.sent_at else ""
+        bounced = f", BOUNCED ({n.bounce})" if n.bounced_at else ""
+        why = f" ({n.cancel_reason})" if n.cancel_reason else f" ({n.last_error})" if n.status == "failed" else ""
+        lines.append(f"  {n.campaign_id}: {n.status}{why} to {n.email}, {n.attempts} attempts{sent}{bounced}")
     return "\n".join(lines)
 
 
 def _notice_summary(notice: Notice) -> dict[str, object]:
     return {"campaign": notice.campaign_id, "status": notice.status, "email": notice.email,
             "attempts": notice.attempts, "sent_at": to_text(notice.sent_at) if notice.sent_at else None,
-            "message_id": notice.message_id}
+            "timing": notice.timing, "message_id": notice.message_id, "last_error": notice.last_error,
+            "bounced_at": to_text(notice.bounced_at) if notice.bounced_at else None, "bounce": notice.bounce,
+            "cancel_reason": notice.cancel_reason}
 
 
 # -- campaign status -------------------------------------------------------------------------------
@@ -79,20 +87,34 @@ def _notice_summary(notice: Notice) -> dict[str, object]:
 @dataclass(frozen=True)
 class CampaignStatus:
     campaign: Campaign
-    totals: dict[str, int]  # pending, sending, sent, failed
-    state: CampaignState
+    totals: dict[str, int]  # pending, sending, sent, failed, cancelled
+    outcomes: dict[str, int]  # late, after_effective, bounced
+    state: str  # see schedule.campaign_status
 
     @property
     def not_sent(self) -> int:
         return self.totals["pending"] + self.totals["sending"] + self.totals["failed"]
+
+    @property
+    def late(self) -> int:
+        """Notices sent after the send-by date, the effective date included."""
+        return self.outcomes["late"] + self.outcomes["after_effective"]
 
     def to_dict(self) -> dict[str, object]:
         c = self.campaign
         return {"campaign": c.id, "kind": c.kind, "agreement": c.agreement, "from_versions": c.from_versions,
                 "to_version": c.to_version, "new_party": c.new_party, "send_by": c.send_by.isoformat(),
                 "effective": c.effective.isoformat(), "notice_days": c.notice_days, "state": self.state,
-                "totals": dict(self.totals), "clause": c.clause_label,
-                "short_notice_reason": c.short_notice_reason}
+                "totals": dict(self.totals), "late": self.outcomes["late"],
+                "after_effective": self.outcomes["after_effective"], "bounced": self.outcomes["bounced"],
+                "clause": c.clause_label, "short_notice_reason": c.short_notice_reason,
+                "cancelled_at": to_text(c.cancelled_at) if c.cancelled_at else None, "cancel_reason": c.cancel_reason}
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    campaigns: list[CampaignStatus]
+    unreached: list[Notice]  # failed or bounced: these customers need another channel (or a corrected address)
 
 
 def campaign_statuses(store: Store, today: date) -> list[CampaignStatus]:
@@ -100,43 +122,80 @@ def campaign_statuses(store: Store, today: date) -> list[CampaignStatus]:
     first (as ``notify send`` would), so that they count as pending."""
     store.sync_notices()
     totals = store.totals()
+    outcomes = store.outcomes()
     result = []
     for campaign in store.campaigns():
         counts = totals[campaign.id]
+        found = outcomes.get(campaign.id, {"late": 0, "after_effective": 0, "bounced": 0})
         not_sent = counts["pending"] + counts["sending"] + counts["failed"]
-        result.append(CampaignStatus(campaign, counts, campaign_state(campaign.send_by, not_sent, today)))
+        state = campaign_status(campaign.send_by, not_sent, today, failed=counts["failed"], bounced=found["bounced"],
+                                late=found["late"] + found["after_effective"],
+                                cancelled=campaign.cancelled_at is not None)
+        result.append(CampaignStatus(campaign, counts, found, state))
     return result
 
 
-def status_text(statuses: list[CampaignStatus]) -> str:
+def status_report(store: Store, today: date) -> StatusReport:
+    """Every campaign's status, and the customers the ledger says were not reached."""
+    return StatusReport(campaign_statuses(store, today), store.unreached())
+
+
+def status_text(statuses: list[CampaignStatus], unreached: list[Notice] | None = None) -> str:
     if not statuses:
         return "no notice campaigns yet; 'clausewise publish' and 'clausewise announce' create them"
     width = max(len("CAMPAIGN"), *(len(s.campaign.id) for s in statuses))
     lines = [f"{'CAMPAIGN':<{width}}  {'VERSIONS':<12} {'SEND BY':<10}  {'EFFECTIVE':<10}  "
-             f"{'PENDING':>7} {'SENDING':>7} {'SENT':>7} {'FAILED':>7}  STATE"]
+             f"{'PENDING':>7} {'SENDING':>7} {'SENT':>7} {'LATE':>5} {'FAILED':>7} {'BOUNCED':>7}  STATE"]
     for s in statuses:
         c, t = s.campaign, s.totals
         versions = f"{c.from_versions} -> v{c.to_version}" if c.from_versions else f"v{c.to_version}"
         lines.append(f"{c.id:<{width}}  {versions:<12} {c.send_by.isoformat():<10}  {c.effective.isoformat():<10}  "
-                     f"{t['pending']:>7} {t['sending']:>7} {t['sent']:>7} {t['failed']:>7}  {s.state}")
+                     f"{t['pending']:>7} {t['sending']:>7} {t['sent']:>7} {s.late:>5} {t['failed']:>7} "
+                     f"{s.outcomes['bounced']:>7}  {s.state}")
+    if unreached:
+        lines.append("")
+        lines.append(f"Not reached ({len(unreached)}): correct the address and run 'clausewise notify retry', "
+                     "or reach these customers another way:")
+        for n in unreached[:UNREACHED_SHOWN]:
+            why = f"bounced: {n.bounce}" if n.bounced_at else f"failed: {n.last_error}"
+            lines.append(f"  {n.campaign_id}  {n.customer_id}  {n.email}  {why}")
+        if len(unreached) > UNREACHED_SHOWN:
+            lines.append(f"  ... and {len(unreached) - UNREACHED_SHOWN} more (see 'clausewise notify status "
+                         "--format json')")
     return "\n".join(lines)
 
 
-def status_json(statuses: list[CampaignStatus], today: date) -> str:
+def status_json(statuses: list[CampaignStatus], today: date, unreached: list[Notice] | None = None) -> str:
     return json.dumps({"schema": STATUS_SCHEMA, "today": today.isoformat(),
-                       "overdue": [s.campaign.id for s in statuses if s.state == "OVERDUE"],
-                       "campaigns": [s.to_dict() for s in statuses]}, ensure_ascii=False, indent=2)
+                       "overdue": [s.campaign.id for s in statuses if "OVERDUE" in s.state.split(", ")],
+                       "attention": [s.campaign.id for s in statuses if needs_attention(s.state)],
+                       "campaigns": [s.to_dict() for s in statuses],
+                       "unreached": [{"campaign": n.campaign_id, "customer_id": n.customer_id, "email": n.email,
+                                      "status": n.status, "last_error": n.last_error, "bounce": n.bounce}
+                                     for n in unreached or []]}, ensure_ascii=False, indent=2)
 
 
-def overdue_message(statuses: list[CampaignStatus]) -> str | None:
-    """One line naming the OVERDUE campaigns and what to do, or None when none is overdue."""
-    overdue = [s for s in statuses if s.state == "OVERDUE"]
-    if not overdue:
+def attention_message(statuses: list[CampaignStatus]) -> str | None:
+    """One line naming the campaigns that are OVERDUE or have failed or bounced notices, and what to
+    do, or None when none needs attention."""
+    flagged = [s for s in statuses if needs_attention(s.state)]
+    if not flagged:
         return None
-    named = ", ".join(f"{s.campaign.id} (send by {s.campaign.send_by.isoformat()}, {s.not_sent} not sent)"
-                      for s in overdue)
-    return (f"{len(overdue)} campaign{'s' if len(overdue) > 1 else ''} OVERDUE: {named}; send them now with "
-            "'clausewise notify send' and check failed notices with 'clausewise notify report'")
+    named = ", ".join(f"{s.campaign.id} ({_problem(s)})" for s in flagged)
+    return (f"{len(flagged)} campaign{'s' if len(flagged) > 1 else ''} need{'' if len(flagged) > 1 else 's'} "
+            f"attention: {named}; send pending notices with 'clausewise notify send', retry failed ones with "
+            "'clausewise notify retry' after correcting the address, and reach bounced customers another way")
+
+
+def _problem(status: CampaignStatus) -> str:
+    parts = []
+    if "OVERDUE" in status.state:
+        parts.append(f"OVERDUE: send by {status.campaign.send_by.isoformat()}, {status.not_sent} not sent")
+    if status.totals["failed"]:
+        parts.append(f"{status.totals['failed']} FAILED")
+    if status.outcomes["bounced"]:
+        parts.append(f"{status.outcomes['bounced']} BOUNCED")
+    return ", ".join(parts)
 
 
 # -- proof of notice -------------------------------------------------------------------------------
@@ -156,10 +215,14 @@ def _report_rows(notices: Iterator[Notice], campaigns: dict[str, Campaign]) -> I
     for n in notices:
         c = campaigns[n.campaign_id]
         yield {"campaign": c.id, "kind": c.kind, "agreement": c.agreement, "from_version": f"v{n.accepted_version}",
-               "to_version": f"v{c.to_version}", "effective": c.effective.isoformat(), "customer_id": n.customer_id,
-               "name": n.name, "email": n.email, "language": n.language, "status": n.status, "attempts": n.attempts,
+               "to_version": f"v{c.to_version}", "effective": c.effective.isoformat(),
+               "send_by": c.send_by.isoformat(), "customer_id": n.customer_id, "name": n.name, "email": n.email,
+               "language": n.language, "status": n.status, "timing": n.timing,
+               "after_effective_reason": n.after_effective_reason, "attempts": n.attempts,
                "sent_at": to_text(n.sent_at) if n.sent_at else None, "message_id": n.message_id, "reply": n.reply,
-               "sha256": n.sha256, "date_header": n.date_header, "last_error": n.last_error}
+               "sha256": n.sha256, "date_header": n.date_header, "last_error": n.last_error,
+               "bounced_at": to_text(n.bounced_at) if n.bounced_at else None, "bounce": n.bounce,
+               "cancelled": n.status == "cancelled", "cancel_reason": n.cancel_reason}
 
 
 def write_report(rows: Iterable[dict[str, object]], out: TextIO, fmt: str) -> int:
@@ -169,7 +232,7 @@ def write_report(rows: Iterable[dict[str, object]], out: TextIO, fmt: str) -> in
         writer = csv.DictWriter(out, fieldnames=REPORT_FIELDS, lineterminator="\n")
         writer.writeheader()
         for count, row in enumerate(rows, start=1):
-            writer.writerow(row)
+            writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
         return count
     out.write(f'{{"schema": "{REPORT_SCHEMA}", "notices": [')
     for count, row in enumerate(rows, start=1):
@@ -183,6 +246,14 @@ def write_report_file(rows: Iterable[dict[str, object]], path: str | os.PathLike
     see the old file or the whole new one."""
     with output_file(path, newline="") as handle:
         return write_report(rows, handle, fmt)
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as text: one starting with ``= + - @``, tab or CR gets a
+    leading single quote (OWASP). Only text is changed; numbers, booleans and None pass through."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _csv_line(values: Iterable[object]) -> str:

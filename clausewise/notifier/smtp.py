@@ -1,11 +1,15 @@
 """Send pending notices with aiosmtplib over a few reused connections, and record each outcome.
 
-The ledger is the truth. A notice is claimed in a batch (status 'sending'), sent, and recorded
-'sent' right after the server's 250 reply to DATA, so a re-run never sends it again. A 4xx reply,
-a dropped connection or a timeout puts it back to 'pending' and it is retried with exponential
-backoff (a bounded number of times per run; after that it stays pending for the next run); a 5xx
-reply marks it 'failed' with the reply. If the process is killed, only the messages in flight at
-that moment (at most one per connection) may go out twice, with the same Message-ID.
+The ledger is the truth. A notice is claimed in a batch (status 'sending'), marked in the ledger
+just before its DATA starts, sent, and recorded 'sent' right after the server's 250 reply to
+DATA, so a re-run never sends it again. A 4xx reply, a dropped connection or a timeout puts it
+back to 'pending' and it is retried with exponential backoff (a bounded number of times per run;
+after that it stays pending for the next run); a 5xx reply, an address the server cannot take
+(no SMTPUTF8) or customer data that cannot make a safe message marks it 'failed' with the reason.
+A local problem (a template or rendering error, the configuration, the state database) is not the
+customer's: it stops the run with one error and leaves the notices pending. If the process is
+killed, only the messages whose DATA had started (at most one per connection) may go out twice,
+with the same Message-ID, and only those say so in the proof.
 """
 
 from __future__ import annotations
@@ -16,24 +20,31 @@ import ipaddress
 import itertools
 import signal
 import socket
+import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 import aiosmtplib
 
 from ..config import CONFIG_NAME, example_defaults, smtp_password, split_smtp_url
 from ..errors import ClausewiseError, UsageProblem
+from .bounces import verp_address
 from .compose import Composer
 from .message import date_header, message_bytes, sha256_hex
+from .schedule import notice_timing
 from .store import INTERRUPTED, Campaign, Notice, Store, local_worker_alive, worker_id
 
 MAX_ATTEMPTS = 5  # per notice and per run; a notice still failing stays pending for the next run
 BACKOFF_SECONDS = 1.0  # first retry delay; doubles on every further attempt
 CONNECT_ATTEMPTS = 4
+GREETING_TIMEOUT = 10.0  # at most this long (or the timeout, if shorter) to connect and be greeted
+STOP_GRACE = 3.0  # after Ctrl-C, messages in flight get this long to finish before they are abandoned
+POSSIBLE_DUPLICATE = (" (resent after a dropped connection, a timeout or an interrupted run: an earlier copy "
+                      "may have arrived too)")
 
 Progress = Callable[[int, int], None]  # (notices finished, total)
 
@@ -99,7 +110,7 @@ class SendReport:
     sent: int = 0
     failed: int = 0
     retries: int = 0  # attempts that ended in a retryable error
-    left_pending: int = 0  # still pending after this run (retries exhausted, or interrupted)
+    left_pending: int = 0  # pending in the ledger when the run ended (in its scope), whatever the reason
     possibly_duplicated: int = 0  # resends after an ambiguous error or a killed run (the server may have had it)
     rendered: int = 0  # dry run: messages rendered
     interrupted: bool = False
@@ -107,6 +118,9 @@ class SendReport:
     elapsed: float = 0.0
     smtp: str = ""
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (campaign, customer, reply)
+    held_after_effective: dict[str, int] = field(default_factory=dict)  # campaign -> pending, not sent
+    late: int = 0  # sent after the send-by date (before the effective date)
+    after_effective: int = 0  # sent on or after the effective date (with --after-effective)
 
     def summary(self) -> str:
         """One line for the user."""
@@ -115,8 +129,19 @@ class SendReport:
                     f"{len(self.failures)} could not be; nothing sent or recorded")
         rate = f", {self.sent / self.elapsed:.1f}/s" if self.elapsed and self.sent else ""
         extra = f", {self.possibly_duplicated} resent after an ambiguous error" if self.possibly_duplicated else ""
+        if self.late or self.after_effective:
+            extra += f", {self.late} LATE, {self.after_effective} after the effective date"
         return (f"{self.sent} sent, {self.failed} failed, {self.left_pending} left pending "
                 f"(of {self.total}; {self.retries} retries{extra}) via {self.smtp} in {self.elapsed:.1f}s{rate}")
+
+    def held_message(self) -> str | None:
+        """The line on notices not sent because their campaign already took effect, or None."""
+        if not self.held_after_effective:
+            return None
+        named = ", ".join(f"{c} ({n})" for c, n in self.held_after_effective.items())
+        return (f"not sent, because the campaign already took effect and a notice now gives no advance notice: "
+                f"{named}; send them anyway with --after-effective REASON (recorded in the proof), or, for a campaign "
+                "none of which was sent, cancel it with 'clausewise notify cancel'")
 
 
 class _DryRunRollback(Exception):
@@ -154,14 +179,27 @@ def send_pending(
     progress: Progress | None = None,
     backoff: float = BACKOFF_SECONDS,
     max_attempts: int = MAX_ATTEMPTS,
-    timeout: float = 60.0,
+    timeout: float | None = None,
+    after_effective: str | None = None,
+    today: date | None = None,
 ) -> SendReport:
-    """Send every pending notice (of one campaign, or all); see the module docstring."""
+    """Send every pending notice (of one campaign, or all); see the module docstring.
+
+    Notices of a campaign that takes effect today or earlier are sent only with an
+    ``after_effective`` reason (recorded with each of them); otherwise they stay pending and the
+    report's ``held_after_effective`` names them. ``timeout`` defaults to ``smtp_timeout``.
+    """
     if concurrency < 1:
         raise UsageProblem(f"--concurrency must be 1 or more, not {concurrency}")
     if rate is not None and rate <= 0:
         raise UsageProblem(f"--rate must be more than 0, not {rate}")
+    if after_effective is not None and not after_effective.strip():
+        raise UsageProblem("--after-effective needs a reason, e.g. --after-effective 'address corrected after a "
+                           "bounce'")
     config = repo.config
+    timeout = config.smtp_timeout if timeout is None else timeout
+    if timeout <= 0:
+        raise UsageProblem(f"the SMTP timeout must be more than 0 seconds, not {timeout}")
     target = parse_smtp_url(smtp_url or config.smtp_url, username=config.smtp_username,
                             allow_plaintext=config.smtp_allow_plaintext)
     if campaign_id is not None:
@@ -181,7 +219,9 @@ def send_pending(
         raise ClausewiseError(f"{target.display()}: login '{target.username}' needs a password; set "
                               "CLAUSEWISE_SMTP_PASSWORD or smtp_password in .clausewise/secrets.toml")
     sender = _Sender(composer, store, target, password, campaign_id=campaign_id, concurrency=concurrency,
-                     rate=rate, progress=progress, backoff=backoff, max_attempts=max_attempts, timeout=timeout)
+                     rate=rate, progress=progress, backoff=backoff, max_attempts=max_attempts, timeout=timeout,
+                     after_effective=after_effective.strip() if after_effective else None,
+                     today=today or datetime.now(timezone.utc).date())
     return asyncio.run(sender.run())
 
 
@@ -201,10 +241,11 @@ def _dry_run(composer: Composer, store: Store, campaign_id: str | None, target: 
                 campaign = campaigns.get(notice.campaign_id) or campaigns.setdefault(
                     notice.campaign_id, store.campaign(notice.campaign_id))
                 try:
-                    message_bytes(composer.build(campaign, notice, notice.date_header or now))
+                    composer.recipient(notice)
                 except ClausewiseError as exc:
                     report.failures.append((notice.campaign_id, notice.customer_id, f"not sent: {exc}"))
                     continue
+                message_bytes(_build(composer, campaign, notice, notice.date_header or now))
                 report.rendered += 1
             raise _DryRunRollback
     except _DryRunRollback:
@@ -218,7 +259,8 @@ class _Sender:
 
     def __init__(self, composer: Composer, store: Store, target: SmtpTarget, password: str | None, *,
                  campaign_id: str | None, concurrency: int, rate: float | None, progress: Progress | None,
-                 backoff: float, max_attempts: int, timeout: float) -> None:
+                 backoff: float, max_attempts: int, timeout: float, after_effective: str | None,
+                 today: date) -> None:
         self.composer = composer
         self.store = store
         self.target = target
@@ -230,6 +272,9 @@ class _Sender:
         self.backoff = backoff
         self.max_attempts = max_attempts
         self.timeout = timeout
+        self.after_effective = after_effective
+        self.today = today
+        self.verp = composer.config.bounce_verp
         self.worker = worker_id()
         self.batch_size = max(8, concurrency * 8)
         self.report = SendReport(smtp=target.display())
@@ -240,10 +285,14 @@ class _Sender:
         self.tries: dict[tuple[str, str], int] = {}
         self.retry_at: dict[tuple[str, str], float] = {}
         self.ambiguous: set[tuple[str, str]] = set()
+        self.data_started: set[tuple[str, str]] = set()  # notices whose DATA is under way
+        self.unrecorded: list[tuple[str, str]] = []  # accepted by the server, but the ledger write failed
+        self.ledger_cause: str | None = None  # the first state database error of the run
         self.in_flight = 0
         self.done = 0
         self.stopping = False
         self.fatal: ClausewiseError | None = None
+        self.tasks: list[asyncio.Task] = []
         self.changed: asyncio.Event
         self.limiter: _RateLimiter
 
@@ -256,29 +305,50 @@ class _Sender:
         self.store.sync_notices(self.campaign_id)
         self.store.release(self.worker)  # claims a crashed earlier run of this very process left
         self.store.reclaim_stale(local_worker_alive)
-        totals = self.store.totals()
-        ids = [self.campaign_id] if self.campaign_id else list(totals)
-        self.report.total = sum(totals.get(c, {}).get("pending", 0) for c in ids)
+        self.report.total = self._pending()
         self._report_progress()
         restore = self._install_signal_handlers()
         try:
-            workers = [asyncio.create_task(self._connection_worker()) for _ in range(self.concurrency)]
-            outcomes = await asyncio.gather(*workers, return_exceptions=True)
+            self.tasks = [asyncio.create_task(self._connection_worker()) for _ in range(self.concurrency)]
+            outcomes = await asyncio.gather(*self.tasks, return_exceptions=True)
         finally:
             restore()
-            self.report.left_pending += self.store.release(self.worker)
             self.report.elapsed = time.monotonic() - started
+            try:
+                self.store.release(self.worker)
+                self.report.left_pending = self._pending()
+                if self.after_effective is None:
+                    self.report.held_after_effective = self.store.pending_after_effective(self.today,
+                                                                                          self.campaign_id)
+            except sqlite3.Error as exc:  # the next run reclaims what this one could not release
+                self.fatal = self.fatal or self._ledger_error(exc)
+        if self.unrecorded:
+            self.fatal = self._ledger_error(None)
         if self.fatal is not None:
             raise self.fatal
         for outcome in outcomes:
-            if isinstance(outcome, BaseException):
+            if isinstance(outcome, BaseException) and not isinstance(outcome, asyncio.CancelledError):
                 raise outcome
         return self.report
 
+    def _pending(self) -> int:
+        totals = self.store.totals()
+        ids = [self.campaign_id] if self.campaign_id else list(totals)
+        return sum(totals.get(c, {}).get("pending", 0) for c in ids)
+
     def stop(self) -> None:
-        """Ctrl-C: claim nothing more, let the messages in flight finish and be recorded."""
+        """Ctrl-C: claim nothing more; messages in flight get STOP_GRACE seconds to finish and be
+        recorded, then are abandoned (a second Ctrl-C abandons them at once)."""
+        if self.report.interrupted:
+            self._abandon()
+            return
         self.report.interrupted = True
         self._halt()
+        asyncio.get_running_loop().call_later(min(STOP_GRACE, self.timeout), self._abandon)
+
+    def _abandon(self) -> None:
+        for task in self.tasks:
+            task.cancel()
 
     def _halt(self) -> None:
         self.stopping = True
@@ -303,17 +373,32 @@ class _Sender:
         if self.progress is not None:
             self.progress(self.done, self.report.total)
 
+    def _ledger_error(self, exc: sqlite3.Error | None) -> ClausewiseError:
+        if exc is not None and self.ledger_cause is None:
+            self.ledger_cause = " ".join(str(exc).split())
+        cause = f" ({self.ledger_cause})" if self.ledger_cause else ""
+        lost = ""
+        if self.unrecorded:
+            named = ", ".join(f"{c} {k}" for c, k in self.unrecorded[:5])
+            lost = (f"; the server accepted {len(self.unrecorded)} notices that could not be recorded ({named}"
+                    f"{' ...' if len(self.unrecorded) > 5 else ''}): the next run resends them with the same "
+                    "Message-ID and marks them as possible duplicates")
+        return ClausewiseError(f"{self.store.path}: the state database could not be written{cause}; sending "
+                               f"stopped{lost}; free disk space or fix the database, then run "
+                               "'clausewise notify send' again")
+
     # -- handing out work ------------------------------------------------------------------
 
     async def _next_notice(self) -> Notice | None:
         """The next notice to send, or None when there is nothing left (or the run stops)."""
         loop = asyncio.get_running_loop()
+        held = None if self.after_effective is not None else self.today
         while not self.stopping:
             if self.delayed and self.delayed[0][0] <= loop.time():
                 return self._take(heapq.heappop(self.delayed)[2])
             if self.buffer:
                 return self._take(self.buffer.popleft())
-            batch = self.store.claim_batch(self.worker, self.batch_size, self.campaign_id)
+            batch = self.store.claim_batch(self.worker, self.batch_size, self.campaign_id, effective_after=held)
             for notice in batch:
                 key = (notice.campaign_id, notice.customer_id)
                 tries = self.tries.get(key, 0)
@@ -351,38 +436,53 @@ class _Sender:
     async def _connection_worker(self) -> None:
         client: aiosmtplib.SMTP | None = None
         try:
-            while (notice := await self._next_notice()) is not None:
+            while True:
+                try:
+                    notice = await self._next_notice()
+                except sqlite3.Error as exc:
+                    self.fatal = self.fatal or self._ledger_error(exc)
+                    self._halt()
+                    return
+                if notice is None:
+                    return
                 finished = False
                 try:
                     if client is None or not client.is_connected:
                         client = await self._connect()
                     finished = await self._deliver(client, notice)
-                except ClausewiseError as exc:  # cannot connect or log in: the notice stays claimed
-                    self.fatal = self.fatal or exc  # until the release at the end of the run
+                except ClausewiseError as exc:  # a local problem: the notice stays claimed until
+                    self.fatal = self.fatal or exc  # the release at the end of the run (pending again)
                     self._halt()
-                except BaseException:  # a bug or a database error: the others finish what is in flight
+                except sqlite3.Error as exc:
+                    self.fatal = self.fatal or self._ledger_error(exc)
+                    self._halt()
+                except BaseException:  # a bug, or Ctrl-C's grace ran out: the others finish what is in flight
                     self._halt()
                     raise
                 finally:
                     self._finish(finished)
         finally:
             if client is not None and client.is_connected:
-                try:
-                    await client.quit()
-                except (aiosmtplib.SMTPException, OSError):
+                if self.report.interrupted:
                     client.close()
+                else:
+                    try:
+                        await client.quit()
+                    except (aiosmtplib.SMTPException, OSError):
+                        client.close()
 
     async def _connect(self) -> aiosmtplib.SMTP:
         """A logged-in connection; retried with backoff, then a ClausewiseError for the whole run."""
         t = self.target
         error = ""
+        greeting = min(GREETING_TIMEOUT, self.timeout)
         for attempt in range(CONNECT_ATTEMPTS):
             if attempt:
                 await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
             client = aiosmtplib.SMTP(hostname=t.host, port=t.port, use_tls=t.use_tls, start_tls=t.start_tls,
                                      timeout=self.timeout, local_hostname=socket.gethostname())
             try:
-                await client.connect()
+                await client.connect(timeout=greeting)
                 if t.username:
                     await client.login(t.username, self.password)
                 return client
@@ -390,6 +490,14 @@ class _Sender:
                 client.close()
                 raise ClausewiseError(f"{t.display()}: login as '{t.username}' refused ({exc.code} "
                                       f"{exc.message}); check smtp_username and the password") from None
+            except aiosmtplib.SMTPConnectTimeoutError as exc:
+                client.close()
+                if "ready message" in str(exc):  # connected, but no greeting: retrying will not help
+                    raise ClausewiseError(
+                        f"{t.display()}: the server accepted the connection but sent no SMTP greeting within "
+                        f"{greeting:g}s; check smtp_url (an SMTP port? smtps:// for implicit TLS on 465, "
+                        "smtp:// for 25/587)") from None
+                error = _describe(exc)
             except (aiosmtplib.SMTPException, OSError) as exc:
                 client.close()
                 error = _describe(exc)
@@ -402,22 +510,31 @@ class _Sender:
         campaign = self._campaign(notice.campaign_id)
         stamp = notice.date_header or date_header()
         try:
-            msg = self.composer.build(campaign, notice, stamp)
-        except ClausewiseError as exc:
+            self.composer.recipient(notice)
+        except ClausewiseError as exc:  # the customer's data cannot make a safe message
             return self._failed(notice, f"not sent: {exc}")
+        msg = _build(self.composer, campaign, notice, stamp)  # a local error stops the run
         data = message_bytes(msg)
-        recipient = notice.email
-        options = ["SMTPUTF8"] if not (recipient.isascii() and self.composer.sender.address.isascii()) else []
+        sender, recipient = self.composer.sender.address, notice.email
+        if self.verp:
+            sender = verp_address(sender, msg["Message-ID"])
+        utf8 = not (recipient.isascii() and sender.isascii())
+        if utf8 and client.is_ehlo_or_helo_needed:
+            await client.ehlo()
+        if utf8 and not client.supports_extension("smtputf8"):
+            return self._failed(notice, "not sent: the address needs SMTPUTF8 (internationalised email), which the "
+                                        f"server {self.target.display()} does not offer; use a server that does, "
+                                        "or an ASCII address for this customer, then 'clausewise notify retry'")
         await self.limiter.wait()
         try:
-            _, reply = await client.sendmail(self.composer.sender.address, [recipient], data,
-                                             mail_options=options)
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            refused = exc.recipients[0]
-            return self._reply_error(client, notice, refused.code, refused.message)
+            reply = await self._transfer(client, notice, sender, recipient, data, utf8)
+        except aiosmtplib.SMTPRecipientRefused as exc:
+            return self._reply_error(client, notice, exc.code, exc.message)
         except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, ConnectionError,
                 TimeoutError) as exc:
             client.close()
+            if key not in self.data_started:
+                return self._retry(notice, _describe(exc))
             self.ambiguous.add(key)
             return self._retry(notice, f"{_describe(exc)} (the server may have received it; "
                                        "the resend carries the same Message-ID)")
@@ -426,16 +543,47 @@ class _Sender:
         except (aiosmtplib.SMTPException, OSError) as exc:
             client.close()
             return self._retry(notice, _describe(exc))
+        finally:
+            self.data_started.discard(key)
         evidence = f"250 {reply}".strip()
         if key in self.ambiguous or notice.last_error == INTERRUPTED:
             self.report.possibly_duplicated += 1
-            evidence += (" (resent after a dropped connection, a timeout or an interrupted run: an earlier copy "
-                         "may have arrived too)")
-        self.store.record_sent(notice.campaign_id, notice.customer_id, message_id=msg["Message-ID"],
-                               sha256=sha256_hex(data), reply=evidence, sent_at=datetime.now(timezone.utc),
-                               date_header=stamp)
+            evidence += POSSIBLE_DUPLICATE
+        sent_at = datetime.now(timezone.utc)
+        timing = notice_timing(sent_at.date(), campaign.send_by, campaign.effective)
+        try:
+            self.store.record_sent(notice.campaign_id, notice.customer_id, message_id=msg["Message-ID"],
+                                   sha256=sha256_hex(data), reply=evidence, sent_at=sent_at, date_header=stamp,
+                                   timing=timing,
+                                   after_effective_reason=self.after_effective if timing == "after effective" else None)
+        except sqlite3.Error:
+            self.unrecorded.append(key)
+            raise
         self.report.sent += 1
+        if timing == "late":
+            self.report.late += 1
+        elif timing == "after effective":
+            self.report.after_effective += 1
         return True
+
+    async def _transfer(self, client: aiosmtplib.SMTP, notice: Notice, sender: str, recipient: str, data: bytes,
+                        utf8: bool) -> str:
+        """MAIL, RCPT, then DATA; the ledger marks the notice just before DATA. Returns the reply text."""
+        encoding = "utf-8" if utf8 else "ascii"
+        options = ["SMTPUTF8"] if utf8 else []
+        try:
+            await client.mail(sender, options=options, encoding=encoding)
+            await client.rcpt(recipient, encoding=encoding)
+        except aiosmtplib.SMTPResponseException:
+            try:
+                await client.rset()
+            except (aiosmtplib.SMTPException, OSError):
+                client.close()
+            raise
+        self.store.mark_data_started(notice.campaign_id, notice.customer_id)
+        self.data_started.add((notice.campaign_id, notice.customer_id))
+        response = await client.data(data)
+        return response.message
 
     def _reply_error(self, client: aiosmtplib.SMTP, notice: Notice, code: int, message: str) -> bool:
         if code == 421:  # the server is closing this connection
@@ -467,6 +615,21 @@ class _Sender:
         if campaign_id not in self.campaigns:
             self.campaigns[campaign_id] = self.store.campaign(campaign_id)
         return self.campaigns[campaign_id]
+
+
+def _build(composer: Composer, campaign: Campaign, notice: Notice, stamp: str) -> Any:
+    """The notice's message; any rendering problem is a local error that stops the run (ClausewiseError)."""
+    try:
+        return composer.build(campaign, notice, stamp)
+    except ClausewiseError as exc:
+        raise ClausewiseError(f"cannot render the notice of campaign {campaign.id} to customer "
+                              f"'{notice.customer_id}': {exc}; nothing was sent for it and the notices stay "
+                              "pending: fix this and run 'clausewise notify send' again") from None
+    except (ValueError, TypeError, LookupError) as exc:
+        raise ClausewiseError(f"cannot render the notice of campaign {campaign.id} to customer "
+                              f"'{notice.customer_id}' ({type(exc).__name__}: {exc}); check the agreement text, "
+                              "the summary and the templates for control characters such as NUL; the notices "
+                              "stay pending") from None
 
 
 def _describe(exc: BaseException) -> str:

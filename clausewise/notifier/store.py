@@ -6,8 +6,14 @@ ISO-8601 UTC timestamps), so that a PostgreSQL backend for several sender machin
 swap the connection and add ``FOR UPDATE SKIP LOCKED`` to the claim.
 
 The ledger has one row per (campaign, customer). A notice moves ``pending`` -> ``sending``
-(claimed by one worker) -> ``sent`` | ``failed`` | ``pending`` again (a retryable error). A notice
-recorded ``sent`` is never claimed again.
+(claimed by one worker) -> ``sent`` | ``failed`` | ``pending`` again (a retryable error); a
+``failed`` notice goes back to ``pending`` when retried or when its customer's address changes;
+``cancelled`` ends a notice that was never sent (its campaign was cancelled or its customer left).
+A notice recorded ``sent`` is never claimed again. Every attempt, retry, cancellation, removal and
+bounce is also written to the ``events`` journal.
+
+The schema is versioned with SQLite's ``user_version``: ``_MIGRATIONS[n]`` takes a database from
+version n-1 to n, all pending steps in one transaction, so an older database upgrades on open.
 """
 
 from __future__ import annotations
@@ -25,18 +31,21 @@ from typing import TYPE_CHECKING, Literal
 
 from ..errors import ClausewiseError, UsageProblem
 from ..fileutil import create_private_file
+from .schedule import NoticeTiming
 
 if TYPE_CHECKING:
     from ..versions import AgreementRepo
 
-SCHEMA_VERSION = 1
-STATUSES = ("pending", "sending", "sent", "failed")
-# last_error of a notice whose sender died while it was 'sending': a resend may be a duplicate.
+STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
+# last_error of a notice whose sender died while it was in the DATA phase: a resend may be a duplicate.
 INTERRUPTED = "interrupted while sending (its sender stopped): the server may already have it"
-NoticeStatus = Literal["pending", "sending", "sent", "failed"]
+# last_error of a notice claimed by a sender that died before it started the message's DATA.
+UNSTARTED = "claimed by a sender that stopped before sending it"
+NoticeStatus = Literal["pending", "sending", "sent", "failed", "cancelled"]
 CampaignKind = Literal["version", "assignment"]
 
-_SCHEMA = [
+# Version 1: the first schema (it also kept its number in a schema_version table).
+_SCHEMA_V1 = [
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
     """CREATE TABLE IF NOT EXISTS customers (
         customer_id TEXT NOT NULL,
@@ -88,6 +97,73 @@ _SCHEMA = [
     "CREATE INDEX IF NOT EXISTS notices_customer ON notices (customer_id)",
 ]
 
+# Version 2: the ledger records timing, the DATA phase, bounces and cancellations; an events journal.
+# The notices table is rebuilt because its status CHECK gains 'cancelled'.
+_SCHEMA_V2 = [
+    "ALTER TABLE campaigns ADD COLUMN cancelled_at TEXT",
+    "ALTER TABLE campaigns ADD COLUMN cancel_reason TEXT",
+    """CREATE TABLE notices_v2 (
+        campaign_id TEXT NOT NULL REFERENCES campaigns (id),
+        customer_id TEXT NOT NULL,
+        agreement TEXT NOT NULL,
+        name TEXT NOT NULL,
+        email TEXT NOT NULL,
+        language TEXT NOT NULL,
+        accepted_version INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        claimed_by TEXT,
+        claimed_at TEXT,
+        created_at TEXT NOT NULL,
+        message_id TEXT,
+        sha256 TEXT,
+        reply TEXT,
+        sent_at TEXT,
+        date_header TEXT,
+        last_error TEXT,
+        data_started_at TEXT,
+        timing TEXT CHECK (timing IN ('on time', 'late', 'after effective')),
+        after_effective_reason TEXT,
+        bounced_at TEXT,
+        bounce TEXT,
+        cancelled_at TEXT,
+        cancel_reason TEXT,
+        PRIMARY KEY (campaign_id, customer_id))""",
+    """INSERT INTO notices_v2 (campaign_id, customer_id, agreement, name, email, language, accepted_version,
+                              status, attempts, claimed_by, claimed_at, created_at, message_id, sha256, reply,
+                              sent_at, date_header, last_error)
+       SELECT campaign_id, customer_id, agreement, name, email, language, accepted_version, status, attempts,
+              claimed_by, claimed_at, created_at, message_id, sha256, reply, sent_at, date_header, last_error
+       FROM notices""",
+    "DROP TABLE notices",
+    "ALTER TABLE notices_v2 RENAME TO notices",
+    "CREATE INDEX notices_status ON notices (status, campaign_id, customer_id)",
+    "CREATE INDEX notices_customer ON notices (customer_id)",
+    "CREATE INDEX notices_message_id ON notices (message_id)",
+    """CREATE TABLE events (
+        at TEXT NOT NULL,
+        campaign_id TEXT,
+        customer_id TEXT,
+        event TEXT NOT NULL,
+        detail TEXT)""",
+    "CREATE INDEX events_notice ON events (campaign_id, customer_id)",
+    """CREATE TABLE bounces (
+        dsn_id TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        campaign_id TEXT,
+        customer_id TEXT,
+        action TEXT NOT NULL,
+        status TEXT,
+        diagnostic TEXT,
+        arrived_at TEXT,
+        collected_at TEXT NOT NULL,
+        PRIMARY KEY (dsn_id, recipient))""",
+]
+
+# _MIGRATIONS[n - 1] takes the database from version n - 1 to n; SCHEMA_VERSION is the newest.
+_MIGRATIONS = [_SCHEMA_V1, _SCHEMA_V2]
+SCHEMA_VERSION = len(_MIGRATIONS)
+
 # Appended to the claim's inner SELECT. PostgreSQL: " FOR UPDATE SKIP LOCKED". SQLite needs none:
 # the claim runs in a BEGIN IMMEDIATE transaction, which already excludes every other writer.
 _CLAIM_LOCK = ""
@@ -138,6 +214,8 @@ class Campaign:
     clause_text: str | None
     new_party: str | None  # the assignee, for an assignment
     short_notice_reason: str | None = None
+    cancelled_at: datetime | None = None  # set by cancel_campaign
+    cancel_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -159,12 +237,42 @@ class Notice:
     sent_at: datetime | None
     date_header: str | None
     last_error: str | None
+    timing: NoticeTiming | None = None  # set when sent: against the campaign's send-by and effective dates
+    after_effective_reason: str | None = None  # why it was sent on or after the effective date
+    data_started_at: datetime | None = None  # the sender began the message's DATA (the server may have it)
+    bounced_at: datetime | None = None  # a delivery status notification said it failed after the 250
+    bounce: str | None = None  # that DSN's status and diagnostic
+    cancel_reason: str | None = None  # why a notice was cancelled (campaign cancelled, customer removed)
+
+
+@dataclass(frozen=True)
+class Bounce:
+    """One recipient's failure reported by a delivery status notification (RFC 3464)."""
+
+    dsn_id: str  # the DSN's own Message-ID (or a hash of its bytes): collecting it again changes nothing
+    recipient: str  # Final-Recipient (or Original-Recipient)
+    action: str  # failed, delayed, ... (only 'failed' marks the notice bounced)
+    status: str | None  # e.g. 5.1.1
+    diagnostic: str | None  # e.g. smtp; 550 5.1.1 no such user
+    arrived_at: datetime | None
+    message_id: str | None  # the bounced notice's Message-ID, from the DSN's returned headers
+    verp_token: str | None  # the token in a VERP return path (bounces+TOKEN@domain)
+
+
+@dataclass(frozen=True)
+class BounceOutcome:
+    matched: bool  # it names a notice of the ledger
+    new: bool  # it was not collected before
+    campaign_id: str | None = None
+    customer_id: str | None = None
 
 
 _NOTICE_COLUMNS = ("campaign_id, customer_id, agreement, name, email, language, accepted_version, status, "
-                   "attempts, message_id, sha256, reply, sent_at, date_header, last_error")
+                   "attempts, message_id, sha256, reply, sent_at, date_header, last_error, timing, "
+                   "after_effective_reason, data_started_at, bounced_at, bounce, cancel_reason")
 _CAMPAIGN_COLUMNS = ("id, kind, agreement, from_versions, to_version, effective, notice_days, send_by, "
-                     "created_at, summary, clause_label, clause_text, new_party, short_notice_reason")
+                     "created_at, summary, clause_label, clause_text, new_party, short_notice_reason, "
+                     "cancelled_at, cancel_reason")
 
 
 def utc_now() -> datetime:
@@ -248,26 +356,43 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
-            with self.transaction():
-                for statement in _SCHEMA:
-                    self._db.execute(statement)
-                row = self._db.execute("SELECT version FROM schema_version").fetchone()
-                if row is None:
-                    self._db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-                elif row[0] > SCHEMA_VERSION:
-                    raise ClausewiseError(
-                        f"{self.path}: state database schema {row[0]} is newer than this clausewise "
-                        f"(schema {SCHEMA_VERSION}); upgrade clausewise")
+            if self._schema_version() != SCHEMA_VERSION:
+                with self.transaction():
+                    self._migrate(self._schema_version())
         except sqlite3.DatabaseError as exc:
             self.close()
             if not os.access(self.path.parent, os.W_OK):  # read-only file system or folder: not damaged
                 raise ClausewiseError(f"{self.path}: cannot write the state database's folder ({exc}); make it "
                                       "writable (or mount it read-write) and run the command again") from None
-            raise ClausewiseError(f"{self.path}: not a usable state database ({exc}); move it aside "
-                                  "or fix 'state_db' in clausewise.toml") from None
+            raise ClausewiseError(f"{self.path}: not a usable state database ({exc}); if it is read-only make it "
+                                  "writable, if it is damaged restore it from a backup (or move it aside); the "
+                                  "file is 'state_db' in clausewise.toml") from None
         except BaseException:
             self.close()
             raise
+
+    def _schema_version(self) -> int:
+        """The database's schema version: user_version, or the schema_version table of a database made
+        before user_version was used (0 for a new, empty database)."""
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchone():
+            row = self._db.execute("SELECT version FROM schema_version").fetchone()
+            version = max(version, row[0] if row else 1)
+        return version
+
+    def _migrate(self, current: int) -> None:
+        """Apply every migration after ``current`` (inside the caller's transaction)."""
+        if current > SCHEMA_VERSION:
+            raise ClausewiseError(
+                f"{self.path}: state database schema {current} is newer than this clausewise "
+                f"(schema {SCHEMA_VERSION}); upgrade clausewise")
+        for steps in _MIGRATIONS[current:]:
+            for statement in steps:
+                self._db.execute(statement)
+        # The schema_version table tells clausewise releases before user_version that this is newer.
+        self._db.execute("DELETE FROM schema_version")
+        self._db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+        self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
 
     def close(self) -> None:
         self._db.close()
@@ -294,7 +419,10 @@ class Store:
             yield self
         except BaseException:
             self._depth = 0
-            self._db.execute("ROLLBACK")
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # SQLite rolled back already (e.g. after a full disk); the original error says why
             raise
         self._depth = 0
         self._db.execute("COMMIT")
@@ -397,10 +525,11 @@ class Store:
         with self.transaction():
             self._db.execute(
                 f"INSERT INTO campaigns ({_CAMPAIGN_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
                 (c.id, c.kind, c.agreement, c.from_versions, c.to_version, c.effective.isoformat(),
                  c.notice_days, c.send_by.isoformat(), to_text(c.created_at), c.summary, c.clause_label,
-                 c.clause_text, c.new_party, c.short_notice_reason))
+                 c.clause_text, c.new_party, c.short_notice_reason,
+                 to_text(c.cancelled_at) if c.cancelled_at else None, c.cancel_reason))
             return self.campaign(c.id)
 
     def find_campaign(self, campaign_id: str) -> Campaign | None:
@@ -427,12 +556,14 @@ class Store:
     def sync_notices(self, campaign_id: str | None = None) -> int:
         """Add a pending notice for every customer now affected and not yet in the ledger; returns
         how many were added (idempotent). Pending notices also take up customers' new names and
-        addresses, and a never-claimed pending notice is withdrawn when its customer has since
-        accepted the campaign's version.
+        addresses; a failed notice whose customer's address or name changed since is queued again
+        (recorded in the journal); a never-claimed pending notice is withdrawn when its customer has
+        since accepted the campaign's version. Cancelled campaigns get no new notices.
         """
         campaign_filter = "" if campaign_id is None else " AND c.id = ?"
         notice_filter = "" if campaign_id is None else " AND notices.campaign_id = ?"
         params: tuple[object, ...] = () if campaign_id is None else (campaign_id,)
+        now = to_text(utc_now())
         with self.transaction():
             added = self._db.execute(
                 f"""INSERT INTO notices (campaign_id, customer_id, agreement, name, email, language,
@@ -440,9 +571,26 @@ class Store:
                     SELECT c.id, cu.customer_id, cu.agreement, cu.name, cu.email, cu.language, cu.version,
                            'pending', 0, ?
                     FROM campaigns c JOIN customers cu ON cu.agreement = c.agreement
-                    WHERE (c.kind = 'assignment' OR cu.version < c.to_version){campaign_filter}
+                    WHERE (c.kind = 'assignment' OR cu.version < c.to_version)
+                      AND c.cancelled_at IS NULL{campaign_filter}
                     ON CONFLICT (campaign_id, customer_id) DO NOTHING""",
-                (to_text(utc_now()), *params)).rowcount
+                (now, *params)).rowcount
+            changed = f"""FROM customers cu
+                    WHERE notices.status = 'failed' AND cu.customer_id = notices.customer_id
+                      AND cu.agreement = notices.agreement
+                      AND (notices.name, notices.email) <> (cu.name, cu.email){notice_filter}
+                      AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = notices.campaign_id
+                                  AND (c.kind = 'assignment' OR cu.version < c.to_version))"""
+            self._db.execute(
+                f"""INSERT INTO events (at, campaign_id, customer_id, event, detail)
+                    SELECT ?, notices.campaign_id, notices.customer_id, 'requeued',
+                           'customer details changed (' || notices.email || ' -> ' || cu.email || ')'
+                    FROM notices {changed.replace('FROM customers cu', ', customers cu', 1)}""",
+                (now, *params))
+            self._db.execute(
+                f"""UPDATE notices SET name = cu.name, email = cu.email, language = cu.language,
+                                       accepted_version = cu.version, status = 'pending', date_header = NULL
+                    {changed}""", params)
             self._db.execute(
                 f"""UPDATE notices SET name = cu.name, email = cu.email, language = cu.language,
                                        accepted_version = cu.version
@@ -453,38 +601,62 @@ class Store:
                           <> (cu.name, cu.email, cu.language, cu.version){notice_filter}""", params)
             self._db.execute(
                 f"""DELETE FROM notices
-                    WHERE status = 'pending' AND date_header IS NULL{notice_filter}
+                    WHERE status = 'pending' AND date_header IS NULL AND attempts = 0{notice_filter}
                       AND EXISTS (SELECT 1 FROM campaigns c JOIN customers cu ON cu.agreement = c.agreement
                                   WHERE c.id = notices.campaign_id AND c.kind = 'version'
                                     AND cu.customer_id = notices.customer_id
                                     AND cu.version >= c.to_version)""", params)
         return added
 
-    def claim_batch(self, worker: str, limit: int, campaign_id: str | None = None) -> list[Notice]:
+    def claim_batch(self, worker: str, limit: int, campaign_id: str | None = None, *,
+                    effective_after: date | None = None) -> list[Notice]:
         """Atomically hand up to ``limit`` pending notices to ``worker`` (status 'sending').
 
-        A notice's Date header is fixed at its first claim (``date_header``) and reused by every
-        later attempt, so that the message bytes, and their SHA-256, can be rebuilt exactly.
+        With ``effective_after``, only notices of campaigns that take effect after that day are
+        claimed (the others would give no advance notice). A notice's Date header is fixed at its
+        first claim (``date_header``) and reused by every later attempt, so that the message bytes,
+        and their SHA-256, can be rebuilt exactly.
         """
         only = " AND campaign_id = ?" if campaign_id is not None else ""
+        if effective_after is not None:
+            only += " AND campaign_id IN (SELECT id FROM campaigns WHERE effective > ?)"
         now = utc_now()
         params: list[object] = [worker, to_text(now), format_datetime(now.replace(microsecond=0))]
         if campaign_id is not None:
             params.append(campaign_id)
+        if effective_after is not None:
+            params.append(effective_after.isoformat())
         params.append(limit)
         with self.transaction():
             rows = self._db.execute(
                 f"""UPDATE notices SET status = 'sending', claimed_by = ?, claimed_at = ?,
-                                       date_header = COALESCE(date_header, ?)
+                                       date_header = COALESCE(date_header, ?), data_started_at = NULL
                     WHERE (campaign_id, customer_id) IN (
                         SELECT campaign_id, customer_id FROM notices WHERE status = 'pending'{only}
                         ORDER BY campaign_id, customer_id LIMIT ?{_CLAIM_LOCK})
                     RETURNING {_NOTICE_COLUMNS}""", params).fetchall()
         return sorted((_notice(row) for row in rows), key=lambda n: (n.campaign_id, n.customer_id))
 
+    def pending_after_effective(self, today: date, campaign_id: str | None = None) -> dict[str, int]:
+        """Pending notices of campaigns that take effect on or before ``today``, per campaign."""
+        only = "" if campaign_id is None else " AND c.id = ?"
+        params: tuple[object, ...] = (today.isoformat(),) + (() if campaign_id is None else (campaign_id,))
+        return dict(self._db.execute(
+            f"""SELECT c.id, COUNT(*) FROM notices n JOIN campaigns c ON c.id = n.campaign_id
+                WHERE n.status = 'pending' AND c.effective <= ?{only} GROUP BY c.id ORDER BY c.id""",
+            params).fetchall())
+
+    def mark_data_started(self, campaign_id: str, customer_id: str) -> None:
+        """The sender is about to send the message's DATA: from now on the server may have it."""
+        with self.transaction():
+            self._db.execute("UPDATE notices SET data_started_at = ? WHERE campaign_id = ? AND customer_id = ? "
+                             "AND status = 'sending'", (to_text(utc_now()), campaign_id, customer_id))
+
     def reclaim_stale(self, worker_alive: Callable[[str], bool] = local_worker_alive) -> int:
-        """Put notices left 'sending' by workers that are gone back to 'pending', marked
-        ``INTERRUPTED`` (the server may already have them); returns how many."""
+        """Put notices left 'sending' by workers that are gone back to 'pending'; returns how many.
+
+        Those whose DATA had started are marked ``INTERRUPTED`` (the server may already have them),
+        the others ``UNSTARTED`` (nothing of them reached the server)."""
         with self.transaction():
             workers = [w for (w,) in self._db.execute(
                 "SELECT DISTINCT claimed_by FROM notices WHERE status = 'sending'").fetchall()]
@@ -492,33 +664,43 @@ class Store:
             for worker in workers:
                 if worker is None or not worker_alive(worker):
                     reclaimed += self._db.execute(
-                        "UPDATE notices SET status = 'pending', claimed_by = NULL, claimed_at = NULL, last_error = ? "
+                        "UPDATE notices SET status = 'pending', claimed_by = NULL, claimed_at = NULL, "
+                        "last_error = CASE WHEN data_started_at IS NULL THEN ? ELSE ? END "
                         "WHERE status = 'sending' AND COALESCE(claimed_by, '') = ?",
-                        (INTERRUPTED, worker or "")).rowcount
+                        (UNSTARTED, INTERRUPTED, worker or "")).rowcount
         return reclaimed
 
     def record_sent(self, campaign_id: str, customer_id: str, *, message_id: str, sha256: str, reply: str,
-                    sent_at: datetime, date_header: str) -> None:
-        """The server accepted the message: status 'sent', with the evidence."""
-        self._update_notice(
-            campaign_id, customer_id,
-            "status = 'sent', attempts = attempts + 1, message_id = ?, sha256 = ?, reply = ?, sent_at = ?, "
-            "date_header = ?, claimed_by = NULL, claimed_at = NULL, last_error = NULL",
-            (message_id, sha256, reply, to_text(sent_at), date_header))
+                    sent_at: datetime, date_header: str, timing: NoticeTiming | None = None,
+                    after_effective_reason: str | None = None) -> None:
+        """The server accepted the message: status 'sent', with the evidence and its timing."""
+        at = to_text(sent_at)
+        with self.transaction():
+            self._update_notice(
+                campaign_id, customer_id,
+                "status = 'sent', attempts = attempts + 1, message_id = ?, sha256 = ?, reply = ?, sent_at = ?, "
+                "date_header = ?, claimed_by = NULL, claimed_at = NULL, last_error = NULL, timing = ?, "
+                "after_effective_reason = ?",
+                (message_id, sha256, reply, at, date_header, timing, after_effective_reason))
+            self._event(campaign_id, customer_id, "sent", reply, at)
 
     def record_retry(self, campaign_id: str, customer_id: str, *, error: str) -> None:
         """A retryable failure (4xx, dropped connection): back to 'pending', one more attempt."""
-        self._update_notice(
-            campaign_id, customer_id,
-            "status = 'pending', attempts = attempts + 1, last_error = ?, claimed_by = NULL, claimed_at = NULL",
-            (error,), allow_sent=False)
+        with self.transaction():
+            self._update_notice(
+                campaign_id, customer_id,
+                "status = 'pending', attempts = attempts + 1, last_error = ?, claimed_by = NULL, claimed_at = NULL",
+                (error,), allow_sent=False)
+            self._event(campaign_id, customer_id, "attempt failed, will retry", error)
 
     def record_failed(self, campaign_id: str, customer_id: str, *, reply: str) -> None:
-        """A permanent failure (5xx): status 'failed' with the server's reply."""
-        self._update_notice(
-            campaign_id, customer_id,
-            "status = 'failed', attempts = attempts + 1, reply = ?, last_error = ?, claimed_by = NULL, "
-            "claimed_at = NULL", (reply, reply), allow_sent=False)
+        """A permanent failure (5xx, or the customer's data cannot make a safe message): 'failed'."""
+        with self.transaction():
+            self._update_notice(
+                campaign_id, customer_id,
+                "status = 'failed', attempts = attempts + 1, reply = ?, last_error = ?, claimed_by = NULL, "
+                "claimed_at = NULL", (reply, reply), allow_sent=False)
+            self._event(campaign_id, customer_id, "failed", reply)
 
     def _update_notice(self, campaign_id: str, customer_id: str, assignments: str, params: tuple,
                        allow_sent: bool = True) -> None:
@@ -531,17 +713,135 @@ class Store:
             if count == 0 and self._notice_status(campaign_id, customer_id) is None:
                 raise ClausewiseError(f"no notice for customer '{customer_id}' in campaign '{campaign_id}'")
 
+    def _event(self, campaign_id: str | None, customer_id: str | None, event: str, detail: str | None,
+               at: str | None = None) -> None:
+        self._db.execute("INSERT INTO events (at, campaign_id, customer_id, event, detail) VALUES (?, ?, ?, ?, ?)",
+                         (at or to_text(utc_now()), campaign_id, customer_id, event, detail))
+
     def _notice_status(self, campaign_id: str, customer_id: str) -> str | None:
         row = self._db.execute("SELECT status FROM notices WHERE campaign_id = ? AND customer_id = ?",
                                (campaign_id, customer_id)).fetchone()
         return row[0] if row else None
 
     def release(self, worker: str) -> int:
-        """Put this worker's unsent claims back to 'pending' (on Ctrl-C); returns how many."""
+        """Put this worker's unsent claims back to 'pending' (at the end of a run, on Ctrl-C); returns
+        how many. Those abandoned during their DATA are marked ``INTERRUPTED``: the server may have them."""
         with self.transaction():
             return self._db.execute(
-                "UPDATE notices SET status = 'pending', claimed_by = NULL, claimed_at = NULL "
-                "WHERE status = 'sending' AND claimed_by = ?", (worker,)).rowcount
+                "UPDATE notices SET status = 'pending', claimed_by = NULL, claimed_at = NULL, data_started_at = NULL, "
+                "last_error = CASE WHEN data_started_at IS NULL THEN last_error ELSE ? END "
+                "WHERE status = 'sending' AND claimed_by = ?", (INTERRUPTED, worker)).rowcount
+
+    # -- control: retry, cancel, remove ----------------------------------------------------------
+
+    def requeue_failed(self, campaign_id: str | None = None, customer_id: str | None = None) -> int:
+        """Put failed notices (all, one campaign's, one customer's) back to 'pending'; returns how many.
+        Each is recorded in the journal; the next send tries them again."""
+        where, params = "status = 'failed'", []
+        if campaign_id is not None:
+            where += " AND campaign_id = ?"
+            params.append(campaign_id)
+        if customer_id is not None:
+            where += " AND customer_id = ?"
+            params.append(customer_id)
+        with self.transaction():
+            self._db.execute(
+                f"""INSERT INTO events (at, campaign_id, customer_id, event, detail)
+                    SELECT ?, campaign_id, customer_id, 'retry requested', last_error FROM notices WHERE {where}""",
+                (to_text(utc_now()), *params))
+            # The failed message never reached the customer: the retry is a new message with a new Date,
+            # so that the notice states the notice it really gives.
+            return self._db.execute(f"UPDATE notices SET status = 'pending', date_header = NULL WHERE {where}",
+                                    params).rowcount
+
+    def cancel_campaign(self, campaign_id: str, reason: str) -> int:
+        """Cancel a campaign none of whose notices was attempted yet; returns how many notices were
+        cancelled. ClausewiseError if it has started (a notice sent, in flight, failed or tried)."""
+        campaign = self.campaign(campaign_id)
+        with self.transaction():
+            if campaign.cancelled_at is not None:
+                raise ClausewiseError(f"campaign {campaign_id} was already cancelled on "
+                                      f"{to_text(campaign.cancelled_at)} ({campaign.cancel_reason})")
+            started = self._db.execute(
+                "SELECT COUNT(*) FROM notices WHERE campaign_id = ? AND (status IN ('sent', 'sending') "
+                "OR attempts > 0)", (campaign_id,)).fetchone()[0]
+            if started:
+                raise ClausewiseError(f"campaign {campaign_id} has started: {started} notices were sent or attempted, "
+                                      "and a notice that may have reached a customer cannot be taken back; send a "
+                                      "correcting notice instead")
+            now = to_text(utc_now())
+            self._db.execute("UPDATE campaigns SET cancelled_at = ?, cancel_reason = ? WHERE id = ?",
+                             (now, reason, campaign_id))
+            self._event(campaign_id, None, "campaign cancelled", reason, now)
+            return self._cancel_notices("campaign_id = ?", (campaign_id,), f"campaign cancelled: {reason}", now)
+
+    def remove_customer(self, customer_id: str, reason: str, agreement: str | None = None) -> tuple[int, int]:
+        """Remove a customer who left (one agreement's row, or all); their unsent notices are
+        cancelled, sent ones stay on record. Returns (customer rows removed, notices cancelled)."""
+        only, params = ("", (customer_id,)) if agreement is None else (" AND agreement = ?", (customer_id, agreement))
+        with self.transaction():
+            removed = self._db.execute(f"DELETE FROM customers WHERE customer_id = ?{only}", params).rowcount
+            if not removed:
+                return 0, 0
+            now = to_text(utc_now())
+            self._event(None, customer_id, "customer removed",
+                        reason if agreement is None else f"{agreement}: {reason}", now)
+            cancelled = self._cancel_notices(f"customer_id = ?{only}", params, f"customer removed: {reason}", now)
+        return removed, cancelled
+
+    def _cancel_notices(self, where: str, params: tuple, reason: str, now: str) -> int:
+        unsent = f"{where} AND status IN ('pending', 'failed')"
+        self._db.execute(
+            f"""INSERT INTO events (at, campaign_id, customer_id, event, detail)
+                SELECT ?, campaign_id, customer_id, 'cancelled', ? FROM notices WHERE {unsent}""",
+            (now, reason, *params))
+        return self._db.execute(
+            f"UPDATE notices SET status = 'cancelled', cancel_reason = ? WHERE {unsent}", (reason, *params)).rowcount
+
+    # -- bounces ---------------------------------------------------------------------------------
+
+    def record_bounce(self, bounce: Bounce) -> BounceOutcome:
+        """Match one DSN recipient to its notice (by the VERP token, else the Message-ID) and record
+        it; a 'failed' action marks the notice bounced. Collecting the same DSN again changes nothing."""
+        key = self._bounced_notice(bounce)
+        with self.transaction():
+            new = self._db.execute(
+                """INSERT INTO bounces (dsn_id, recipient, campaign_id, customer_id, action, status, diagnostic,
+                                        arrived_at, collected_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dsn_id, recipient) DO NOTHING""",
+                (bounce.dsn_id, bounce.recipient, *(key or (None, None)), bounce.action, bounce.status,
+                 bounce.diagnostic, to_text(bounce.arrived_at) if bounce.arrived_at else None,
+                 to_text(utc_now()))).rowcount == 1
+            if key is None:
+                return BounceOutcome(matched=False, new=new)
+            if new:
+                detail = "; ".join(p for p in (bounce.action, bounce.status, bounce.diagnostic) if p)
+                self._event(*key, f"bounce ({bounce.action})", detail)
+                if bounce.action == "failed":
+                    at = to_text(bounce.arrived_at or utc_now())
+                    self._db.execute(
+                        "UPDATE notices SET bounced_at = COALESCE(bounced_at, ?), bounce = COALESCE(bounce, ?) "
+                        "WHERE campaign_id = ? AND customer_id = ?", (at, detail, *key))
+        return BounceOutcome(matched=True, new=new, campaign_id=key[0], customer_id=key[1])
+
+    def _bounced_notice(self, bounce: Bounce) -> tuple[str, str] | None:
+        """(campaign, customer) of the notice a DSN is about, or None."""
+        if bounce.verp_token:
+            # A VERP token is the hash part of the Message-ID: <TOKEN.slug@domain>.
+            prefix = f"<{bounce.verp_token}."
+            row = self._db.execute(
+                "SELECT campaign_id, customer_id FROM notices WHERE message_id >= ? AND message_id < ? LIMIT 1",
+                (prefix, prefix[:-1] + "/")).fetchone()
+            if row:
+                return row[0], row[1]
+        if bounce.message_id:
+            row = self._db.execute("SELECT campaign_id, customer_id FROM notices WHERE message_id = ? LIMIT 1",
+                                   (bounce.message_id,)).fetchone()
+            if row:
+                return row[0], row[1]
+        return None
+
+    # -- reading the ledger ----------------------------------------------------------------------
 
     def notice(self, campaign_id: str, customer_id: str) -> Notice | None:
         row = self._db.execute(f"SELECT {_NOTICE_COLUMNS} FROM notices WHERE campaign_id = ? AND customer_id = ?",
@@ -564,6 +864,25 @@ class Store:
         for row in self._db.execute(sql + " ORDER BY campaign_id, customer_id", params):
             yield _notice(row)
 
+    def unreached(self) -> list[Notice]:
+        """Notices that did not reach their customer: failed, or bounced after the server accepted
+        them (those customers need another channel), by campaign and customer."""
+        rows = self._db.execute(
+            f"SELECT {_NOTICE_COLUMNS} FROM notices WHERE status = 'failed' OR bounced_at IS NOT NULL "
+            "ORDER BY campaign_id, customer_id").fetchall()
+        return [_notice(row) for row in rows]
+
+    def events(self, campaign_id: str | None = None, customer_id: str | None = None) -> list[tuple[str, ...]]:
+        """Journal entries (at, campaign, customer, event, detail), oldest first."""
+        where, params = [], []
+        for column, value in (("campaign_id", campaign_id), ("customer_id", customer_id)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        sql = "SELECT at, campaign_id, customer_id, event, detail FROM events"
+        sql += (" WHERE " + " AND ".join(where)) if where else ""
+        return [tuple(row) for row in self._db.execute(sql + " ORDER BY at, rowid", params)]
+
     def totals(self) -> dict[str, dict[str, int]]:
         """Notices per campaign and status (every campaign and status present, zeros included)."""
         result = {c_id: dict.fromkeys(STATUSES, 0)
@@ -571,6 +890,17 @@ class Store:
         for c_id, status, count in self._db.execute(
                 "SELECT campaign_id, status, COUNT(*) FROM notices GROUP BY campaign_id, status"):
             result.setdefault(c_id, dict.fromkeys(STATUSES, 0))[status] = count
+        return result
+
+    def outcomes(self) -> dict[str, dict[str, int]]:
+        """Per campaign: notices sent late, sent on or after the effective date, and bounced."""
+        result: dict[str, dict[str, int]] = {}
+        for c_id, late, after, bounced in self._db.execute(
+                """SELECT campaign_id, SUM(CASE WHEN timing = 'late' THEN 1 ELSE 0 END),
+                          SUM(CASE WHEN timing = 'after effective' THEN 1 ELSE 0 END),
+                          SUM(CASE WHEN bounced_at IS NOT NULL THEN 1 ELSE 0 END)
+                   FROM notices GROUP BY campaign_id"""):
+            result[c_id] = {"late": late, "after_effective": after, "bounced": bounced}
         return result
 
 
@@ -587,8 +917,9 @@ def _campaign(row: tuple) -> Campaign:
         id=row[0], kind=row[1], agreement=row[2], from_versions=row[3], to_version=row[4],
         effective=date.fromisoformat(row[5]), notice_days=row[6], send_by=date.fromisoformat(row[7]),
         created_at=_from_text(row[8]), summary=row[9], clause_label=row[10], clause_text=row[11],
-        new_party=row[12], short_notice_reason=row[13])
+        new_party=row[12], short_notice_reason=row[13], cancelled_at=_from_text(row[14]), cancel_reason=row[15])
 
 
 def _notice(row: tuple) -> Notice:
-    return Notice(*row[:12], _from_text(row[12]), row[13], row[14])
+    return Notice(*row[:12], _from_text(row[12]), row[13], row[14], row[15], row[16], _from_text(row[17]),
+                  _from_text(row[18]), row[19], row[20])

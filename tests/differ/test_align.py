@@ -86,3 +86,73 @@ def test_identical_boilerplate_pairs_with_the_structurally_nearest_copy():
     alignment = align_clauses(old, new)
     assert alignment.pairs[1] == 1 and alignment.pairs[6] == 4
     assert not alignment.moved
+
+
+PARAGRAPHS = [
+    "We collect the address you type when you create an account and keep it while the account is open.",
+    "Payment details go straight to our card processor and never touch our own servers at any time.",
+    "Support staff can read a ticket only after you open it and only for as long as it stays open.",
+    "Logs of failed sign-ins are kept for ninety days so that we can spot attacks on your account.",
+    "Here is more detail on how each kind of information helps us run the service for you.",
+    "Rough location from your network address picks the nearest data centre for your uploads.",
+    "Precise location is read only when you switch it on in the app and is never sold to anyone.",
+]
+
+
+def test_a_paragraph_moved_across_a_heading_is_a_move():
+    old = _tree([(1, None, "What We Collect", ""), (2, None, None, PARAGRAPHS[0]), (2, None, None, PARAGRAPHS[1]),
+                 (1, None, "How We Use It", ""), (2, None, None, PARAGRAPHS[2]), (2, None, None, PARAGRAPHS[3]),
+                 (2, None, None, PARAGRAPHS[4]),
+                 (1, None, "Location", ""), (2, None, None, PARAGRAPHS[5]), (2, None, None, PARAGRAPHS[6])])
+    new = _tree([(1, None, "What We Collect", ""), (2, None, None, PARAGRAPHS[0]), (2, None, None, PARAGRAPHS[1]),
+                 (1, None, "How We Use It", ""), (2, None, None, PARAGRAPHS[2]), (2, None, None, PARAGRAPHS[3]),
+                 (1, None, "Location", ""), (2, None, None, PARAGRAPHS[4]), (2, None, None, PARAGRAPHS[5]),
+                 (2, None, None, PARAGRAPHS[6])])
+    alignment = align_clauses(old, new)
+    assert alignment.pairs == {n: n for n in range(10)} | {6: 7, 7: 6}
+    assert alignment.moved == {7}
+
+
+def test_a_heading_inserted_above_paragraphs_does_not_move_them():
+    old = _tree([(1, None, "Privacy Policy", ""), (2, None, None, PARAGRAPHS[0]), (2, None, None, PARAGRAPHS[1]),
+                 (2, None, None, PARAGRAPHS[2])])
+    new = _tree([(1, None, "Privacy Policy", ""), (2, None, None, PARAGRAPHS[0]),
+                 (1, None, "Payments and Support", ""), (2, None, None, PARAGRAPHS[1]), (2, None, None, PARAGRAPHS[2])])
+    alignment = align_clauses(old, new)
+    assert alignment.pairs == {0: 0, 1: 1, 3: 2, 4: 3}
+    assert not alignment.moved
+
+
+def test_a_list_turned_into_numbered_items_in_place_is_not_moved():
+    old = _tree([(1, "2.", "Licence", ""), (2, "2.1", None, "The customer may:"),
+                 (3, "*", None, PARAGRAPHS[0]), (3, "*", None, PARAGRAPHS[1])])
+    new = _tree([(1, "2.", "Licence", ""), (2, "2.1", None, "The customer may:"),
+                 (2, "1.", None, PARAGRAPHS[0]), (2, "2.", None, PARAGRAPHS[1])])
+    alignment = align_clauses(old, new)
+    assert alignment.pairs == {0: 0, 1: 1, 2: 2, 3: 3}
+    assert not alignment.moved
+
+
+def test_a_heading_repeated_in_every_section_goes_with_its_own_section_after_renumbering():
+    tagline = "That is all there is to it."
+    sections = [("Accounts", PARAGRAPHS[0]), ("Payments", PARAGRAPHS[1]), ("Support", PARAGRAPHS[2])]
+
+    def document(first: int, extra: bool) -> Side:
+        spec = [(1, f"{first}.", "Artificial Intelligence", PARAGRAPHS[6])] if extra else []
+        for number, (heading, body) in enumerate(sections, first + extra):
+            spec += [(1, f"{number}.", heading, ""), (2, None, tagline, ""), (3, None, None, body)]
+        return _tree(spec)
+
+    old, new = document(4, False), document(4, True)
+    alignment = align_clauses(old, new)
+    assert alignment.pairs == {n + 1: n for n in range(9)}
+    assert not alignment.moved
+
+
+def test_a_renumbered_contents_entry_pairs_with_its_old_self():
+    old = _tree([(1, None, "Contents", ""), (2, None, None, "[12\\. Payments](#12-payments)"),
+                 (2, None, None, "[13\\. Support](#13-support)")])
+    new = _tree([(1, None, "Contents", ""), (2, None, None, "[12\\. Recommendations](#12-recommendations)"),
+                 (2, None, None, "[13\\. Payments](#13-payments)"), (2, None, None, "[14\\. Support](#14-support)")])
+    alignment = align_clauses(old, new)
+    assert alignment.pairs == {0: 0, 2: 1, 3: 2}

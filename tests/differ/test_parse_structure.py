@@ -162,3 +162,145 @@ def test_json_labels_and_paths_carry_no_markdown_marks():
     assert labels == {"A.", "2.12", "7."}
     for change in data["changes"]:
         assert not any(mark in part for part in change["new_path"] or [] for mark in ("#", "*", "\\"))
+
+
+def nodes(root: Clause) -> list[tuple[int, str, str | None, str | None]]:
+    return [(node.level, node.kind, node.label, node.heading) for node in root.walk()[1:]]
+
+
+def test_setext_headings_of_any_underline_length_with_escaped_numbers():
+    text = ("Service Terms\n=============\n\nIntro text.\n\n1\\. Scope\n---\n\nThe scope is small.\n\n"
+            "2\\. Payment\n------------------------\n\nPay on time.\n\nSchedules\n--\n\nNone yet.\n")
+    root = parse_agreement(text)
+    assert [(n.label, n.heading, n.kind) for n in root.walk()[1:] if n.kind == "heading"] == [
+        ("1.", "Scope", "heading"), ("2.", "Payment", "heading"), (None, "Schedules", "heading")]
+    assert root.text.startswith("Service Terms")  # the only level-1 heading on top: the title
+    assert parse_agreement(text).children[0].text == "The scope is small."
+    longer = text.replace("---\n", "-------------\n", 1)
+    assert {c.status for c in diff(text, longer).changes} == {"unchanged"}
+    assert round_trips(text)
+
+
+def test_a_rule_under_a_paragraph_is_not_an_underline():
+    text = "1. First clause text\nruns on here.\n---\n\n2. Second clause.\n"
+    assert labelled(parse_agreement(text)) == ["1.", "2."]
+
+
+@pytest.mark.parametrize("line, label, heading", [
+    ("**2.12 Fees and taxes**", "2.12", "Fees and taxes"),
+    ("**3.5.** Customers may not scrape content.", "3.5.", None),
+    ("**7\\.** “Tweet” means a short message.", "7.", None),
+    ("**3**. Modify content only to format it.", "3.", None),
+    ("#### [](#6-5-data-sharing)6.5. Data sharing", "6.5.", "Data sharing"),
+    ("| ### 3\\. Customer duties | [Back to top](#top) |", "3.", "Customer duties"),
+    ("<strong>4.2</strong> Notices go by email.", "4.2", None),
+    ("### A. Definitions", "A.", "Definitions"),
+])
+def test_labels_written_with_web_markup(line, label, heading):
+    root = parse_agreement(line + "\n\nMore text.\n")
+    node = root.children[0]
+    assert (node.label, node.heading) == (label, heading)
+    assert round_trips(line + "\n")
+
+
+def test_bold_label_with_bold_title_then_body():
+    root = parse_agreement("**2.1 Definitions.** In these terms words mean what they say.\n")
+    node = root.children[0]
+    assert (node.label, node.heading, node.text) == ("2.1", "Definitions.", "In these terms words mean what they say.")
+
+
+def test_bold_numbers_where_the_numbering_slips_are_still_clauses():
+    text = "**I. Terms**\n\n**1.** Alpha means a.\n\n**7.** Beta means b.\n\n**7.** Gamma means c.\n\n**8.** Delta.\n"
+    assert labelled(parse_agreement(text)) == ["I.", "1.", "7.", "7.", "8."]
+
+
+def test_a_number_alone_on_its_line_takes_the_title_below():
+    text = "7.\n\nLimitation of Liability\n\nNeither party is liable for lost profits.\n\n8.\nGoverning Law\n\nIrish law applies.\n"
+    root = parse_agreement(text)
+    assert [(n.label, n.heading, n.text) for n in root.children] == [
+        ("7.", "Limitation of Liability", "Neither party is liable for lost profits."),
+        ("8.", "Governing Law", "Irish law applies.")]
+    assert round_trips(text)
+
+
+def test_html_remnants_and_empty_headings_are_no_text():
+    text = "## 1. Scope\n\n<br>\n\n###\n\nThe scope is small.\n\n<div class=\"x\"></div>\n"
+    root = parse_agreement(text)
+    assert labelled(root) == ["1."] and root.children[0].text == "The scope is small."
+
+
+def test_a_table_of_contents_is_not_taken_for_the_sections():
+    contents = "".join(f"Article {n} Heading {n}\n" for n in range(1, 7))
+    body = "".join(f"Article {n} Heading {n}\n\nBody of article {n} says something.\n\n" for n in range(1, 7))
+    root = parse_agreement("Contents\n\n" + contents + "\n" + body)
+    assert labelled(root) == [f"Article {n}" for n in range(1, 7)]
+    assert all(f"Body of article {n}" in root.children[n - 1].text for n in range(1, 7))
+    assert max(len(node.source) for node in root.children) < 60
+    chinese = ("目录\n\n第一章　总则\n第二章　合同\n第三章　附则\n\n第一章　总则\n\n第一条　甲。\n\n"
+               "第二章　合同\n\n第二条　乙。\n\n第三章　附则\n\n第三条　丙。\n")
+    root = parse_agreement(chinese)
+    assert labelled(root) == ["第一章", "第一条", "第二章", "第二条", "第三章", "第三条"]
+    assert "第一章 总则第二章 合同" in root.text
+
+
+def test_a_number_repeated_just_above_its_heading_is_no_clause():
+    text = "2. Your Duties\n\n2\\. Your Duties\n---------------\n\nBe kind.\n"
+    root = parse_agreement(text)
+    assert nodes(root) == [(1, "heading", "2.", "Your Duties")] and root.children[0].text == "Be kind."
+    other = parse_agreement("2. Your Duties\n\n2\\. Payment\n---\n\nPay.\n")
+    assert [node.heading for node in other.walk()[1:]] == ["Your Duties", "Payment"]
+
+
+def test_lists_restart_inside_sections_and_under_numbered_clauses():
+    sections = "## 1. Use\n\n1. Do not copy.\n2. Do not sell.\n\n## 2. Fees\n\n1. Pay monthly.\n2. Pay in euro.\n"
+    paths = [node.path for node in parse_agreement(sections).walk()[1:]]
+    assert paths == [("1.",), ("1.", "1."), ("1.", "2."), ("2.",), ("2.", "1."), ("2.", "2.")]
+    clauses = ("3. Fees\n3.1 The customer shall:\n1. pay monthly;\n2. report usage.\n"
+               "3.2 Late payments bear interest.\n4. Term\n4.1 One year.\n")
+    root = parse_agreement(clauses)
+    assert [node.path for node in root.walk()[1:]] == [
+        ("3.",), ("3.", "3.1"), ("3.", "3.1", "1."), ("3.", "3.1", "2."), ("3.", "3.2"), ("4.",), ("4.", "4.1")]
+
+
+def test_a_paragraph_after_a_list_does_not_join_the_last_item():
+    text = ("## 4. Duties\n\nThe customer shall:\n\n- keep records;\n- allow audits.\n\n"
+            "These duties survive termination.\n\n5.2 Excluded losses are:\n(a) fraud;\n(b) death.\n\n"
+            "Nothing else is excluded.\n")
+    root = parse_agreement(text)
+    last_bullet = [node for node in root.walk() if node.kind == "list-item"][-1]
+    assert last_bullet.text == "allow audits."
+    closing = [node for node in root.walk() if node.kind == "paragraph"]
+    assert [node.text for node in closing] == ["These duties survive termination.", "Nothing else is excluded."]
+    assert closing[0].path == ("4.", "¶") and closing[1].path[-2:] == ("5.2", "¶")
+    indented = "- first item\n\n  still the first item.\n- second\n"
+    assert [n.text for n in parse_agreement(indented).walk()[1:]] == ["first item\n\nstill the first item.", "second"]
+
+
+PROSE = """\
+Privacy Notice
+
+### What we collect
+
+We collect your name and email address when you sign up.
+
+We collect usage logs to keep the service running.
+
+### How we share it
+
+We share data with payment processors only.
+
+We never sell personal data to anyone.
+"""
+
+
+def test_paragraphs_under_unnumbered_headings_are_units_that_move_on_their_own():
+    root = parse_agreement(PROSE)
+    assert nodes(root) == [(1, "heading", None, "What we collect"), (2, "paragraph", None, None),
+                           (2, "paragraph", None, None), (1, "heading", None, "How we share it"),
+                           (2, "paragraph", None, None), (2, "paragraph", None, None)]
+    moved = PROSE.replace("We collect usage logs to keep the service running.\n\n", "").replace(
+        "We never sell", "We collect usage logs to keep the service running.\n\nWe never sell")
+    result = diff(PROSE, moved)
+    changed = [change for change in result.changes if change.status != "unchanged" or change.moved]
+    assert len(changed) == 1 and changed[0].moved and changed[0].new.text.startswith("We collect usage logs")
+    assert changed[0].new.path == ("How we share it", "¶")

@@ -89,3 +89,16 @@ def test_items_that_only_change_width_are_not_renumbered():
     diff = _diff("zh-laws/004")
     items = [c for c in diff.changes if c.old_label == "(一)" and c.new_label == "（一）"]
     assert items and not any(c.renumbered for c in items)
+
+
+def test_wix_sections_four_to_sixteen_are_renumbered_five_to_seventeen_and_paired():
+    diff = _diff("ota/001")
+    top = {label_key(c.old_label): c for c in diff.changes
+           if c.old is not None and len(c.old.path) == 1 and label_key(c.old_label).isdigit()}
+    for number in range(4, 17):
+        change = top[str(number)]
+        assert change.new is not None and label_key(change.new_label) == str(number + 1) and change.renumbered
+        assert change.status == "unchanged" and not change.moved
+    added = [label_key(c.new_label) for c in diff.changes if c.status == "added" and c.new_label]
+    assert "4" in added and diff.summary()["removed"] == 0 and diff.summary()["moved"] == 0
+

@@ -118,6 +118,28 @@ def test_a_note_on_invisible_or_look_alike_characters_is_stated_in_both_language
             assert needle in rendered and "U+0410" in rendered, (language, part)
 
 
+def test_an_invisible_edit_sent_through_a_real_server_is_named_and_shown(legal_repo, repo_store):
+    """v3 only inserts a right-to-left override and swaps a Latin letter for a Cyrillic one."""
+    publish(legal_repo, "trial-en", "We may assign our rights", "We may \u202eassign our rights", date(2030, 3, 10))
+    publish(legal_repo, "trial-en", "to an affiliate", "to an аffiliate", date(2030, 3, 20))
+    setup(repo_store, version_campaign(to_version=3, effective=date(2030, 3, 10)),
+          version_campaign(to_version=4, effective=date(2030, 3, 20)),
+          rows=customers(1, agreement="trial-en", version=2))
+    with smtp_server() as (url, handler):
+        send_pending(legal_repo, repo_store, smtp_url=url)
+    assert len(handler.received) == 2
+    for item in handler.received:
+        msg = email.message_from_bytes(item.data, policy=email.policy.default)
+        text, html = parts(msg)
+        assert "Attention: invisible or look-alike characters changed here" in text
+        assert "invisible or look-alike characters changed here</strong>" in html
+        assert "\u202e" not in text and "\u202e" not in html  # never raw: it would reorder the email itself
+        if "version 3" in msg["Subject"]:
+            assert "We may {+[U+202E]+}assign" in text and "U+202E RIGHT-TO-LEFT OVERRIDE" in text
+        else:
+            assert "CYRILLIC SMALL LETTER A" in text and "[-affiliate-]{+аffiliate+}" in text
+
+
 def _context(composer: Composer, language: str) -> dict:
     campaign = version_campaign()
     context = composer._context(campaign, notice(language=language), None, language,

@@ -46,24 +46,25 @@ def test_overdue_campaign_makes_status_exit_non_zero(legal_repo, repo_store: Sto
     result = cli(legal_repo, "notify", "status")
     assert result.exit_code == 1
     row = [line for line in result.stdout.splitlines() if line.startswith("trial-en/v2")][0]
-    assert row.split()[-5:] == ["2", "0", "0", "0", "OVERDUE"]
-    assert result.stderr.startswith("Error: 1 campaign OVERDUE: trial-en/v2 (send by "
+    assert row.split()[-7:] == ["2", "0", "0", "0", "0", "0", "OVERDUE"]
+    assert result.stderr.startswith("Error: 1 campaign needs attention: trial-en/v2 (OVERDUE: send by "
                                     f"{(date.today() - timedelta(days=1)).isoformat()}, 2 not sent)")
     as_json = cli(legal_repo, "notify", "status", "--format", "json")
     assert as_json.exit_code == 1
     data = json.loads(as_json.stdout)
     assert data["overdue"] == ["trial-en/v2"]
-    assert data["campaigns"][0]["totals"] == {"pending": 2, "sending": 0, "sent": 0, "failed": 0}
+    assert data["campaigns"][0]["totals"] == {"pending": 2, "sending": 0, "sent": 0, "failed": 0, "cancelled": 0}
 
 
 def test_failed_notices_keep_a_campaign_overdue_and_all_sent_is_done(legal_repo, repo_store: Store) -> None:
     past_campaign(repo_store)
     send_one(repo_store, "A")
     [status] = campaign_statuses(repo_store, date.today())
-    assert (status.state, status.not_sent) == ("OVERDUE", 1)
+    assert (status.state, status.not_sent) == ("OVERDUE, FAILED", 1)
     repo_store.upsert_customers([customer("B", 2)])  # B accepted v2 since: the failed notice stays on record
     [before_send_by] = campaign_statuses(repo_store, date.today() - timedelta(days=2))
-    assert (before_send_by.state, before_send_by.totals["failed"]) == ("on track", 1)
+    # Never "on track" (nor "done") while a notice failed.
+    assert (before_send_by.state, before_send_by.totals["failed"]) == ("FAILED", 1)
 
 
 def test_on_track_status_exits_zero_and_counts_later_customers(legal_repo, repo_store: Store) -> None:
@@ -113,7 +114,7 @@ def test_report_json_to_a_file_and_per_campaign(legal_repo, repo_store: Store, t
     result = cli(legal_repo, "notify", "report", "--format", "json", "-o", str(out))
     assert result.exit_code == 0 and "wrote 4 notices" in result.stderr
     data = json.loads(out.read_text("utf-8"))
-    assert data["schema"] == "clausewise.notice-report/1"
+    assert data["schema"] == "clausewise.notice-report/2"
     assert [(n["campaign"], n["customer_id"]) for n in data["notices"]] == [
         ("trial-en/assignment-2031-01-01", "A"), ("trial-en/assignment-2031-01-01", "B"),
         ("trial-en/v2", "A"), ("trial-en/v2", "B")]

@@ -43,6 +43,12 @@ def test_newer_schema_and_garbage_files_are_refused(tmp_path: Path) -> None:
         raw.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
     with pytest.raises(ClausewiseError, match="newer than this clausewise"):
         open_store(path)
+    newer = tmp_path / "newer.sqlite3"
+    open_store(newer).close()
+    with sqlite3.connect(newer) as raw:
+        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(ClausewiseError, match="newer than this clausewise"):
+        open_store(newer)
     garbage = tmp_path / "garbage.sqlite3"
     garbage.write_bytes(b"this is not a database" * 100)
     with pytest.raises(ClausewiseError, match="not a usable state database"):
@@ -87,8 +93,9 @@ def test_sync_notices_picks_affected_customers_and_later_imports(store: Store) -
     store.upsert_customers([customer("C4", 1)])  # imported after the campaigns
     assert store.sync_notices("trial-en/v2") == 1
     assert [n.customer_id for n in store.notices("trial-en/v2")] == ["C1", "C4"]
-    assert store.totals() == {"trial-en/assignment-2030-01-31": {"pending": 2, "sending": 0, "sent": 0, "failed": 0},
-                              "trial-en/v2": {"pending": 2, "sending": 0, "sent": 0, "failed": 0}}
+    zeros = {"sending": 0, "sent": 0, "failed": 0, "cancelled": 0}
+    assert store.totals() == {"trial-en/assignment-2030-01-31": {"pending": 2, **zeros},
+                              "trial-en/v2": {"pending": 2, **zeros}}
 
 
 def test_sync_refreshes_pending_addresses_and_withdraws_upgraded_customers(store: Store) -> None:
@@ -183,4 +190,4 @@ def test_reclaim_stale_returns_dead_workers_claims_and_release(store: Store) -> 
     assert store.reclaim_stale() == 2
     assert {n.customer_id for n in store.notices() if n.status == "pending"} == {n.customer_id for n in first}
     assert store.release(alive) == 2
-    assert store.totals()["trial-en/v2"] == {"pending": 4, "sending": 0, "sent": 0, "failed": 0}
+    assert store.totals()["trial-en/v2"] == {"pending": 4, "sending": 0, "sent": 0, "failed": 0, "cancelled": 0}

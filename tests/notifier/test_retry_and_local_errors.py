@@ -1,0 +1,124 @@
+"""Failed notices can be retried, a corrected address re-queues them, status is honest about them,
+and a local error (template, rendering) stops the run instead of failing the customers' notices."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter
+from datetime import date
+
+from click.testing import CliRunner
+
+from clausewise.cli import main
+from clausewise.notifier.smtp import send_pending
+
+from .notices import assignment_campaign, customers, setup
+from .smtp_server import ProgrammableHandler, smtp_server
+
+CAMPAIGN = "service-zh/assignment-2030-03-01"
+
+
+def cli(legal_repo, *args: str):
+    return CliRunner().invoke(main, [*args, "--repo", str(legal_repo.root)])
+
+
+def write_customers(legal_repo, tmp_path, rows) -> str:
+    path = tmp_path / "customers.csv"
+    lines = ["customer_id,name,email,language,agreement,version"]
+    lines += [f"{r.customer_id},{r.name},{r.email},{r.language},{r.agreement},{r.version}" for r in rows]
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return str(path)
+
+
+def test_a_corrected_address_requeues_the_failed_notice_and_status_is_honest(legal_repo, repo_store, tmp_path):
+    rows = customers(3, agreement="service-zh")
+    setup(repo_store, assignment_campaign(), rows=rows)
+    bad = rows[1]
+    with smtp_server(ProgrammableHandler(reject={bad.email})) as (url, _):
+        first = send_pending(legal_repo, repo_store, smtp_url=url)
+    assert (first.sent, first.failed) == (2, 1)
+
+    # Before the send-by date, with everything else sent: never "on track" or "done" while one failed.
+    status = cli(legal_repo, "notify", "status")
+    assert status.exit_code == 1
+    row = next(line for line in status.stdout.splitlines() if line.startswith(CAMPAIGN))
+    assert row.split()[-2:] == ["0", "FAILED"] and "on track" not in row and "done" not in row
+    assert f"{bad.customer_id}  {bad.email}  failed: 550 5.1.1" in status.stdout
+    assert status.stderr.startswith(f"Error: 1 campaign needs attention: {CAMPAIGN} (1 FAILED)")
+
+    # The address is corrected: the import re-queues the unsent notice, the next send delivers it.
+    corrected = dataclasses.replace(bad, email="fixed@example.com")
+    imported = cli(legal_repo, "customers", "import", write_customers(legal_repo, tmp_path, [corrected]))
+    assert imported.exit_code == 0 and "1 updated" in imported.stdout
+    with smtp_server() as (url, handler):
+        again = send_pending(legal_repo, repo_store, smtp_url=url)
+    assert (again.total, again.sent) == (1, 1)
+    assert [r.rcpt_tos for r in handler.received] == [("fixed@example.com",)]
+    notice = repo_store.notice(CAMPAIGN, bad.customer_id)
+    assert (notice.status, notice.email, notice.attempts) == ("sent", "fixed@example.com", 2)
+    events = [event for _, _, _, event, _ in repo_store.events(CAMPAIGN, bad.customer_id)]
+    assert events == ["failed", "requeued", "sent"]
+    done = cli(legal_repo, "notify", "status", "--format", "json")
+    assert done.exit_code == 0 and json.loads(done.stdout)["campaigns"][0]["state"] == "done"
+
+
+def test_notify_retry_all_one_campaign_or_one_customer(legal_repo, repo_store):
+    rows = customers(4, agreement="service-zh")
+    setup(repo_store, assignment_campaign(), rows=rows)
+    refused = {rows[0].email, rows[2].email, rows[3].email}
+    with smtp_server(ProgrammableHandler(reject=refused)) as (url, _):
+        send_pending(legal_repo, repo_store, smtp_url=url)
+    assert Counter(n.status for n in repo_store.notices()) == {"failed": 3, "sent": 1}
+
+    one = cli(legal_repo, "notify", "retry", "--customer", rows[0].customer_id)
+    assert one.exit_code == 0 and one.stdout.startswith("1 failed notices queued again")
+    with smtp_server() as (url, handler):  # the server was fixed
+        assert send_pending(legal_repo, repo_store, smtp_url=url).sent == 1
+        campaign = cli(legal_repo, "notify", "retry", "--campaign", CAMPAIGN)
+        assert campaign.exit_code == 0 and campaign.stdout.startswith("2 failed notices queued again")
+        assert send_pending(legal_repo, repo_store, smtp_url=url).sent == 2
+        nothing = cli(legal_repo, "notify", "retry")
+        assert nothing.exit_code == 0 and nothing.stdout.startswith("0 failed notices queued again")
+    assert sorted(handler.received_by()) == sorted(refused)
+    for row in rows:
+        notice = repo_store.notice(CAMPAIGN, row.customer_id)
+        assert notice.status == "sent"
+        if row.email in refused:  # each attempt is recorded, with the retry between them
+            assert notice.attempts == 2
+            assert [e for _, _, _, e, _ in repo_store.events(CAMPAIGN, row.customer_id)] == [
+                "failed", "retry requested", "sent"]
+    unknown = cli(legal_repo, "notify", "retry", "--campaign", "nope")
+    assert unknown.exit_code == 2 and "unknown campaign 'nope'" in unknown.stderr
+
+
+def test_a_template_error_stops_the_run_and_leaves_every_notice_pending(legal_repo, repo_store):
+    setup(repo_store, assignment_campaign(), rows=customers(5, agreement="service-zh"))
+    templates = legal_repo.root / "templates"
+    templates.mkdir()
+    (templates / "notice.en.txt.j2").write_text("Dear {{ customer.name }\n", "utf-8")  # unbalanced braces
+    with smtp_server() as (url, handler):
+        result = cli(legal_repo, "notify", "send", "--smtp", url)
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: cannot render the notice")
+    assert "notice.en.txt.j2" in result.stderr and "Traceback" not in result.output
+    assert handler.received == []
+    assert Counter(n.status for n in repo_store.notices()) == {"pending": 5}
+    assert all(n.attempts == 0 for n in repo_store.notices())
+
+
+def test_a_configuration_error_is_a_local_error_not_the_customers_failure(legal_repo, repo_store):
+    setup(repo_store, assignment_campaign(), rows=customers(3, agreement="service-zh"))
+    config = legal_repo.root / "clausewise.toml"
+    config.write_text(config.read_text("utf-8").replace('reading_url = "', 'reading_url = "{oops}'), "utf-8")
+    with smtp_server() as (url, handler):
+        result = cli(legal_repo, "notify", "send", "--smtp", url)
+    assert result.exit_code == 1 and result.stderr.startswith("Error: cannot render the notice")
+    assert "reading_url" in result.stderr and result.stderr.count("\n") == 1 and "Traceback" not in result.output
+    assert handler.received == []
+    assert Counter(n.status for n in repo_store.notices()) == {"pending": 3}
+
+
+def test_status_exit_code_is_zero_only_when_nothing_failed(legal_repo, repo_store):
+    setup(repo_store, assignment_campaign(effective=date(2099, 1, 1)), rows=customers(2, agreement="service-zh"))
+    assert cli(legal_repo, "notify", "status").exit_code == 0
