@@ -35,6 +35,17 @@ class ClausewiseGroup(click.Group):
     its exit code, never a traceback; lists the commands of ``--help`` in sections (versions, diff,
     notify) as the README does."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Refuse an argument that is not UTF-8 before any command sees it: Python keeps such argv
+        bytes as lone surrogates, which neither SQLite, git nor the terminal can encode."""
+        for arg in args:
+            bad = next((char for char in arg if "\ud800" <= char <= "\udfff"), None)
+            if bad is not None:
+                shown = arg.encode("utf-8", "surrogateescape" if "\udc80" <= bad <= "\udcff" else "backslashreplace")
+                raise click.UsageError(f"argument {shown!r} is not valid UTF-8 text; give it in UTF-8 "
+                                       "(rename a file whose name is not UTF-8)", ctx)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)

@@ -290,3 +290,12 @@ def test_a_read_only_repository_and_database_are_one_error_line(read_only_mount,
     line = one_error_line(invoke(repo.root, "customers", "import", str(more)))
     assert "state database" in line and "writable" in line, line
     assert git.Repo(repo.root).git.tag("--list") == "trial/v1"
+
+
+def test_an_argument_that_is_not_utf8_is_refused_before_any_command_runs(legal: Path) -> None:
+    before = state(legal)
+    for args in ([b"show", b"tr\xe9al"], [b"customers", b"show", b"C\xff"], [b"notify", b"preview", b"x\xe9"]):
+        done = subprocess.run([CLAUSEWISE[0].encode(), *args, b"--repo", str(legal).encode()], capture_output=True)
+        assert done.returncode == 2 and b"Traceback" not in done.stderr, done.stderr
+        assert b"is not valid UTF-8 text" in done.stderr
+    assert state(legal) == before
