@@ -212,26 +212,36 @@ def update(agreement_id: str, file: str, repo_dir: str) -> None:
 @click.argument("agreement_id", metavar="ID", shell_complete=complete_agreement_ids)
 @click.option("--effective", required=True, metavar="YYYY-MM-DD", help="Date the version takes effect.")
 @click.option("--notice-days", type=click.IntRange(min=0), help="Notice period (default: the agreement's).")
-@click.option("-m", "--summary", default="", help="What changed, in one line.")
+@click.option("-m", "--summary", default="",
+              help="What changed, in one line. Customers read it word for word as the notice's 'Summary'.")
 @click.option("--allow-short-notice", metavar="REASON", help="Publish with less notice than required; REASON is recorded.")
+@click.option("--dry-run", is_flag=True, help="Check and show what would be committed and the campaign; write nothing.")
 @format_option("text", "json")
 @repo_option
 def publish(agreement_id: str, effective: str, notice_days: int | None, summary: str,
-            allow_short_notice: str | None, output_format: str, repo_dir: str) -> None:
-    """Publish the working text of ID as its next version (commit + tag ID/vN)."""
-    from .notifier.campaigns import after_publish
+            allow_short_notice: str | None, dry_run: bool, output_format: str, repo_dir: str) -> None:
+    """Publish the working text of ID as its next version (commit + tag ID/vN) with its notice
+    campaign for every customer on an earlier version."""
+    from .notifier.publishing import publish_version, repair_missing_campaigns
     from .versions import open_repo
     from .versions.publication import parse_date
     from .versions.report import published_text, to_json
 
     effective_date = parse_date(effective, "--effective")
     repo = open_repo(repo_dir)
-    version = repo.publish(agreement_id, effective_date, notice_days=notice_days, summary=summary,
-                           allow_short_notice=allow_short_notice)
-    click.echo(to_json(version.to_dict()) if output_format == "json" else published_text(version))
-    campaign_line = after_publish(repo, version)
-    if campaign_line:
-        click.echo(campaign_line, err=output_format == "json")
+    if repo.recovery_note:
+        click.echo(repo.recovery_note, err=True)
+    if not dry_run:
+        for line in repair_missing_campaigns(repo):
+            click.echo(line, err=True)
+    outcome = publish_version(repo, agreement_id, effective_date, notice_days=notice_days, summary=summary,
+                              allow_short_notice=allow_short_notice, dry_run=dry_run)
+    if dry_run:
+        click.echo(to_json(outcome.to_dict()) if output_format == "json" else outcome.dry_run_text())
+        return
+    click.echo(to_json(outcome.version.to_dict()) if output_format == "json" else published_text(outcome.version))
+    for line in outcome.lines():
+        click.echo(line, err=output_format == "json")
 
 
 @main.command("list")
@@ -289,20 +299,27 @@ def show(ref: str, output_format: str, repo_dir: str) -> None:
 @format_option("text", "json")
 @repo_option
 def verify(repair: bool, output_format: str, repo_dir: str) -> None:
-    """Check that every version tag still points at the commit it was published as."""
+    """Check every published version: its tag, its text's SHA-256, its ledger record and campaign."""
+    from .errors import ClausewiseError
     from .versions import open_repo
     from .versions.report import verify_json, verify_text
 
+    from .notifier.integrity import ledger_problems
+
     repo = open_repo(repo_dir)
+    if repo.recovery_note:
+        click.echo(repo.recovery_note, err=True)
     if repair:
         for version in repo.repair_tags():
             click.echo(f"Recreated tag {version.tag} on {version.commit[:12]} with its publication fields "
                        f"(effective {version.effective.isoformat()}).", err=True)
     problems = repo.verify()
+    ledger, notes = ledger_problems(repo)
+    problems += ledger
     count = len(repo.all_versions())
-    click.echo(verify_json(problems, count) if output_format == "json" else verify_text(problems, count))
+    click.echo(verify_json(problems, count, notes) if output_format == "json" else verify_text(problems, count, notes))
     if problems:
-        raise ClausewiseError(f"{len(problems)} tag problem(s) in {repo.root}; follow the hint of each problem above")
+        raise ClausewiseError(f"{len(problems)} problem(s) in {repo.root}; follow the hint of each PROBLEM above")
 
 
 @main.command("import")
@@ -519,6 +536,8 @@ def announce_version(agreement_id: str, number: int | None, allow_short_notice: 
         raise UsageProblem(f"{agreement_id} has no published version yet; publish it first")
     version = repo.version(agreement_id, number) if number else versions[-1]
     with store_for_repo(repo) as store:
+        for line in campaigns.reconcile_publications(repo, store):
+            click.echo(line, err=True)
         campaign = campaigns.create_version_campaign(repo, store, version, allow_short_notice=allow_short_notice)
         if campaign is None:
             raise UsageProblem(f"{version.tag} is the first version: no customer is on an earlier one")
@@ -542,12 +561,20 @@ def notify_status(output_format: str, repo_dir: str) -> None:
     from .notifier.store import store_for_repo
     from .versions import open_repo
 
+    from .notifier.campaigns import missing_campaigns
+
     today = date.today()
-    with store_for_repo(open_repo(repo_dir)) as store:
+    repo = open_repo(repo_dir)
+    with store_for_repo(repo) as store:
         found = status_report(store, today)
+        missing = missing_campaigns(repo, store)
     click.echo(status_json(found.campaigns, today, found.unreached) if output_format == "json"
                else status_text(found.campaigns, found.unreached))
+    for line in missing:
+        click.echo(f"MISSING: {line}", err=True)
     problem = attention_message(found.campaigns)
+    if missing:
+        raise ClausewiseError(f"{len(missing)} published version(s) have no notice campaign; see MISSING above")
     if problem:
         raise ClausewiseError(problem)
 
@@ -612,8 +639,13 @@ def notify_send(campaign_id: str | None, smtp_url: str | None, concurrency: int,
             bar = click.progressbar(length=total, label="Sending notices", file=sys.stderr)
         bar.update(done - bar.pos)
 
+    from .notifier.campaigns import reconcile_publications
+
     repo = open_repo(repo_dir)
     with store_for_repo(repo) as store:
+        if not dry_run:
+            for line in reconcile_publications(repo, store):
+                click.echo(line, err=True)
         try:
             report = send_pending(repo, store, campaign_id=campaign_id, smtp_url=smtp_url, concurrency=concurrency,
                                   rate=rate, dry_run=dry_run, progress=progress if sys.stderr.isatty() else None,

@@ -209,8 +209,8 @@ def load_config(repo_dir: str | os.PathLike[str]) -> Config:
                            for name, table in _table(path, "assignees", data.get("assignees", {})).items()}
     values["notice_text"] = _notice_text(path, data.get("notice_text", {}))
     config = Config(**values)
-    if config.default_notice_days < 0:
-        raise ClausewiseError(f"{path}: 'default_notice_days' must be 0 or more")
+    if not 0 <= config.default_notice_days <= 3650:
+        raise ClausewiseError(f"{path}: 'default_notice_days' must be from 0 to 3650 days (ten years)")
     if not 0 < config.smtp_timeout <= 3600:
         raise ClausewiseError(f"{path}: 'smtp_timeout' must be more than 0 and at most 3600 seconds")
     if config.redline_delivery not in REDLINE_DELIVERIES:

@@ -245,7 +245,8 @@ def _core_labels(line: str, start: int, indent: int, strong: bool) -> list[Label
             style, rank, kind = ("decimal", 1, bucket), 15 + bucket, "clause"
         else:
             style, rank, kind = ("decimal", len(parts)), 14 + len(parts), "clause"
-        found.append(Label(_written(m), style, value, rank, kind, m.end(), False))
+        # "36\." is escaped where a page showed the number as text, not as a list: a label
+        found.append(Label(_written(m), style, value, rank, kind, m.end(), False, strong="\\" in m.group(0)))
         return found
     if first.isalpha() and first.isascii():
         m = _ALPHA.match(line, start)

@@ -27,6 +27,8 @@ _NOT_CONTENTS_END = tuple(";；,，。:：")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _UNDERLINE = re.compile(r"[ \t]*(={2,}|-{2,}|=)[ \t]*")
 _BULLET_LINE = re.compile(r"[ \t]*[-*+•][ \t]")
+_INTRODUCING = (":", "：", ":**", "：**")
+_MARKUP_START = tuple("#=-*_<")
 _MARKUP_LINE = re.compile(r"#{1,6}|={2,}|-{2,}|[*_]{3,}|(?:</?[A-Za-z][^<>]*> ?)+")
 _H1 = re.compile(r"# ")
 _BOLD_END = re.compile(r"\*\*|__")
@@ -82,16 +84,16 @@ def _parse(text: str, readings_of: dict[str, list[Label]], display: dict[tuple, 
     for index, line in enumerate(lines):
         if index <= skip_to:
             continue
-        tail = line.rstrip(_SPACE)
-        if tail:
-            introduced, was_introduced = tail.endswith((":", "：", ":**", "：**")), introduced
+        content = line.strip(_SPACE)
+        if content:
+            introduced, was_introduced = content.endswith(_INTRODUCING), introduced
         else:
             was_introduced = introduced
         readings = all_readings[index]
         chosen = _choose(stack, readings, paragraph_start, was_introduced) if readings else None
         if chosen is None:
-            content = line.strip(_SPACE)
-            if content and block_start and stack and not _MARKUP_LINE.fullmatch(content):
+            markup = content and content[0] in _MARKUP_START and _MARKUP_LINE.fullmatch(content) is not None
+            if content and block_start and stack and not markup:
                 keep = _paragraph_keep(stack, line)
                 if keep is not None:
                     del stack[keep:]
@@ -101,15 +103,17 @@ def _parse(text: str, readings_of: dict[str, list[Label]], display: dict[tuple, 
                                   kind="paragraph")
                     parent.children.append(node)
                     starts.append(_Start(index, node, index, 0))
-            paragraph_start = not content or line.rstrip().endswith(_TERMINAL) or index - 1 in setext
-            block_start = not content or index - 1 in setext or _MARKUP_LINE.fullmatch(content) is not None
+            underline = index - 1 in setext
+            paragraph_start = not content or content.endswith(_TERMINAL) or underline
+            block_start = not content or underline or markup
             continue
         label, keep = chosen
         del stack[keep:]
         parent = stack[-1].node if stack else root
         heading, body_offset = _heading(label, line)
         body_line = index
-        if heading is None and body_offset >= len(line.rstrip()) and label.may_have_heading:
+        bare = body_offset >= len(line.rstrip(_SPACE))  # nothing after the label
+        if heading is None and bare and label.may_have_heading:
             title_line = _title_below(lines, all_readings, index)
             if title_line is not None:  # "7." alone, its title on the next line
                 heading = _clean_heading(lines[title_line])
@@ -122,9 +126,8 @@ def _parse(text: str, readings_of: dict[str, list[Label]], display: dict[tuple, 
         parent.children.append(node)
         stack.append(_Open(label, node, len(line) - len(line.lstrip(_SPACE))))
         starts.append(_Start(index, node, body_line, body_offset))
-        paragraph_start = heading is not None or body_offset >= len(line.rstrip()) \
-            or line.rstrip().endswith(_TERMINAL)
-        block_start = label.kind == "heading" or body_offset >= len(line.rstrip())
+        paragraph_start = heading is not None or bare or content.endswith(_TERMINAL)
+        block_start = label.kind == "heading" or bare
     _fill_text(text, lines, offsets, root, starts, display)
     return root
 
@@ -327,7 +330,8 @@ def _choose(stack: list[_Open], readings: list[Label], paragraph_start: bool, in
         if any(entry.label.style == label.style for entry in stack):
             continue
         keep = len(stack)
-        while keep:
+        opens_list = label.style[0] == "decimal" and len(label.value) == 1 and _is_first(label.value)
+        while keep and not opens_list:  # a new "1." list nests under the clause above it
             top = stack[keep - 1].label
             if top.style[0] == "md" or (top.is_item and label.is_item) or top.rank < label.rank:
                 break
@@ -449,7 +453,7 @@ def display_text(lines: list[str]) -> str:
     current = ""
     for raw in lines:
         line = " ".join(strip_invisible(raw).split())
-        if line and line[0] in "#=-*_<" and _MARKUP_LINE.fullmatch(line):
+        if line and line[0] in _MARKUP_START and _MARKUP_LINE.fullmatch(line):
             line = ""  # an underline, a rule, an empty heading or a bare HTML tag: no text
         if not line:
             if current:

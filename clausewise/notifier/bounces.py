@@ -4,7 +4,8 @@ mailbox over TLS, matched to notices and recorded in the ledger.
 A 250 reply means the server accepted a notice, not that it was delivered; a DSN that comes back
 later says it was not. Each DSN is matched to its notice by the VERP token of its envelope
 recipient (``legal+TOKEN@example.com``, when ``bounce_verp`` is on; the token is the hash part of
-the notice's Message-ID), else by the Message-ID in the returned headers. Parsing is pure; the
+the notice's Message-ID), else by the Message-ID in the returned headers (in a DSN on several
+recipients, only the report on the notice's own recipient). Parsing is pure; the
 readers only fetch bytes. Collecting the same DSN twice records it once.
 """
 
@@ -67,7 +68,9 @@ def parse_dsn(data: bytes) -> list[Bounce]:
             continue
         found.append(Bounce(dsn_id=dsn_id, recipient=recipient, action=action,
                             status=_clean(block.get("Status")), diagnostic=_clean(block.get("Diagnostic-Code")),
-                            arrived_at=arrived, message_id=original, verp_token=token))
+                            arrived_at=arrived, message_id=original, verp_token=token,
+                            original_recipient=_address(block.get("Original-Recipient")),
+                            reports=len(recipients)))
     return found
 
 

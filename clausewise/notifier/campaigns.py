@@ -15,8 +15,8 @@ from ..differ import find_clauses, parse_agreement, topic_tags
 from ..differ.model import Clause
 from ..errors import ClausewiseError, UsageProblem
 from .message import header_text_problem
-from .schedule import plan_send_by
-from .store import Campaign, Store, utc_now
+from .schedule import plan_send_by, send_by
+from .store import Campaign, PublicationRecord, Store, utc_now
 
 if TYPE_CHECKING:
     from ..versions import AgreementRepo, Version
@@ -36,11 +36,16 @@ def assignment_campaign_id(agreement_id: str, effective: date) -> str:
 
 
 def create_version_campaign(repo: AgreementRepo, store: Store, version: Version, *,
-                            allow_short_notice: str | None = None, today: date | None = None) -> Campaign | None:
+                            allow_short_notice: str | None = None, today: date | None = None,
+                            repair: bool = False) -> Campaign | None:
     """The campaign telling every customer on an earlier version about ``version`` (None for a
     first version, which nobody accepted before). Cites the agreement's clause about notice of
     changes, if it has one, as worded in the version in force until now (the terms that govern how
-    they may be changed)."""
+    they may be changed).
+
+    ``repair``: the version was published (and its notice checked) by a publish that was
+    interrupted before its campaign was stored; the campaign gets the send-by date it would have
+    had, even if that is past (``notify status`` then shows it as OVERDUE)."""
     if version.number == 1:
         return None
     campaign_id = version_campaign_id(version.agreement_id, version.number)
@@ -48,15 +53,28 @@ def create_version_campaign(repo: AgreementRepo, store: Store, version: Version,
     if existing is not None:
         return existing
     reason = version.short_notice_reason or allow_short_notice
-    deadline = plan_send_by(version.effective, version.notice_days, today or date.today(), reason)
-    earlier = version.number - 1
-    clause = notice_clause(repo.text(version.agreement_id, earlier))
-    return store.create_campaign(Campaign(
-        id=campaign_id, kind="version", agreement=version.agreement_id,
-        from_versions="v1" if earlier == 1 else f"v1-v{earlier}", to_version=version.number,
-        effective=version.effective, notice_days=version.notice_days, send_by=deadline, created_at=utc_now(),
-        summary=version.summary, clause_label=clause_label(clause) if clause else None,
-        clause_text=clause_text(clause) if clause else None, new_party=None, short_notice_reason=reason))
+    if repair:
+        deadline = send_by(version.effective, version.notice_days)
+        if reason is not None:
+            deadline = min(deadline, version.published_at.date())
+    else:
+        deadline = plan_send_by(version.effective, version.notice_days, today or date.today(), reason)
+    return store.create_campaign(build_version_campaign(
+        repo.text(version.agreement_id, version.number - 1), version.agreement_id, version.number,
+        version.effective, version.notice_days, deadline, version.summary, reason))
+
+
+def build_version_campaign(previous_text: str, agreement_id: str, number: int, effective: date, notice_days: int,
+                           deadline: date, summary: str, short_notice_reason: str | None) -> Campaign:
+    """The campaign of version ``number`` (not stored), citing the notice clause of ``previous_text``."""
+    earlier = number - 1
+    clause = notice_clause(previous_text)
+    return Campaign(
+        id=version_campaign_id(agreement_id, number), kind="version", agreement=agreement_id,
+        from_versions="v1" if earlier == 1 else f"v1-v{earlier}", to_version=number,
+        effective=effective, notice_days=notice_days, send_by=deadline, created_at=utc_now(),
+        summary=summary, clause_label=clause_label(clause) if clause else None,
+        clause_text=clause_text(clause) if clause else None, new_party=None, short_notice_reason=short_notice_reason)
 
 
 def announce_assignment(repo: AgreementRepo, store: Store, agreement_id: str, to_party: str, effective: date,
@@ -169,43 +187,82 @@ def _best(clauses: list[Clause], tag: str, prefer: str) -> Clause | None:
     return (preferred or own or clauses or [None])[0]
 
 
-def typographic_only(repo: AgreementRepo, version: Version) -> bool:
-    """True when no change from the previous version is substantive: only punctuation, spacing,
-    character width or numbering changed (see the differ's ``substantive`` flag)."""
+def typographic_only(old_text: str, new_text: str) -> bool:
+    """True when no change from ``old_text`` to ``new_text`` is substantive: only punctuation,
+    spacing, character width or numbering changed (see the differ's ``substantive`` flag)."""
     from ..differ import diff_texts
     from ..differ.model import DocumentRef
 
-    agreement_id, previous = version.agreement_id, version.number - 1
-    diff = diff_texts(repo.text(agreement_id, previous), repo.text(agreement_id, version.number),
-                      DocumentRef(f"{agreement_id}@v{previous}"), DocumentRef(f"{agreement_id}@v{version.number}"))
+    diff = diff_texts(old_text, new_text, DocumentRef("old"), DocumentRef("new"))
     return not any(change.substantive for change in diff.changes)
 
 
-def after_publish(repo: AgreementRepo, version: Version) -> str | None:
-    """The publish hook: create the version's campaign (and the state database if there is none);
-    returns the line to print, or None for a first version.
+def typographic_note(agreement_id: str, number: int) -> str:
+    return (f"no notice campaign: every change from v{number - 1} to v{number} is typographic only "
+            "(punctuation, spacing, character width or numbering); to notify customers anyway, run "
+            f"'clausewise announce version {agreement_id}'")
 
-    A version whose changes are all typographic gets no campaign, so that customers are not sent a
-    notice that says nothing; the line says how to announce it anyway (the publisher decides)."""
-    from .store import store_for_repo
 
-    if version.number > 1 and typographic_only(repo, version):
-        return (f"no notice campaign: every change from v{version.number - 1} to v{version.number} is typographic "
-                "only (punctuation, spacing, character width or numbering); to notify customers anyway, run "
-                f"'clausewise announce version {version.agreement_id}'")
-    try:
-        with store_for_repo(repo) as store:
-            campaign = create_version_campaign(repo, store, version)
-            if campaign is None:
-                return None
-            return campaign_line(store, campaign)
-    except ClausewiseError as exc:
-        raise ClausewiseError(f"published {version.tag}, but its notice campaign was not created: {exc}; fix this "
-                              f"and run 'clausewise announce version {version.agreement_id}'") from None
+def reconcile_publications(repo: AgreementRepo, store: Store) -> list[str]:
+    """Record every published version the ledger misses (see ``_unrecorded``), creating the campaign
+    of each that needs one: this repairs a publish that was killed (or failed) after its commit and
+    before its campaign. Returns a line for each campaign created."""
+    lines: list[str] = []
+    for version in _unrecorded(repo, store):
+        decision, campaign = _decision(repo, store, version)
+        if decision == "campaign" and campaign is None:
+            campaign = create_version_campaign(repo, store, version, repair=True)
+            lines.append(f"created the missing notice campaign of {version.tag} (its publish was interrupted "
+                         f"before it): {campaign_line(store, campaign)}")
+        store.record_publication(PublicationRecord(
+            version.agreement_id, version.number, version.tag, version.commit,
+            version.text_sha256 or repo.published_sha256(version), campaign.id if campaign else None, decision))
+    return lines
+
+
+def missing_campaigns(repo: AgreementRepo, store: Store) -> list[str]:
+    """One line for each published version that needs a notice campaign and has none (read only)."""
+    problems = []
+    for version in _unrecorded(repo, store):
+        decision, campaign = _decision(repo, store, version)
+        if decision == "campaign" and campaign is None:
+            problems.append(
+                f"{version.tag} is published but its notice campaign is missing (the publish was interrupted); "
+                f"create it with 'clausewise announce version {version.agreement_id} --version {version.number}' "
+                "(or any 'clausewise publish' or 'clausewise notify send')")
+    return problems
+
+
+def _unrecorded(repo: AgreementRepo, store: Store) -> list[Version]:
+    """Published versions the ledger should have recorded and has not: those later than a version
+    it did record (a publish records its version in the same transaction as the campaign, so a
+    gap is an interrupted publish). Versions published before the ledger kept records, or with the
+    library's git-only ``AgreementRepo.publish``, are not the ledger's to judge."""
+    records = store.publications()
+    first_recorded: dict[str, int] = {}
+    for agreement, number in records:
+        first_recorded[agreement] = min(number, first_recorded.get(agreement, number))
+    return [v for v in repo.all_versions() if (v.agreement_id, v.number) not in records
+            and v.number > first_recorded.get(v.agreement_id, v.number)]
+
+
+def _decision(repo: AgreementRepo, store: Store, version: Version) -> tuple[str, Campaign | None]:
+    """Whether ``version`` needs a campaign ('campaign') or none ('first', 'typographic'), and the
+    campaign stored for it, if any."""
+    if version.number == 1:
+        return "first", None
+    existing = store.find_campaign(version_campaign_id(version.agreement_id, version.number))
+    if existing is not None:
+        return "campaign", existing
+    if typographic_only(repo.text(version.agreement_id, version.number - 1),
+                        repo.text(version.agreement_id, version.number)):
+        return "typographic", None
+    return "campaign", None
 
 
 def campaign_line(store: Store, campaign: Campaign) -> str:
     """One line on a campaign for the commands that create one: id, reach, send-by and effective dates."""
-    line = (f"notice campaign {campaign.id}: {notified_count(store, campaign)} customers to notify by "
+    count = notified_count(store, campaign)
+    line = (f"notice campaign {campaign.id}: {count} customer{'s' if count != 1 else ''} to notify by "
             f"{campaign.send_by.isoformat()} (effective {campaign.effective.isoformat()})")
     return f"{line}, citing clause {campaign.clause_label}" if campaign.kind == "assignment" else line

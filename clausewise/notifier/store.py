@@ -94,6 +94,18 @@ _SCHEMA_V1 = [
         last_error TEXT,
         PRIMARY KEY (campaign_id, customer_id))""",
     "CREATE INDEX IF NOT EXISTS notices_status ON notices (status, campaign_id, customer_id)",
+    # One row per published version, written in the same transaction as its campaign: the commit
+    # and the SHA-256 of the published file, kept outside git so a rewritten history shows.
+    """CREATE TABLE IF NOT EXISTS publications (
+        agreement TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        tag TEXT NOT NULL,
+        commit_sha TEXT NOT NULL,
+        text_sha256 TEXT NOT NULL,
+        campaign_id TEXT,
+        decision TEXT NOT NULL CHECK (decision IN ('campaign', 'first', 'typographic')),
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (agreement, version))""",
     "CREATE INDEX IF NOT EXISTS notices_customer ON notices (customer_id)",
 ]
 
@@ -219,6 +231,19 @@ class Campaign:
 
 
 @dataclass(frozen=True)
+class PublicationRecord:
+    """The ledger's record of one published version (see campaigns.reconcile_publications)."""
+
+    agreement: str
+    version: int
+    tag: str
+    commit: str
+    text_sha256: str
+    campaign_id: str | None
+    decision: Literal["campaign", "first", "typographic"]  # why it has a campaign or none
+
+
+@dataclass(frozen=True)
 class Notice:
     """One ledger row: what one customer gets (or got) for one campaign."""
 
@@ -257,6 +282,8 @@ class Bounce:
     arrived_at: datetime | None
     message_id: str | None  # the bounced notice's Message-ID, from the DSN's returned headers
     verp_token: str | None  # the token in a VERP return path (bounces+TOKEN@domain)
+    original_recipient: str | None = None  # Original-Recipient, when the DSN gives it
+    reports: int = 1  # recipient reports in the DSN
 
 
 @dataclass(frozen=True)
@@ -334,10 +361,15 @@ def open_store(path: str | os.PathLike[str]) -> "Store":
     return store
 
 
+def state_db_path(repo: AgreementRepo) -> Path:
+    """Where the state database of an agreements repository is (``state_db`` in its clausewise.toml)."""
+    path = Path(repo.config.state_db)
+    return path if path.is_absolute() else Path(repo.root) / path
+
+
 def store_for_repo(repo: AgreementRepo) -> "Store":
     """The state database of an agreements repository (``state_db`` in its clausewise.toml)."""
-    path = Path(repo.config.state_db)
-    return open_store(path if path.is_absolute() else Path(repo.root) / path)
+    return open_store(state_db_path(repo))
 
 
 class Store:
@@ -550,6 +582,24 @@ class Store:
         """Every campaign, by send-by date then id."""
         rows = self._db.execute(f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns ORDER BY send_by, id").fetchall()
         return [_campaign(row) for row in rows]
+
+    # -- publications ------------------------------------------------------------------------
+
+    def record_publication(self, record: PublicationRecord) -> None:
+        """Record a published version (once: a second record of the same version is ignored)."""
+        r = record
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO publications (agreement, version, tag, commit_sha, text_sha256, campaign_id, decision, "
+                "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (agreement, version) DO NOTHING",
+                (r.agreement, r.version, r.tag, r.commit, r.text_sha256, r.campaign_id, r.decision,
+                 to_text(utc_now())))
+
+    def publications(self) -> dict[tuple[str, int], PublicationRecord]:
+        """Every recorded publication, by (agreement, version)."""
+        rows = self._db.execute("SELECT agreement, version, tag, commit_sha, text_sha256, campaign_id, decision "
+                                "FROM publications ORDER BY agreement, version").fetchall()
+        return {(row[0], row[1]): PublicationRecord(*row) for row in rows}
 
     # -- the ledger --------------------------------------------------------------------------
 
@@ -835,9 +885,11 @@ class Store:
             if row:
                 return row[0], row[1]
         if bounce.message_id:
-            row = self._db.execute("SELECT campaign_id, customer_id FROM notices WHERE message_id = ? LIMIT 1",
+            # A notice has one recipient: in a DSN on several, only the report on that recipient is its.
+            row = self._db.execute("SELECT campaign_id, customer_id, email FROM notices WHERE message_id = ? LIMIT 1",
                                    (bounce.message_id,)).fetchone()
-            if row:
+            named = {a.lower() for a in (bounce.recipient, bounce.original_recipient) if a}
+            if row and (bounce.reports == 1 or row[2].lower() in named):
                 return row[0], row[1]
         return None
 

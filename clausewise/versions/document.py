@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..config import parse_toml
 from ..errors import ClausewiseError, UsageProblem
 from ..textcheck import char_name, first_bidi_control, first_surrogate
+from .publication import check_notice_days
 
 FENCE = "+++"
 SUFFIXES = (".md", ".txt")
@@ -74,10 +75,8 @@ def check_metadata(metadata: Metadata, source: str) -> Metadata:
         raise UsageProblem(
             f"{source}: kind {metadata.kind[:70]!r} must be a lowercase word such as trial, commercial, sla, general"
         )
-    if metadata.notice_days is not None and (
-        isinstance(metadata.notice_days, bool) or not isinstance(metadata.notice_days, int) or metadata.notice_days < 0
-    ):
-        raise UsageProblem(f"{source}: notice_days must be a whole number of days, 0 or more, not {metadata.notice_days!r}")
+    if metadata.notice_days is not None:
+        check_notice_days(metadata.notice_days, f"{source}: notice_days")
     return metadata
 
 

@@ -1,8 +1,10 @@
-"""The few git operations the store needs, each all-or-nothing.
+"""The few git operations the store needs.
 
 Commits are built in a private index file from HEAD's tree plus the given files, so the user's
-index and working tree are never half-updated; the branch moves last, with a compare-and-swap
-(``git update-ref NEW OLD``), and only then are the committed paths refreshed in the real index.
+index and working tree are never half-updated; the branch moves with a compare-and-swap
+(``git update-ref NEW OLD``). ``transaction.py`` puts these steps together so that a write
+finishes or leaves nothing. Every git command runs with replace refs ignored
+(``GIT_NO_REPLACE_OBJECTS``): ``git replace`` cannot change what clausewise reads.
 """
 
 from __future__ import annotations
@@ -12,15 +14,49 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
+from pathlib import Path
 
 import git
 from gitdb import IStream
 
 from ..errors import ClausewiseError
+from ..notifier.store import local_worker_alive, worker_id
 
 ZERO_SHA = "0" * 40
 FALLBACK_NAME = "clausewise"
 FALLBACK_EMAIL = "clausewise@localhost"
+PRIVATE_INDEX_PREFIX = "clausewise-index-"
+
+
+def open_git(path: str | os.PathLike[str], **options: object) -> git.Repo:
+    """A GitPython repository whose git commands (object reads included) ignore replace refs."""
+    repo = git.Repo(path, **options)
+    return no_replace_objects(repo)
+
+
+def no_replace_objects(repo: git.Repo) -> git.Repo:
+    """Make every git command of ``repo`` ignore ``refs/replace/`` (before any command runs)."""
+    repo.git.update_environment(GIT_NO_REPLACE_OBJECTS="1")
+    return repo
+
+
+def process_id() -> str:
+    """This process as ``host:pid:start``, to tell later whether it still runs."""
+    return worker_id()
+
+
+def process_alive(process: str) -> bool:
+    """Whether the process named by :func:`process_id` still runs (other hosts: assumed so)."""
+    return local_worker_alive(process)
+
+
+def private_index_path(git_dir: str | os.PathLike[str]) -> Path:
+    """A new private index file name in ``git_dir``, naming this process so orphans can be found."""
+    _, pid, start = process_id().rsplit(":", 2)
+    fd, path = tempfile.mkstemp(prefix=f"{PRIVATE_INDEX_PREFIX}{pid}-{start}-", dir=git_dir)
+    os.close(fd)
+    os.unlink(path)  # git creates it; an empty existing file is not a valid index
+    return Path(path)
 
 
 def git_error(exc: git.GitCommandError) -> str:
@@ -61,31 +97,35 @@ def current_branch(repo: git.Repo) -> tuple[str, str | None]:
 
 
 def build_commit(repo: git.Repo, parent: str | None, files: dict[str, bytes], message: str,
-                 *, allow_empty: bool = True) -> str | None:
+                 *, allow_empty: bool = True) -> tuple[str | None, dict[str, str]]:
     """Write a commit object: ``parent``'s tree with ``files`` (repository-relative path -> bytes) replaced.
 
-    Nothing is referenced yet: the commit is unreachable until :func:`move_branch`. Returns None
-    when the tree would not change and ``allow_empty`` is False.
+    Nothing is referenced yet: the commit is unreachable until :func:`move_branch`. Returns the
+    commit (None when the tree would not change and ``allow_empty`` is False) and each file's blob.
     """
     env = identity_env(repo)
-    fd, index_path = tempfile.mkstemp(prefix="clausewise-index-", dir=repo.git_dir)
-    os.close(fd)
-    os.unlink(index_path)  # git creates it; an empty existing file is not a valid index
-    index_env = {**env, "GIT_INDEX_FILE": index_path}
+    index_path = private_index_path(repo.git_dir)
+    index_env = {**env, "GIT_INDEX_FILE": str(index_path)}
+    blobs: dict[str, str] = {}
     try:
         if parent is not None:
             repo.git.read_tree(parent, env=index_env)
         for path, data in files.items():
-            blob = repo.odb.store(IStream(git.Blob.type, len(data), BytesIO(data)))
-            repo.git.update_index("--add", "--cacheinfo", f"100644,{blob.hexsha.decode('ascii')},{path}", env=index_env)
+            blobs[path] = repo.odb.store(IStream(git.Blob.type, len(data), BytesIO(data))).hexsha.decode("ascii")
+            repo.git.update_index("--add", "--cacheinfo", f"100644,{blobs[path]},{path}", env=index_env)
         tree = repo.git.write_tree(env=index_env)
+        if not allow_empty and parent is not None and repo.commit(parent).tree.hexsha == tree:
+            return None, blobs
+        parents = ["-p", parent] if parent is not None else []
+        return repo.git.commit_tree(tree, *parents, "-m", message, env=env), blobs
+    except git.GitCommandError as exc:
+        raise ClausewiseError(f"could not write the commit: {git_error(exc)}; nothing was changed") from None
+    except OSError as exc:
+        raise ClausewiseError(f"could not write the commit: {exc.strerror or exc}; nothing was changed "
+                              "(free some space or fix the permissions and try again)") from None
     finally:
         if os.path.exists(index_path):
             os.unlink(index_path)
-    if not allow_empty and parent is not None and repo.commit(parent).tree.hexsha == tree:
-        return None
-    parents = ["-p", parent] if parent is not None else []
-    return repo.git.commit_tree(tree, *parents, "-m", message, env=env)
 
 
 def create_tag(repo: git.Repo, name: str, commit: str, message: str) -> None:
@@ -97,7 +137,7 @@ def create_tag(repo: git.Repo, name: str, commit: str, message: str) -> None:
 
 
 def delete_tag(repo: git.Repo, name: str) -> None:
-    """Roll back a tag created moments ago by a publication that then failed."""
+    """Roll back a tag created moments ago by a write that then failed."""
     repo.git.tag("-d", name)
 
 
@@ -107,22 +147,6 @@ def move_branch(repo: git.Repo, branch: str, new: str, old: str | None, reason: 
         repo.git.update_ref("-m", reason, branch, new, old or ZERO_SHA)
     except git.GitCommandError as exc:
         raise ClausewiseError(f"could not move {branch}: {git_error(exc)}") from None
-
-
-def refresh_index(repo: git.Repo, paths: list[str]) -> None:
-    """Make the real index hold HEAD's version of ``paths`` (after the branch has moved)."""
-    repo.git.reset("-q", "HEAD", "--", *paths)
-
-
-def commit_files(repo: git.Repo, files: dict[str, bytes], message: str, *, allow_empty: bool = True) -> str | None:
-    """Commit exactly ``files`` on the current branch, leaving other staged or unstaged work alone."""
-    branch, parent = current_branch(repo)
-    commit = build_commit(repo, parent, files, message, allow_empty=allow_empty)
-    if commit is None:
-        return None
-    move_branch(repo, branch, commit, parent, message.splitlines()[0])
-    refresh_index(repo, list(files))
-    return commit
 
 
 @dataclass(frozen=True)
@@ -198,6 +222,11 @@ def tags(repo: git.Repo) -> list[TagInfo]:
         else:
             found.append(TagInfo(name, sha if kind == "commit" else None, None))
     return found
+
+
+def refs(repo: git.Repo, prefix: str) -> list[str]:
+    """The names of the refs under ``prefix`` (e.g. refs/replace)."""
+    return [line for line in repo.git.for_each_ref(prefix, format="%(refname)").splitlines() if line]
 
 
 def file_at(repo: git.Repo, commit: str, path: str) -> bytes | None:

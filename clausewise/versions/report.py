@@ -79,11 +79,13 @@ def published_text(version: Version) -> str:
     return text
 
 
-def verify_text(problems: list[str], version_count: int) -> str:
+def verify_text(problems: list[str], version_count: int, notes: list[str] | None = None) -> str:
+    lines = [f"note: {note}" for note in notes or []]
     if not problems:
-        return f"OK: the tags of all {version_count} published versions are intact."
-    return "\n".join(f"PROBLEM: {problem}" for problem in problems)
+        lines.append(f"OK: the tags of all {version_count} published versions are intact.")
+    lines += [f"PROBLEM: {problem}" for problem in problems]
+    return "\n".join(lines)
 
 
-def verify_json(problems: list[str], version_count: int) -> str:
-    return to_json({"ok": not problems, "versions": version_count, "problems": problems})
+def verify_json(problems: list[str], version_count: int, notes: list[str] | None = None) -> str:
+    return to_json({"ok": not problems, "versions": version_count, "problems": problems, "notes": notes or []})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,7 +14,7 @@ import git
 from ..config import CONFIG_NAME, DEFAULT_CONFIG_TEXT, Config, load_config
 from ..errors import ClausewiseError, UsageProblem
 from ..fileutil import atomic_write_bytes
-from . import gitops
+from . import gitops, transaction
 from .document import (
     SUFFIXES,
     Metadata,
@@ -29,11 +31,16 @@ from .document import (
 from .publication import (
     AGREEMENT,
     Publication,
+    check_effective_order,
+    check_effective_range,
     check_notice,
+    check_notice_days,
     format_message,
+    format_tag_message,
     one_line,
     parse_message,
     split_ref,
+    tag_commit_field,
 )
 
 AGREEMENTS_DIR = "agreements"
@@ -59,6 +66,7 @@ class Version:
     summary: str
     published_at: datetime
     short_notice_reason: str | None = None
+    text_sha256: str | None = None  # SHA-256 of the agreement file as published (None: published before it was recorded)
 
     def to_dict(self) -> dict:
         return {
@@ -71,7 +79,34 @@ class Version:
             "summary": self.summary,
             "published_at": self.published_at.isoformat(),
             "short_notice_reason": self.short_notice_reason,
+            "text_sha256": self.text_sha256,
         }
+
+
+@dataclass(frozen=True)
+class PublishPlan:
+    """A publication checked and ready to commit; nothing is written yet (what ``--dry-run`` shows)."""
+
+    publication: Publication
+    relative: str  # the agreement's file, repository-relative
+    data: bytes  # the file's bytes as they will be committed
+    body: str  # the agreement text without front matter
+    title: str
+    language: str
+    previous: Version | None
+    notes: tuple[str, ...] = ()  # lines to tell the publisher (e.g. a first version's notice)
+
+
+@dataclass(frozen=True)
+class PreparedPublication:
+    """A planned publication whose commit object is built (unreachable until completed)."""
+
+    plan: PublishPlan
+    write: transaction.PreparedWrite
+
+    @property
+    def commit(self) -> str:
+        return self.write.commit
 
 
 @dataclass(frozen=True)
@@ -139,9 +174,11 @@ class AgreementRepo:
     """An agreements repository; build one with :func:`init_repo` or :func:`open_repo`."""
 
     def __init__(self, repo: git.Repo) -> None:
-        self.git = repo
+        self.git = gitops.no_replace_objects(repo)
         self.root = Path(repo.working_tree_dir)
         self.config: Config = load_config(self.root)
+        # What was finished or undone of a write that an earlier process left half done, if any.
+        self.recovery_note: str | None = transaction.recover(self.git)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -241,21 +278,11 @@ class AgreementRepo:
                     f"'clausewise publish {draft.agreement_id}'"
                 )
             files[relative] = format_document(metadata, draft.text).encode("utf-8")
-        gitops.current_branch(self.git)  # refuse a detached HEAD before writing anything
-        written: list[Path] = []
         try:
-            for relative, data in files.items():
-                atomic_write_bytes(self.root / relative, data)
-                written.append(self.root / relative)
-            commit = gitops.commit_files(self.git, files, message)
-        except BaseException as exc:
-            for path in written:
-                path.unlink(missing_ok=True)
-            if isinstance(exc, ClausewiseError):
-                names = ", ".join(d.agreement_id for d in drafts)
-                raise ClausewiseError(f"{exc}; {names} {'was' if len(drafts) == 1 else 'were'} not added") from None
-            raise
-        return commit
+            return transaction.commit_files(self.git, files, message, write_files=True)
+        except ClausewiseError as exc:
+            names = ", ".join(d.agreement_id for d in drafts)
+            raise ClausewiseError(f"{exc}; {names} {'was' if len(drafts) == 1 else 'were'} not added") from None
 
     def add_file(self, agreement_id: str, file: str | os.PathLike[str], *, title: str | None = None,
                  language: str | None = None, kind: str | None = None, notice_days: int | None = None) -> Agreement:
@@ -329,8 +356,8 @@ class AgreementRepo:
         updated = (header + body).encode("utf-8")
         atomic_write_bytes(path, updated)
         try:
-            gitops.commit_files(self.git, {relative: updated},
-                                f"Update draft agreement {agreement_id} from {source.name}")
+            transaction.commit_files(self.git, {relative: updated},
+                                     f"Update draft agreement {agreement_id} from {source.name}")
         except BaseException:
             atomic_write_bytes(path, original)
             raise
@@ -352,48 +379,82 @@ class AgreementRepo:
             if version.tag in existing or seen[version.tag] > 1:
                 continue
             publication = Publication(version.agreement_id, version.number, version.effective, version.notice_days,
-                                      version.summary, version.short_notice_reason)
-            gitops.create_tag(self.git, version.tag, version.commit, format_message(publication))
+                                      version.summary, version.short_notice_reason, version.text_sha256)
+            gitops.create_tag(self.git, version.tag, version.commit, format_tag_message(publication, version.commit))
             recreated.append(version)
         return recreated
 
     def publish(self, agreement_id: str, effective: date, *, notice_days: int | None = None, summary: str = "",
                 allow_short_notice: str | None = None, today: date | None = None) -> Version:
-        """Commit the working text of ``agreement_id`` as its next version and tag it ``<id>/v<N>``.
+        """Commit the working text of ``agreement_id`` as its next version and tag it ``<id>/v<N>``
+        (:meth:`plan_publish`, :meth:`prepare_publish` and :meth:`complete_publish` in one go)."""
+        plan = self.plan_publish(agreement_id, effective, notice_days=notice_days, summary=summary,
+                                 allow_short_notice=allow_short_notice, today=today)
+        return self.complete_publish(self.prepare_publish(plan))
 
-        Refuses (ClausewiseError, nothing changed) a text identical to the last version, a dirty
-        working tree outside agreements/, an existing tag, and an effective date less than the notice
-        period away unless ``allow_short_notice`` gives the reason.
+    def plan_publish(self, agreement_id: str, effective: date, *, notice_days: int | None = None,
+                     summary: str = "", allow_short_notice: str | None = None,
+                     today: date | None = None) -> PublishPlan:
+        """Check a publication of the working text of ``agreement_id`` and say what it would commit.
+
+        Refuses (ClausewiseError, nothing written) a text identical to the last version, a dirty
+        working tree outside agreements/, an existing tag, an effective date before the last
+        version's, out-of-range dates or notice periods, and an effective date less than the notice
+        period away unless ``allow_short_notice`` gives the reason (a first version, which nobody
+        has accepted yet, is exempt).
         """
         path = self._path_of(agreement_id)
         relative = path.relative_to(self.root).as_posix()
-        metadata, body = self._read_working(path)
+        data = path.read_bytes()
+        metadata, body = parse_document(decode_agreement(data, relative), relative)
+        check_agreement_text(body, f"{relative} (after the front matter)")
         if notice_days is None:
             notice_days = metadata.notice_days if metadata.notice_days is not None else self.config.default_notice_days
-        if isinstance(notice_days, bool) or not isinstance(notice_days, int) or notice_days < 0:
-            raise UsageProblem(f"notice days {notice_days!r} must be a whole number, 0 or more")
+        check_notice_days(notice_days, "notice days")
+        check_effective_range(effective)
         if allow_short_notice is not None:
             allow_short_notice = one_line(allow_short_notice)
             if not allow_short_notice:
                 raise UsageProblem("--allow-short-notice needs a reason, e.g. --allow-short-notice 'required by law'")
-        check_notice(effective, notice_days, today or date.today(), allow_short_notice)
         versions = self.versions(agreement_id)
-        if versions:
-            previous = versions[-1]
-            if same_body(body, self._read_version(previous)[1]):
-                raise ClausewiseError(
-                    f"{relative} is identical to {previous.tag} (ignoring trailing whitespace); edit the text before publishing"
-                )
+        previous = versions[-1] if versions else None
+        notes: list[str] = []
+        if previous is not None and same_body(body, self._read_version(previous)[1]):
+            raise ClausewiseError(
+                f"{relative} is identical to {previous.tag} (ignoring trailing whitespace); edit the text before publishing"
+            )
+        if previous is not None:
+            check_effective_order(effective, previous.tag, previous.effective)
+        note = check_notice(effective, notice_days, today or date.today(), allow_short_notice,
+                            first_version=previous is None)
+        if note:
+            notes.append(note)
         self._check_clean(relative)
-        publication = Publication(agreement_id, versions[-1].number + 1 if versions else 1, effective,
-                                  notice_days, one_line(summary), allow_short_notice)
+        publication = Publication(agreement_id, previous.number + 1 if previous else 1, effective, notice_days,
+                                  one_line(summary), allow_short_notice, hashlib.sha256(data).hexdigest())
         if publication.tag in {tag.name for tag in gitops.tags(self.git)}:
             raise ClausewiseError(
                 f"tag {publication.tag} already exists but is not a publication in this history; clausewise never "
                 f"moves tags: if it is stray, delete it (git tag -d {publication.tag}) and publish again"
             )
-        self._commit_and_tag(publication, relative, path.read_bytes())
-        return self.version(agreement_id, publication.number)
+        return PublishPlan(publication, relative, data, body, metadata.title, metadata.language, previous,
+                           tuple(notes))
+
+    def prepare_publish(self, plan: PublishPlan) -> PreparedPublication:
+        """Build the publish commit object of ``plan`` (unreachable: nothing visible changes yet)."""
+        message = format_message(plan.publication)
+        write = transaction.prepare(self.git, {plan.relative: plan.data}, message, tag=plan.publication.tag)
+        assert write is not None  # allow_empty: a publication is always committed
+        return PreparedPublication(plan, dataclasses.replace(
+            write, tag_message=format_tag_message(plan.publication, write.commit)))
+
+    def complete_publish(self, prepared: PreparedPublication) -> Version:
+        """Tag the prepared commit and move the branch to it: on any failure nothing was published."""
+        try:
+            transaction.complete(self.git, prepared.write)
+        except ClausewiseError as exc:
+            raise ClausewiseError(f"{exc}; nothing was published") from None
+        return self.version(prepared.plan.publication.agreement_id, prepared.plan.publication.number)
 
     def verify(self) -> list[str]:
         """Problems with the tags: moved, deleted, or not made by a publication. Empty when all is intact."""
@@ -424,6 +485,8 @@ class AgreementRepo:
             elif tag.message is None or parse_message(tag.message) is None:
                 problems.append(f"tag {name} was replaced by a tag without the publication fields; delete it "
                                 f"(git tag -d {name}) and recreate it with 'clausewise verify --repair'")
+            else:
+                problems += self._hash_problems(version, tag.message)
         known = self._known_ids()
         for name, tag in sorted(tags.items()):
             agreement_id, _, number = name.rpartition("/v")
@@ -432,23 +495,30 @@ class AgreementRepo:
                                 "publication of that version; delete it if it is stray (git tag -d)")
         return problems
 
+    def replace_refs(self) -> list[str]:
+        """The ``refs/replace/`` entries of the repository (clausewise ignores them)."""
+        return gitops.refs(self.git, "refs/replace")
+
     # --- internals -----------------------------------------------------------------------------
 
-    def _commit_and_tag(self, publication: Publication, relative: str, data: bytes) -> None:
-        """One commit, one tag, then the branch: on any failure HEAD, index, file and tags stay as they were."""
-        message = format_message(publication)
-        branch, parent = gitops.current_branch(self.git)
-        commit = gitops.build_commit(self.git, parent, {relative: data}, message)
-        try:
-            gitops.create_tag(self.git, publication.tag, commit, message)
-        except ClausewiseError as exc:
-            raise ClausewiseError(f"{exc}; nothing was published") from None
-        try:
-            gitops.move_branch(self.git, branch, commit, parent, message.splitlines()[0])
-        except ClausewiseError as exc:
-            gitops.delete_tag(self.git, publication.tag)
-            raise ClausewiseError(f"{exc}; nothing was published") from None
-        gitops.refresh_index(self.git, [relative])
+    def _hash_problems(self, version: Version, tag_message: str) -> list[str]:
+        """The published file must match the SHA-256 recorded in its commit and its tag, and the
+        tag must name the commit it points at."""
+        actual = self.published_sha256(version)
+        problems = []
+        if version.text_sha256 is not None and version.text_sha256 != actual:
+            problems.append(f"the text of {version.tag} does not match the SHA-256 recorded in its commit "
+                            f"({version.text_sha256[:16]}..., now {actual[:16]}...): the history was altered")
+        tagged = parse_message(tag_message)
+        if tagged is not None and tagged.text_sha256 is not None and tagged.text_sha256 != actual:
+            problems.append(f"the text of {version.tag} does not match the SHA-256 recorded in its tag "
+                            f"({tagged.text_sha256[:16]}..., now {actual[:16]}...): the history was altered")
+        named = tag_commit_field(tag_message)
+        if named is not None and named != version.commit:
+            problems.append(f"tag {version.tag} names publish commit {named[:12]} but points at "
+                            f"{version.commit[:12]}: the tag or the history was altered")
+        return problems
+
 
     def _check_clean(self, relative: str) -> None:
         status = gitops.working_tree_status(self.git)
@@ -524,13 +594,22 @@ class AgreementRepo:
         return metadata, body
 
     def _read_version(self, version: Version) -> tuple[Metadata, str]:
+        relative, data = self.published_file(version)
+        source = f"{relative} at {version.tag}"
+        return parse_document(decode_agreement(data, source), source)
+
+    def published_file(self, version: Version) -> tuple[str, bytes]:
+        """The agreement file of ``version`` as committed: (repository-relative path, bytes)."""
         for suffix in SUFFIXES:
             relative = f"{AGREEMENTS_DIR}/{version.agreement_id}{suffix}"
             data = gitops.file_at(self.git, version.commit, relative)
             if data is not None:
-                source = f"{relative} at {version.tag}"
-                return parse_document(decode_agreement(data, source), source)
+                return relative, data
         raise ClausewiseError(f"commit {version.commit[:12]} of {version.tag} holds no file for {version.agreement_id}")
+
+    def published_sha256(self, version: Version) -> str:
+        """The SHA-256 of ``version``'s agreement file as committed (what Text-SHA256 records)."""
+        return hashlib.sha256(self.published_file(version)[1]).hexdigest()
 
     def _all_versions(self, keep_duplicates: bool = False) -> dict[str, list[Version]]:
         """Every publication in the history, by agreement id, oldest first (cached per HEAD)."""
@@ -549,7 +628,8 @@ class AgreementRepo:
                 continue
             versions.append(Version(publication.agreement_id, publication.number, publication.tag, logged.commit,
                                     publication.effective, publication.notice_days, publication.summary,
-                                    logged.committed_at, publication.short_notice_reason))
+                                    logged.committed_at, publication.short_notice_reason,
+                                    publication.text_sha256))
         for versions in result.values():
             versions.sort(key=lambda v: v.number)
         self._versions_cache = (key, result)
@@ -563,9 +643,9 @@ def init_repo(path: str | os.PathLike[str]) -> AgreementRepo:
         raise ClausewiseError(f"{root} is a file; give a directory for the agreements repository")
     root.mkdir(parents=True, exist_ok=True)
     try:
-        repo = git.Repo(root)
+        repo = gitops.open_git(root)
     except git.InvalidGitRepositoryError:
-        repo = git.Repo.init(root)
+        repo = gitops.no_replace_objects(git.Repo.init(root))
     if repo.bare:
         raise ClausewiseError(f"{root} is a bare git repository; clausewise needs a working tree (git clone it)")
     root = Path(repo.working_tree_dir)
@@ -582,7 +662,8 @@ def init_repo(path: str | os.PathLike[str]) -> AgreementRepo:
         atomic_write_bytes(gitignore_path, gitignore.encode("utf-8"))
     files[GITIGNORE_NAME] = gitignore.encode("utf-8")
     (root / AGREEMENTS_DIR).mkdir(exist_ok=True)
-    gitops.commit_files(repo, files, "Initialize clausewise agreements repository", allow_empty=False)
+    transaction.recover(repo)
+    transaction.commit_files(repo, files, "Initialize clausewise agreements repository", allow_empty=False)
     return AgreementRepo(repo)
 
 
@@ -592,7 +673,7 @@ def open_repo(path: str | os.PathLike[str]) -> AgreementRepo:
     if not where.is_dir():
         raise ClausewiseError(f"{where}: no such directory; create it with 'clausewise init {where}' or pass --repo DIR")
     try:
-        repo = git.Repo(where, search_parent_directories=True)
+        repo = gitops.open_git(where, search_parent_directories=True)
     except git.InvalidGitRepositoryError:
         raise ClausewiseError(
             f"{where} is not an agreements repository (no git repository); run 'clausewise init {where}' or pass --repo DIR"

@@ -43,3 +43,41 @@ def test_every_article_of_a_real_statute_is_a_clause(real_corpus, name):
     assert {node.line for node in articles} == lines
     assert "".join(node.source for node in root.walk()) == text
     assert own_share(root, text) < 0.2
+
+
+# Headings as web pages are extracted to Markdown: a one-line paragraph underlined with = or -
+# (setext), an escaped number "4\.", an ATX heading with text (also in a table cell), a bold number
+UNDERLINE = re.compile(r"[ \t]*(?:=+|-{2,})[ \t]*")
+ESCAPED = re.compile(r"[ \t]*(?:#{1,6}[ \t]+)?(?:\[\]\([^)]*\))?\d+(?:\.\d+)*\\\.")
+ATX = re.compile(r"[ \t]*(?:\|[ \t]*)?#{1,6}[ \t]+[^\s#|]")
+BOLD_NUMBER = re.compile(r"\*\*\d+(?:\\?\.\d+)*\\?\.?(?:\*\*|\s)")
+
+
+def web_headings(lines: list[str]) -> dict[int, str]:
+    """1-based line numbers of the headings a reader sees, by kind."""
+    found: dict[int, str] = {}
+    for index, line in enumerate(lines):
+        if index + 1 < len(lines) and UNDERLINE.fullmatch(lines[index + 1]) and line.strip() \
+                and (index == 0 or not lines[index - 1].strip()):
+            found[index + 1] = "setext"
+        for kind, pattern in (("escaped", ESCAPED), ("atx", ATX), ("bold number", BOLD_NUMBER)):
+            if pattern.match(line):
+                found[index + 1] = kind
+    return found
+
+
+@pytest.mark.parametrize("name", OTA_FILES)
+def test_every_heading_of_real_web_terms_is_a_clause(real_corpus, name):
+    text = read(real_corpus / "ota", name)
+    lines = re.split(r"\r\n|\r|\n", text)
+    root = parse_agreement(text)
+    starts = {node.line for node in root.walk()[1:]}
+    title = next(index for index, line in enumerate(lines) if line.strip()) + 1
+    missing = {line: kind for line, kind in web_headings(lines).items() if line not in starts and line != title}
+    assert missing == {}
+    assert "".join(node.source for node in root.walk()) == text
+    assert len(starts) >= 15
+    # the largest is 015's unnumbered country schedule after its last list, about a third
+    assert own_share(root, text) < 0.4
+    for node in root.walk()[1:]:
+        assert not node.label or not any(mark in node.label for mark in ("#", "**", "\\", "|", "["))

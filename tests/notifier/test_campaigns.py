@@ -119,7 +119,7 @@ def test_cli_publish_creates_the_campaign_and_the_state_database(legal_repo) -> 
     state = legal_repo.root / legal_repo.config.state_db
     assert not state.exists()
     edit_agreement(legal_repo, "trial-en", "an affiliate", "an affiliate or a successor")
-    effective = date.today() + timedelta(days=60)
+    effective = date(2030, 6, 1)
     result = CliRunner().invoke(main, ["publish", "trial-en", "--effective", effective.isoformat(), "-m", "Successors",
                                        "--repo", str(legal_repo.root)])
     assert result.exit_code == 0, result.output
@@ -148,7 +148,7 @@ def test_cli_announce(legal_repo, tmp_path: Path) -> None:
     assert missing.exit_code == 1 and "--clause LABEL" in missing.output
     version = runner.invoke(main, ["announce", "version", "trial-en", "--allow-short-notice", "late import", *repo])
     assert version.exit_code == 0, version.output
-    assert "notice campaign trial-en/v2: 1 customers" in version.output
+    assert "notice campaign trial-en/v2: 1 customer to notify" in version.output
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -175,7 +175,7 @@ def test_cli_publish_of_a_typographic_change_creates_no_campaign_until_announced
     # Punctuation width and spacing only: nothing a customer needs to hear about.
     edit_agreement(legal_repo, "trial-en", "thirty days before it takes effect.",
                    "thirty  days before it takes effect．")
-    effective = (date.today() + timedelta(days=60)).isoformat()
+    effective = date(2030, 6, 1).isoformat()
     args = ["--repo", str(legal_repo.root)]
     result = CliRunner().invoke(main, ["publish", "trial-en", "--effective", effective, *args])
     assert result.exit_code == 0, result.output
@@ -185,4 +185,4 @@ def test_cli_publish_of_a_typographic_change_creates_no_campaign_until_announced
         assert store.find_campaign("trial-en/v3") is None
     announced = CliRunner().invoke(main, ["announce", "version", "trial-en", *args])
     assert announced.exit_code == 0, announced.output
-    assert "notice campaign trial-en/v3: 1 customers to notify" in announced.output
+    assert "notice campaign trial-en/v3: 1 customer to notify" in announced.output

@@ -12,7 +12,7 @@ from datetime import date
 import git
 
 from clausewise.demo import run_demo
-from clausewise.demo_notify import CUSTOMERS, output_dir
+from clausewise.demo_notify import BOUNCING_CUSTOMER, CUSTOMERS, TYPO_CUSTOMER, TYPO_DOMAIN, output_dir
 from clausewise.notifier.store import store_for_repo
 
 
@@ -39,6 +39,22 @@ def test_demo_sends_every_notice_to_the_local_maildir_and_writes_the_proof(tmp_p
     assert sorted(p.name for p in (out / "redlines").iterdir()) == sorted(
         f"{s.id}-v1-v2.html" for s in run.samples)
     assert any(line.startswith("Mailbox (Maildir") for line in lines)
+    # One address was refused (a typo), corrected and retried; one notice bounced after its 250.
+    typo = next(n for n in notices if n.customer_id == f"CUST-{TYPO_CUSTOMER:04d}")
+    assert typo.status == "sent" and typo.attempts == 2 and TYPO_DOMAIN not in typo.email
+    assert any(line.startswith(f"  failed: {typo.campaign_id} {typo.customer_id}: 550 5.1.2") for line in lines)
+    assert any(line.startswith("Sent again: 1 sent, 0 failed") for line in lines)
+    bounced = [n for n in notices if n.bounced_at is not None]
+    assert [n.customer_id for n in bounced] == [f"CUST-{BOUNCING_CUSTOMER:04d}"]
+    assert any("1 notices newly bounced" in line for line in lines)
+    printed = "\n".join(lines).splitlines()
+    status = next(line for line in printed if line.startswith("CAMPAIGN"))
+    table = printed[printed.index(status) + 1:]
+    assert any(line.startswith(bounced[0].campaign_id) and line.endswith("BOUNCED") for line in table)
+    assert any(f"{bounced[0].customer_id}  {bounced[0].email}  bounced: failed; 5.2.2" in line for line in table)
+    assert not any(line.rstrip().endswith(("FAILED", "on track")) for line in table[:6])
+    assert {row["bounce"] for row in proof if row["customer_id"] == bounced[0].customer_id} == {
+        "failed; 5.2.2; smtp; 552 5.2.2 Mailbox full"}
     for message in messages:  # the demo's clausewise.toml names the provider and the assignee
         parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
         text = parsed.get_body(("plain",)).get_content()

@@ -72,7 +72,7 @@ def test_verify_fails_on_a_moved_tag(cli_repo: Path) -> None:
     result = run("verify", cwd_repo=cli_repo)
     assert result.exit_code == 1
     assert "PROBLEM: tag trial/v1 was moved" in result.stdout
-    assert result.stderr.startswith("Error: 1 tag problem(s)")
+    assert result.stderr.startswith("Error: 1 problem(s)")
     report = json.loads(run("verify", "--format", "json", cwd_repo=cli_repo).stdout)
     assert report["ok"] is False and len(report["problems"]) == 1
 
@@ -94,8 +94,10 @@ def _write(tmp_path: Path, name: str, data: bytes) -> str:
         (lambda t, r: ["show", "trial@version1", "--repo", str(r)], 2, "must be written v1, v2"),
         (lambda t, r: ["publish", "trial", "--effective", "2099-02-30", "--repo", str(r)], 2,
          "--effective '2099-02-30' is not a valid date; use YYYY-MM-DD"),
-        (lambda t, r: ["publish", "trial", "--effective", "2000-01-01", "--repo", str(r)], 1,
-         "or later, or pass --allow-short-notice REASON"),
+        (lambda t, r: ["publish", "trial", "--effective", "1899-12-31", "--repo", str(r)], 2,
+         "--effective 1899-12-31 is out of range; give a date between 1900-01-01 and 9899-12-31"),
+        (lambda t, r: ["publish", "trial", "--effective", FAR, "--notice-days", "999999999", "--repo", str(r)], 2,
+         "notice days 999999999 must be a whole number of days from 0 to 3650"),
         (lambda t, r: ["add", "fresh", _write(t, "empty.md", b""), "--title", "T", "--lang", "en", "--kind", "trial",
                        "--repo", str(r)], 1, "empty.md is empty"),
         (lambda t, r: ["add", "fresh", _write(t, "gbk.txt", "一、定义".encode("gb18030")), "--title", "T", "--lang",
@@ -123,12 +125,18 @@ def test_bad_input_gives_one_line_and_changes_nothing(tmp_path: Path, cli_repo: 
 
 
 def test_identical_text_and_allow_short_notice(cli_repo: Path) -> None:
-    assert run("publish", "trial", "--effective", FAR, cwd_repo=cli_repo).exit_code == 0
-    again = run("publish", "trial", "--effective", FAR, cwd_repo=cli_repo)
+    first = run("publish", "trial", "--effective", "2000-01-01", cwd_repo=cli_repo)
+    assert first.exit_code == 0, first.output
+    assert "v1 is the first version: no customer has accepted an earlier one, so there is nobody to notify" in first.output
+    again = run("publish", "trial", "--effective", "2000-01-01", cwd_repo=cli_repo)
     assert again.exit_code == 1 and "identical to trial/v1" in again.stderr
     path = cli_repo / "agreements" / "trial.md"
     path.write_text(path.read_text().replace("thirty days", "ten days"))
-    result = run("publish", "trial", "--effective", "2000-01-01", "--allow-short-notice", "Correcting a typo",
+    past = run("publish", "trial", "--effective", "2000-01-02", cwd_repo=cli_repo)
+    assert past.exit_code == 1
+    assert "effective date 2000-01-02 leaves no notice: it is in the past (" in past.stderr
+    assert "-" not in past.stderr.split("leaves ")[1].split(" days")[0]
+    result = run("publish", "trial", "--effective", "2000-01-02", "--allow-short-notice", "Correcting a typo",
                  cwd_repo=cli_repo)
     assert result.exit_code == 0, result.output
     assert "Short notice recorded: Correcting a typo" in result.stdout

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -101,10 +103,13 @@ def test_publish_commits_with_trailers_and_an_annotated_tag(trial_repo) -> None:
     assert commit.trailers_dict == {
         "Clausewise-Agreement": ["trial"], "Clausewise-Version": ["1"],
         "Effective-Date": [LATER.isoformat()], "Notice-Days": ["30"],
+        "Text-SHA256": [hashlib.sha256((trial_repo.root / "agreements/trial.md").read_bytes()).hexdigest()],
     }
+    assert version.text_sha256 == commit.trailers_dict["Text-SHA256"][0]
     tag = raw.tags["trial/v1"]
     assert tag.commit == commit and tag.tag is not None
     assert f"Effective-Date: {LATER.isoformat()}" in tag.tag.message
+    assert f"Publish-Commit: {commit.hexsha}" in tag.tag.message
     assert raw.git.status("--porcelain") == ""
     assert trial_repo.agreement("trial").has_unpublished_changes is False
 
@@ -134,6 +139,8 @@ def test_publish_refuses_identical_text_even_with_trailing_whitespace(trial_repo
 
 
 def test_publish_refuses_short_notice_unless_a_reason_is_given(trial_repo) -> None:
+    trial_repo.publish("trial", TODAY, today=TODAY)  # a first version: nobody to notify
+    edit(trial_repo, "trial", "thirty days", "fourteen days")
     before = snapshot(trial_repo)
     soon = TODAY + timedelta(days=29)
     with pytest.raises(ClausewiseError, match="use 2031-03-31 or later, or pass --allow-short-notice REASON"):
@@ -148,9 +155,20 @@ def test_publish_refuses_short_notice_unless_a_reason_is_given(trial_repo) -> No
 
 def test_publish_uses_the_agreements_own_notice_days(repo) -> None:
     repo.add("sla", "1.1 Uptime is 99.9%.", title="SLA", language="en", kind="sla", notice_days=90)
+    repo.publish("sla", TODAY, today=TODAY)
+    edit(repo, "sla", "99.9%", "99.5%")
     with pytest.raises(ClausewiseError, match="90 days required"):
         repo.publish("sla", TODAY + timedelta(days=60), today=TODAY)
     assert repo.publish("sla", TODAY + timedelta(days=90), today=TODAY).notice_days == 90
+
+
+def test_publish_refuses_an_effective_date_before_the_previous_versions(trial_repo) -> None:
+    trial_repo.publish("trial", LATER, today=TODAY)
+    edit(trial_repo, "trial", "thirty days", "fourteen days")
+    before = snapshot(trial_repo)
+    with pytest.raises(ClausewiseError, match="is before trial/v1's .* cannot take effect before the one it replaces"):
+        trial_repo.publish("trial", LATER - timedelta(days=1), today=TODAY)
+    assert snapshot(trial_repo) == before
 
 
 def test_publish_refuses_a_dirty_tree_outside_agreements(trial_repo) -> None:
@@ -331,3 +349,10 @@ def test_a_failing_add_leaves_no_file_and_no_commit(trial_repo) -> None:
     with pytest.raises(ClausewiseError, match="could not move refs/heads/.*; second was not added"):
         trial_repo.add("second", "1.1 Terms.", title="Second", language="en", kind="general")
     assert snapshot(trial_repo) == before
+
+
+def test_notice_days_beyond_ten_years_is_refused_before_anything_is_written(repo) -> None:
+    before = snapshot(repo)
+    with pytest.raises(UsageProblem, match="notice_days 999999999 must be a whole number of days from 0 to 3650"):
+        repo.add("sla", "1.1 Uptime is 99.9%.", title="SLA", language="en", kind="sla", notice_days=999999999)
+    assert snapshot(repo) == before

@@ -1,0 +1,158 @@
+"""Publishing a version together with its ledger record and notice campaign.
+
+The campaign and the ledger's publication record are written in one state-database transaction
+that is opened before the branch moves and committed after: a database that cannot be written
+(read-only, corrupt, full) stops the publish before anything is published, and a git failure rolls
+the database back. Only a kill (or a failing COMMIT) between the branch move and the database
+commit leaves a version without its campaign; ``missing_campaigns`` reports that (``verify``,
+``notify status``) and ``reconcile_publications`` repairs it (``publish``, ``announce version``,
+``notify send``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from ..errors import ClausewiseError
+from ..faults import checkpoint
+from .campaigns import (
+    build_version_campaign,
+    notified_count,
+    reconcile_publications,
+    typographic_note,
+    typographic_only,
+)
+from .schedule import plan_send_by
+from .store import Campaign, PublicationRecord, open_store, state_db_path, store_for_repo
+
+if TYPE_CHECKING:
+    from ..versions import AgreementRepo, Version
+    from ..versions.store import PublishPlan
+
+
+@dataclass
+class PublishOutcome:
+    """What ``publish`` did (or, with ``dry_run``, would do)."""
+
+    plan: PublishPlan
+    version: Version | None  # None for a dry run
+    campaign: Campaign | None
+    notes: list[str] = field(default_factory=list)  # lines for the publisher, in order
+    reach: int = 0  # customers the campaign reaches now
+
+    def lines(self) -> list[str]:
+        """The notes, then the campaign's line."""
+        lines = list(self.notes)
+        if self.campaign is not None:
+            lines.append(campaign_text(self.campaign, self.reach))
+        return lines
+
+    def dry_run_text(self) -> str:
+        """What a dry run shows: the commit, the tag, the campaign."""
+        p = self.plan.publication
+        lines = [f"Dry run: nothing was written.",
+                 f"Would commit {self.plan.relative} as {p.agreement_id} v{p.number} (tag {p.tag}), effective "
+                 f"{p.effective.isoformat()} with {p.notice_days} days' notice; text SHA-256 {p.text_sha256}.",
+                 f"Summary (customers read it word for word): {p.summary or '(none)'}"]
+        if p.short_notice_reason is not None:
+            lines.append(f"Short notice would be recorded: {p.short_notice_reason}")
+        lines += self.lines()
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        p = self.plan.publication
+        campaign = self.campaign
+        return {
+            "dry_run": self.version is None, "agreement": p.agreement_id, "version": p.number, "tag": p.tag,
+            "file": self.plan.relative, "effective": p.effective.isoformat(), "notice_days": p.notice_days,
+            "summary": p.summary, "short_notice_reason": p.short_notice_reason, "text_sha256": p.text_sha256,
+            "commit": self.version.commit if self.version else None, "notes": self.notes,
+            "campaign": None if campaign is None else {
+                "id": campaign.id, "customers": self.reach, "send_by": campaign.send_by.isoformat(),
+                "clause": campaign.clause_label},
+        }
+
+
+def campaign_text(campaign: Campaign, reach: int) -> str:
+    """One line on a version campaign: id, reach, send-by and effective dates."""
+    return (f"notice campaign {campaign.id}: {reach} customer{'s' if reach != 1 else ''} to notify by "
+            f"{campaign.send_by.isoformat()} (effective {campaign.effective.isoformat()})")
+
+
+def publish_version(repo: AgreementRepo, agreement_id: str, effective: date, *, notice_days: int | None = None,
+                    summary: str = "", allow_short_notice: str | None = None, today: date | None = None,
+                    dry_run: bool = False) -> PublishOutcome:
+    """Publish the working text of ``agreement_id`` as its next version with its notice campaign.
+
+    With ``dry_run`` everything is checked and planned, and nothing is written.
+    """
+    today = today or date.today()
+    plan = repo.plan_publish(agreement_id, effective, notice_days=notice_days, summary=summary,
+                             allow_short_notice=allow_short_notice, today=today)
+    publication = plan.publication
+    notes = list(plan.notes)
+    campaign: Campaign | None = None
+    decision = "first"
+    if plan.previous is not None:
+        previous_text = repo.text(agreement_id, plan.previous.number)
+        if typographic_only(previous_text, plan.body):
+            decision = "typographic"
+            notes.append(typographic_note(agreement_id, publication.number))
+        else:
+            decision = "campaign"
+            deadline = plan_send_by(effective, publication.notice_days, today, publication.short_notice_reason)
+            campaign = build_version_campaign(previous_text, agreement_id, publication.number, effective,
+                                              publication.notice_days, deadline, publication.summary,
+                                              publication.short_notice_reason)
+    if dry_run:
+        return PublishOutcome(plan, None, campaign, notes, _reach_without_writing(repo, agreement_id, publication.number))
+    version: Version | None = None
+    try:
+        with store_for_repo(repo) as store:
+            prepared = repo.prepare_publish(plan)
+            with store.transaction():
+                if campaign is not None:
+                    campaign = store.create_campaign(campaign)
+                    store.sync_notices(campaign.id)
+                store.record_publication(PublicationRecord(
+                    agreement_id, publication.number, publication.tag, prepared.commit,
+                    publication.text_sha256 or "", campaign.id if campaign else None, decision))
+                checkpoint("ledger-written")
+                version = repo.complete_publish(prepared)
+            checkpoint("published")
+            reach = notified_count(store, campaign) if campaign is not None else 0
+    except sqlite3.Error as exc:
+        where = state_db_path(repo)
+        if version is None:
+            raise ClausewiseError(f"{where}: the state database failed ({exc}); nothing was published. Make it "
+                                  "writable (or restore it from a backup) and publish again") from None
+        raise ClausewiseError(f"published {version.tag}, but the state database failed ({exc}) so its notice "
+                              f"campaign was not stored; fix {where} and run 'clausewise announce version "
+                              f"{agreement_id}'") from None
+    return PublishOutcome(plan, version, campaign, notes, reach)
+
+
+def repair_missing_campaigns(repo: AgreementRepo) -> list[str]:
+    """Create the campaigns that interrupted publishes left missing (see reconcile_publications);
+    ``publish`` runs it first, whatever then happens to the new version. Without a state database
+    there is nothing to repair (publish creates it)."""
+    if not state_db_path(repo).exists():
+        return []
+    try:
+        with store_for_repo(repo) as store:
+            return reconcile_publications(repo, store)
+    except sqlite3.Error as exc:
+        raise ClausewiseError(f"{state_db_path(repo)}: the state database failed ({exc}); nothing was published. "
+                              "Make it writable (or restore it from a backup) and publish again") from None
+
+
+def _reach_without_writing(repo: AgreementRepo, agreement_id: str, number: int) -> int:
+    """How many customers are on a version below ``number`` (0 when there is no state database yet)."""
+    path = state_db_path(repo)
+    if not path.exists():
+        return 0
+    with open_store(path) as store:
+        return sum(1 for customer in store.customers(agreement=agreement_id) if customer.version < number)
