@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import click
@@ -103,6 +103,28 @@ def quiet_option(func):
     """``--quiet`` for commands that show progress (also accepted before the command)."""
     return click.option("-q", "--quiet", is_flag=True, default=False,
                         help="No progress bar (it is shown only on a terminal anyway).")(func)
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A ``progress(done, total)`` callback drawing a bar on stderr, or None when not on a terminal
+    or with ``--quiet``; the bar is finished on exit."""
+    if not show_progress():
+        yield None
+        return
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=max(total, 1), label=label, file=click.get_text_stream("stderr"))
+        bar.update(done - bar.pos)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.render_finish()
 
 
 @contextmanager
@@ -412,8 +434,9 @@ def customers() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--format", "file_format", type=click.Choice(["csv", "jsonl"]), default=None,
               help="File format  [default: from the suffix: .csv, .jsonl, .ndjson]")
+@quiet_option
 @repo_option
-def customers_import(file: str, file_format: str | None, repo_dir: str) -> None:
+def customers_import(file: str, file_format: str | None, quiet: bool, repo_dir: str) -> None:
     """Add or update customers from FILE (columns customer_id, name, email, language, agreement,
     version), all rows or none."""
     from .notifier.customers import import_customers, published_versions
@@ -421,8 +444,8 @@ def customers_import(file: str, file_format: str | None, repo_dir: str) -> None:
     from .versions import open_repo
 
     repo = open_repo(repo_dir)
-    with store_for_repo(repo) as store:
-        counts = import_customers(store, file, published_versions(repo), fmt=file_format)
+    with store_for_repo(repo) as store, progress_bar("Importing customers (bytes)") as progress:
+        counts = import_customers(store, file, published_versions(repo), fmt=file_format, progress=progress)
     click.echo(f"imported {counts.rows} customer rows from {file}: {counts.new} new, {counts.changed} updated, "
                f"{counts.unchanged} unchanged")
 
@@ -616,9 +639,11 @@ def notify_report(campaign_id: str | None, output_format: str, output: str | Non
               help="Also send notices of campaigns that already took effect (no advance notice); REASON is "
                    "recorded with each of them.")
 @click.option("--dry-run", is_flag=True, help="Render every pending notice; send and record nothing.")
+@quiet_option
 @repo_option
 def notify_send(campaign_id: str | None, smtp_url: str | None, concurrency: int, rate: float | None,
-                timeout: float | None, after_effective: str | None, dry_run: bool, repo_dir: str) -> None:
+                timeout: float | None, after_effective: str | None, dry_run: bool, quiet: bool,
+                repo_dir: str) -> None:
     """Send every pending notice and record each outcome in the ledger (a re-run sends nothing twice).
 
     The SMTP password comes from CLAUSEWISE_SMTP_PASSWORD or .clausewise/secrets.toml. Ctrl-C lets
@@ -631,28 +656,18 @@ def notify_send(campaign_id: str | None, smtp_url: str | None, concurrency: int,
     from .notifier.store import store_for_repo
     from .versions import open_repo
 
-    bar = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = click.progressbar(length=total, label="Sending notices", file=sys.stderr)
-        bar.update(done - bar.pos)
-
     from .notifier.campaigns import reconcile_publications
 
     repo = open_repo(repo_dir)
+    label = "Rendering notices (dry run)" if dry_run else "Sending notices"
     with store_for_repo(repo) as store:
         if not dry_run:
             for line in reconcile_publications(repo, store):
                 click.echo(line, err=True)
-        try:
+        with progress_bar(label) as progress:
             report = send_pending(repo, store, campaign_id=campaign_id, smtp_url=smtp_url, concurrency=concurrency,
-                                  rate=rate, dry_run=dry_run, progress=progress if sys.stderr.isatty() else None,
-                                  timeout=timeout, after_effective=after_effective)
-        finally:
-            if bar is not None:
-                bar.render_finish()
+                                  rate=rate, dry_run=dry_run, progress=progress, timeout=timeout,
+                                  after_effective=after_effective)
     for campaign, customer, reply in report.failures[:20]:
         click.echo(f"failed: {campaign} {customer}: {reply}", err=True)
     click.echo(report.summary())

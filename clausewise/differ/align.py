@@ -45,6 +45,7 @@ REWRITE_THRESHOLD = 0.3
 WINDOW = 25
 _WORD = re.compile(r"\w+")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # Markdown: a backslash before ASCII punctuation
+_MARKUP = re.compile(r"\\|--|==|\*\*\*|___")
 _UNDERLINE = re.compile(r"(?<!\S)(?:-{2,}|={2,}|\*{3,}|_{3,})(?!\S)")
 _LABEL_SEPARATOR = re.compile(r"[.．]")
 _DIGITS = re.compile(r"\d+")
@@ -65,7 +66,6 @@ class Side:
     keys: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     depths: list[int] = field(default_factory=list)  # 1 for a top-level clause
-    shapes: list[str] = field(default_factory=list)  # keys with every number as 0 (if they have one)
     sizes: list[int] = field(default_factory=list)  # clauses in each clause's subtree, itself included
     _features: dict[int, frozenset] = field(default_factory=dict)
 
@@ -73,8 +73,6 @@ class Side:
         if len(self.texts) != len(self.nodes):
             self.texts = [clause_key(node) for node in self.nodes]
         self.keys = [layout_key(text) for text in self.texts]
-        self.shapes = [_DIGITS.sub("0", key) if any(c.isdigit() for c in key) else "\0" + key
-                       for key in self.keys]
         self.labels = [label_key(node.label) for node in self.nodes]
         self.depths = []
         for parent in self.parents:  # parents come before their children
@@ -83,6 +81,10 @@ class Side:
         for index in range(len(self.nodes) - 1, -1, -1):
             if self.parents[index] >= 0:
                 self.sizes[self.parents[index]] += self.sizes[index]
+
+    def shape(self, index: int) -> str:
+        """The key with every number as 0: equal shapes differ only in their numbers."""
+        return _DIGITS.sub("0", self.keys[index])
 
     def features(self, index: int) -> frozenset:
         cached = self._features.get(index)
@@ -118,18 +120,16 @@ def layout_key(key: str) -> str:
     paragraph breaks, spaces inside a link, words glued or split where a line used to break), no
     setext underlines or rules (``----``, ``====``, whatever their length) and no Markdown
     backslash escapes (``1\\.`` reads ``1.``)."""
-    if "\\" in key:
-        key = _ESCAPE.sub(r"\1", key)
-    if any(mark in key for mark in ("--", "==", "***", "___")):
-        key = _UNDERLINE.sub("", key)
-    return "".join(key.split())
+    if _MARKUP.search(key):
+        key = _UNDERLINE.sub("", _ESCAPE.sub(r"\1", key))
+    return key.replace(" ", "")  # comparison keys are single-spaced
 
 
 def text_features(key: str) -> frozenset:
     """Character bigrams for CJK text, words and word pairs otherwise."""
     if is_cjk(key):
         compact = key.replace(" ", "")
-        return frozenset(compact[i:i + 2] for i in range(max(len(compact) - 1, 1)))
+        return frozenset(map(str.__add__, compact, compact[1:])) if len(compact) > 1 else frozenset((compact,))
     words = _WORD.findall(key.lower())
     return frozenset(words) | frozenset(zip(words, words[1:]))
 
@@ -145,7 +145,7 @@ def align_clauses(old: Side, new: Side) -> Alignment:
     """Pair the clauses of ``old`` and ``new``; see the module docstring for the passes."""
     pairs: dict[int, int] = {}
     _exact_pass(old, new, pairs)
-    gaps = _gaps(pairs, new.sizes, len(old.nodes), len(new.nodes))
+    gaps = _gaps(pairs, len(old.nodes), len(new.nodes))
     used_old = set(pairs.values())  # kept up to date by _take_best, for every gap
     for old_gap, new_gap in gaps:
         _similar_pass(old, new, pairs, old_gap, new_gap, used_old)
@@ -153,7 +153,7 @@ def align_clauses(old: Side, new: Side) -> Alignment:
     _structure_pass(old, new, pairs)
     _children_pass(old, new, pairs)
     used_old = set(pairs.values())
-    for old_gap, new_gap in _gaps(pairs, new.sizes, len(old.nodes), len(new.nodes)):
+    for old_gap, new_gap in _gaps(pairs, len(old.nodes), len(new.nodes)):
         _same_label_pass(old, new, pairs, old_gap, new_gap, used_old)
     return Alignment(pairs, _moved(old, new, pairs))
 
@@ -219,6 +219,30 @@ def _nearest_pairs(old: Side, new: Side, pairs: dict[int, int], olds: list[int],
             used_old.add(o)
 
 
+def _longest_run(pairs: dict[int, int]) -> list[tuple[int, int]]:
+    """The longest run of matches in the same order on both sides (patience sorting): the anchors
+    that bound the gaps."""
+    ordered = sorted(pairs.items())
+    tails: list[int] = []  # old index ending the best run of each length
+    tail_at: list[int] = []  # position in ordered of that element
+    previous = [-1] * len(ordered)
+    for position, (_, o) in enumerate(ordered):
+        length = bisect.bisect_left(tails, o)
+        if length == len(tails):
+            tails.append(o)
+            tail_at.append(position)
+        else:
+            tails[length] = o
+            tail_at[length] = position
+        previous[position] = tail_at[length - 1] if length else -1
+    run: list[tuple[int, int]] = []
+    position = tail_at[-1] if tail_at else -1
+    while position >= 0:
+        run.append(ordered[position])
+        position = previous[position]
+    return run[::-1]
+
+
 def _increasing_run(pairs: dict[int, int], weights: list[int]) -> list[tuple[int, int]]:
     """The heaviest run of matches in the same order on both sides, each match weighing its new
     clause's ``weights`` (its subtree size): when a section and one paragraph swap places, the
@@ -253,11 +277,10 @@ def _increasing_run(pairs: dict[int, int], weights: list[int]) -> list[tuple[int
     return run[::-1]
 
 
-def _gaps(pairs: dict[int, int], weights: list[int], old_count: int, new_count: int
-          ) -> list[tuple[list[int], list[int]]]:
+def _gaps(pairs: dict[int, int], old_count: int, new_count: int) -> list[tuple[list[int], list[int]]]:
     """Unmatched old and new clauses between consecutive in-order matches."""
     matched_old = set(pairs.values())
-    bounds = [(-1, -1)] + _increasing_run(pairs, weights) + [(new_count, old_count)]
+    bounds = [(-1, -1)] + _longest_run(pairs) + [(new_count, old_count)]
     gaps = []
     for (n1, o1), (n2, o2) in zip(bounds, bounds[1:]):
         new_gap = [n for n in range(n1 + 1, n2) if n not in pairs]
@@ -273,14 +296,16 @@ def _similar_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[int
     scored = []
     windowed = len(old_gap) * len(new_gap) > WINDOW * WINDOW * 4
     one_slot = len(old_gap) == len(new_gap) == 1  # one clause replaced by one clause in place
+    old_shapes = {o: old.shape(o) for o in old_gap if o not in used_old}
     for ni, n in enumerate(new_gap):
         if n in pairs:
             continue
         fn = new.features(n)
+        shape = new.shape(n)
         for oi, o in enumerate(old_gap):
             if o in used_old or (windowed and abs(ni - oi) > WINDOW):
                 continue
-            if new.shapes[n] == old.shapes[o]:  # the same text but for its numbers
+            if shape == old_shapes[o]:  # the same text but for its numbers
                 scored.append((1.0, n, o))
                 continue
             fo = old.features(o)

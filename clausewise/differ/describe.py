@@ -47,16 +47,33 @@ def summary_line(diff: AgreementDiff) -> str:
 
 
 def change_title(change: ClauseChange) -> str:
-    """The label and heading a reader sees: ``7.2 Assignment`` or ``(preamble)``."""
-    parts = [part for part in (change.label, change.heading) if part]
-    return " ".join(parts) if parts else "(preamble)"
+    """The label and heading a reader sees: ``7.2 Assignment``, ``¶ in Data we collect`` for a
+    paragraph under an unnumbered heading, or ``(preamble)``."""
+    return clause_title(change.new if change.new is not None else change.old)
+
+
+def clause_title(clause: Clause | None) -> str:
+    """``7.2 Assignment``; a paragraph without label: ``¶ in`` its parent; else ``(preamble)``."""
+    if clause is None:
+        return "(preamble)"
+    parts = [part for part in (clause.label, clause.heading) if part]
+    if parts:
+        return " ".join(parts)
+    if clause.kind == "paragraph":
+        return f"¶ in {clause.path[-2]}" if len(clause.path) > 1 else "¶"
+    return "(preamble)"
 
 
 def change_flags(change: ClauseChange) -> list[str]:
     """``modified``, ``moved from 3.4``, ``renumbered from 7.3``, ``typographic only``, topic tags."""
     flags = [change.status]
     if change.moved:
-        flags.append(f"moved from {change.old_label}" if change.old_label else "moved")
+        if change.old_label:
+            flags.append(f"moved from {change.old_label}")
+        elif change.old is not None and change.old.kind == "paragraph" and len(change.old.path) > 1:
+            flags.append(f"moved from {change.old.path[-2]}")
+        else:
+            flags.append("moved")
     if change.renumbered:
         flags.append(f"renumbered from {change.old_label}")
     if change.status == "modified" and change.old and change.new and change.old.heading != change.new.heading:
@@ -72,14 +89,17 @@ def change_flags(change: ClauseChange) -> list[str]:
 
 def left_behind_flags(change: ClauseChange) -> list[str]:
     """What the old place of a moved clause says: ``moved to 4.2``."""
-    return [f"moved to {change.new_label}" if change.new_label else "moved"]
+    new = change.new
+    if change.new_label:
+        return [f"moved to {change.new_label}"]
+    if new is not None and new.kind == "paragraph" and len(new.path) > 1:
+        return [f"moved to {new.path[-2]}"]
+    return ["moved"]
 
 
 def left_behind_title(change: ClauseChange) -> str:
     """The old label and heading of a moved clause: ``2.3 Support``."""
-    old = change.old
-    parts = [part for part in (old.label, old.heading) if part] if old is not None else []
-    return " ".join(parts) if parts else "(preamble)"
+    return clause_title(change.old)
 
 
 def places(diff: AgreementDiff) -> list[tuple[ClauseChange, bool]]:

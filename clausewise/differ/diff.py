@@ -14,6 +14,7 @@ import re
 
 from .align import Side, align_clauses, clause_key, label_key, layout_key, text_features
 from .hidden import hidden_edits
+from .describe import clause_title
 from .inline import inline_ops, similarity_of
 from .model import AgreementDiff, Clause, ClauseChange, DocumentRef, OpKind
 from .normalize import comparison_key, typographic_key
@@ -21,6 +22,7 @@ from .parse import parse_agreements
 from .topics import topic_tags
 
 SPLIT_CONTAINMENT = 0.7
+_LAYOUT_MARKS = frozenset("\\-=*_#>")
 # Cross-references that may be renumbered: 7.3, 第三条, (b)/（二）, Section 4, Article 12
 # Each alternative starts with a character (the lookbehinds follow the first digit), so that re
 # skips ahead to the positions where one can start.
@@ -31,7 +33,8 @@ _REFERENCE = re.compile(r"\d(?<=[Ss]ection \d)\d*|\d(?<=[Cc]lause \d)\d*|\d(?<=[
 def diff_texts(old_text: str, new_text: str, old: DocumentRef, new: DocumentRef) -> AgreementDiff:
     """The clause-by-clause diff of two versions of an agreement."""
     old_root, new_root = parse_agreements(old_text, new_text)
-    if old_text != new_text and layout_key(comparison_key(old_text)) == layout_key(comparison_key(new_text)):
+    if old_text != new_text and _may_differ_in_layout_only(old_text, new_text) \
+            and layout_key(comparison_key(old_text)) == layout_key(comparison_key(new_text)):
         # Only the layout differs (a reflowed text): where a wrapped line happens to start with
         # "(i)" must not make clauses of their own. One set of clause boundaries serves both.
         old_root = new_root
@@ -71,6 +74,21 @@ def diff_texts(old_text: str, new_text: str, old: DocumentRef, new: DocumentRef)
     changes = [change for _, change in entries]
     _note_splits(changes)
     return AgreementDiff(old=old, new=new, changes=changes)
+
+
+def _may_differ_in_layout_only(old_text: str, new_text: str) -> bool:
+    """A cheap test before comparing whole texts by layout key: where the texts first differ,
+    one of them has whitespace, markup (escapes, underlines, emphasis) or a non-ASCII character
+    (width, invisible characters); a word edit there rules layout alone out."""
+    low, high = 0, min(len(old_text), len(new_text))
+    while low < high:  # the length of the common prefix, by slice comparisons (memcmp)
+        middle = (low + high + 1) // 2
+        if old_text[low:middle] == new_text[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    around = old_text[max(low - 1, 0):low + 2] + new_text[max(low - 1, 0):low + 2]
+    return not around.isascii() or any(char.isspace() or char in _LAYOUT_MARKS for char in around)
 
 
 def _side(root: Clause) -> Side:
@@ -166,11 +184,11 @@ def _note_splits(changes: list[ClauseChange]) -> None:
             continue
         if previous_modified is not None and change.status == "added":
             if contained(change.new.text, previous_modified.old.text):
-                _add_note(change, f"split from {previous_modified.old.label or previous_modified.old.heading}")
+                _add_note(change, f"split from {clause_title(previous_modified.old)}")
                 continue
         if previous_modified is not None and change.status == "removed":
             if contained(change.old.text, previous_modified.new.text):
-                _add_note(change, f"merged into {previous_modified.new.label or previous_modified.new.heading}")
+                _add_note(change, f"merged into {clause_title(previous_modified.new)}")
                 continue
         if change.status != "removed":
             previous_modified = None

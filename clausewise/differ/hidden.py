@@ -27,6 +27,13 @@ LOOK_ALIKES = {
     "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
     "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "ο": "o", "ν": "v",
 }
+# Candidates for is_hidden: C0/C1 controls and the format characters of Unicode's Cf category.
+_FORMAT_OR_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
+                                "\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+                                "\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+                                "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
+_LOOK_ALIKE = re.compile(f"[{''.join(LOOK_ALIKES)}]")
+_LATIN_LETTER = re.compile("[A-Za-z]")
 _WORD_END = re.compile(r"\S*$")
 _WORD_START = re.compile(r"\S*")
 
@@ -60,7 +67,7 @@ def hidden_edits(ops: list[tuple[OpKind, str]]) -> list[str]:
             if swapped:
                 findings.append(f'look-alike letters: "{old_word}" became "{new_word}" ({swapped})')
     for op, text in ops:
-        if op == "+":
+        if op == "+" and not text.isascii():
             for word in text.split():
                 mixed = _mixed_script(word)
                 if mixed and not any(f'became "{word}"' in finding for finding in findings):
@@ -71,10 +78,9 @@ def hidden_edits(ops: list[tuple[OpKind, str]]) -> list[str]:
 def _hidden_chars(texts) -> dict[str, None]:
     found: dict[str, None] = {}
     for text in texts:
-        if not text.isascii() or any(ord(c) < 32 for c in text):
-            for char in text:
-                if is_hidden(char):
-                    found[char] = None
+        for char in _FORMAT_OR_CONTROL.findall(text):
+            if is_hidden(char):
+                found[char] = None
     return found
 
 
@@ -110,11 +116,9 @@ def _swapped_letters(old_word: str, new_word: str) -> str:
 
 def _mixed_script(word: str) -> str:
     """The look-alike letters of a word that also has Latin letters, described; else empty."""
-    if word.isascii():
+    if word.isascii() or not _LATIN_LETTER.search(word) or not _LOOK_ALIKE.search(word):
         return ""
     look_alikes = [c for c in dict.fromkeys(word) if c in LOOK_ALIKES]
-    if not look_alikes or not any("a" <= c.lower() <= "z" for c in word):
-        return ""
     return ", ".join(f"{describe_char(c)} for {LOOK_ALIKES[c]}" for c in look_alikes)
 
 

@@ -20,6 +20,7 @@ _TOKEN = re.compile(r"[0-9A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\uff10-\u
 # area (137,468 in all). A pair with more distinct tokens than that is diffed coarsely.
 _CODE_RANGES = ((0xF0000, 0x10FFFE), (0xE000, 0xF900))
 _CODE_CAPACITY = sum(end - start for start, end in _CODE_RANGES)
+_FIRST_RANGE = _CODE_RANGES[0][1] - _CODE_RANGES[0][0]
 # Characters of a number and its unit, widened as one: 三十日, 15个工作日, 50%, 1.5倍
 _NUMBER_OR_UNIT = set("0123456789０１２３４５６７８９零〇一二三四五六七八九十百千万亿两半.．%％"
                       "日天周月年季时分秒元角倍个工作小")
@@ -168,7 +169,7 @@ class _Codebook(dict[str, str]):
         self._by_key: dict[str, str] = {}
 
     def __missing__(self, token: str) -> str:
-        key = " " if token.isspace() else unicodedata.normalize("NFKC", token)
+        key = " " if token.isspace() else token if token.isascii() else unicodedata.normalize("NFKC", token)
         code = self._by_key.get(key)
         if code is None:
             code = self._by_key[key] = _code(len(self._by_key))
@@ -181,6 +182,8 @@ class _OutOfCodes(Exception):
 
 
 def _code(number: int) -> str:
+    if number < _FIRST_RANGE:
+        return chr(_CODE_RANGES[0][0] + number)
     for start, end in _CODE_RANGES:
         if number < end - start:
             return chr(start + number)

@@ -10,7 +10,7 @@ import csv
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -27,6 +27,7 @@ COLUMNS = ("customer_id", "name", "email", "language", "agreement", "version")
 FileFormat = Literal["csv", "jsonl"]
 SUFFIX_FORMATS: dict[str, FileFormat] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 BATCH_SIZE = 2000
+PROGRESS_LINES = 5000  # how often a progress bar hears of the import
 # Longest value accepted per column (characters, after trimming; see README "Customers"): a name or
 # an address goes into a mail header, whose lines SMTP servers refuse beyond 998 bytes.
 FIELD_LIMITS = {"customer_id": 128, "name": 200, "email": 254, "language": 35, "agreement": 64, "version": 10}
@@ -52,14 +53,17 @@ def file_format(path: str | os.PathLike[str], given: str | None = None) -> FileF
 
 
 def import_customers(store: Store, path: str | os.PathLike[str], published: Mapping[str, set[int]], *,
-                     fmt: FileFormat | None = None, batch_size: int = BATCH_SIZE) -> ImportCounts:
+                     fmt: FileFormat | None = None, batch_size: int = BATCH_SIZE,
+                     progress: Callable[[int, int], None] | None = None) -> ImportCounts:
     """Upsert every row of ``path`` into ``store``, or nothing at all.
 
     ``published`` maps each agreement id to its published version numbers (see
     :func:`published_versions`). The first bad row raises ClausewiseError naming the file, line,
-    column and fix; the transaction is then rolled back.
+    column and fix; the transaction is then rolled back. ``progress(bytes read, file size)`` is
+    called every few thousand lines and at the end.
     """
-    records = _csv_records(path) if file_format(path, fmt) == "csv" else _jsonl_records(path)
+    lines = _lines(path, progress)
+    records = _csv_records(path, lines) if file_format(path, fmt) == "csv" else _jsonl_records(path, lines)
     with store.transaction():
         store.begin_import()
         batch: list[tuple[int, CustomerRow]] = []
@@ -96,9 +100,9 @@ def _row_error(path: str | os.PathLike[str], line: int, problem: str) -> Clausew
     return ClausewiseError(f"{path}:{line}: {problem}; fix the row and import again — nothing was imported")
 
 
-def _csv_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, str]]]:
+def _csv_records(path: str | os.PathLike[str], lines: Iterator[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """(first line of the record, {column: value}) for every non-empty record after the header."""
-    reader = csv.reader(_lines(path), strict=True)
+    reader = csv.reader(lines, strict=True)
     try:
         header = next(reader, None)
         if header is None:
@@ -126,8 +130,8 @@ def _csv_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, 
         raise _row_error(path, reader.line_num, f"malformed CSV ({exc})") from None
 
 
-def _jsonl_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, object]]]:
-    for line, text in enumerate(_lines(path), start=1):
+def _jsonl_records(path: str | os.PathLike[str], lines: Iterator[str]) -> Iterator[tuple[int, dict[str, object]]]:
+    for line, text in enumerate(lines, start=1):
         if not text.strip():
             continue
         try:
@@ -145,19 +149,28 @@ def _jsonl_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str
         yield line, record
 
 
-def _lines(path: str | os.PathLike[str]) -> Iterator[str]:
-    """The file's lines, line endings kept, decoded one by one so a bad byte is found on its line."""
+def _lines(path: str | os.PathLike[str], progress: Callable[[int, int], None] | None = None) -> Iterator[str]:
+    """The file's lines, line endings kept, decoded one by one so a bad byte is found on its line;
+    ``progress(bytes read, file size)`` every PROGRESS_LINES lines and at the end."""
     try:
         handle = open(path, "rb")
+        size = os.fstat(handle.fileno()).st_size
     except OSError as exc:
         raise UsageProblem(f"{path}: cannot read the customers file ({exc.strerror})") from None
+    done = 0
     with handle:
         for number, raw in enumerate(handle, start=1):
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
                 raise _row_error(path, number, "not UTF-8 text; save the file as UTF-8") from None
+            if progress is not None:
+                done += len(raw)
+                if number % PROGRESS_LINES == 0:
+                    progress(done, size)
             yield text.removeprefix("\ufeff") if number == 1 else text
+    if progress is not None:
+        progress(size, size)
 
 
 def parse_row(record: Mapping[str, object], published: Mapping[str, set[int]]) -> CustomerRow:

@@ -213,7 +213,7 @@ def send_pending(
             "commit it, and send again (a server on 127.0.0.1 accepts the examples, for trying things out)")
     composer = Composer(repo)
     if dry_run:
-        return _dry_run(composer, store, campaign_id, target)
+        return _dry_run(composer, store, campaign_id, target, progress)
     password = smtp_password(repo.root) if target.username else None
     if target.username and not password:
         raise ClausewiseError(f"{target.display()}: login '{target.username}' needs a password; set "
@@ -225,7 +225,8 @@ def send_pending(
     return asyncio.run(sender.run())
 
 
-def _dry_run(composer: Composer, store: Store, campaign_id: str | None, target: SmtpTarget) -> SendReport:
+def _dry_run(composer: Composer, store: Store, campaign_id: str | None, target: SmtpTarget,
+             progress: Progress | None = None) -> SendReport:
     """Render every notice a real run would send; record nothing (the sync is rolled back)."""
     report = SendReport(dry_run=True, smtp=target.display())
     started = time.monotonic()
@@ -234,9 +235,13 @@ def _dry_run(composer: Composer, store: Store, campaign_id: str | None, target: 
     try:
         with store.transaction():
             store.sync_notices(campaign_id)
+            totals = store.totals()
+            pending = sum(totals.get(c, {}).get("pending", 0) for c in ([campaign_id] if campaign_id else totals))
             for notice in store.notices(campaign_id):
                 if notice.status != "pending":
                     continue
+                if progress is not None:
+                    progress(report.total, pending)
                 report.total += 1
                 campaign = campaigns.get(notice.campaign_id) or campaigns.setdefault(
                     notice.campaign_id, store.campaign(notice.campaign_id))
@@ -247,6 +252,8 @@ def _dry_run(composer: Composer, store: Store, campaign_id: str | None, target: 
                     continue
                 message_bytes(_build(composer, campaign, notice, notice.date_header or now))
                 report.rendered += 1
+            if progress is not None:
+                progress(report.total, pending)
             raise _DryRunRollback
     except _DryRunRollback:
         pass

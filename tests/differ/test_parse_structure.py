@@ -304,3 +304,21 @@ def test_paragraphs_under_unnumbered_headings_are_units_that_move_on_their_own()
     changed = [change for change in result.changes if change.status != "unchanged" or change.moved]
     assert len(changed) == 1 and changed[0].moved and changed[0].new.text.startswith("We collect usage logs")
     assert changed[0].new.path == ("How we share it", "¶")
+
+
+def test_text_output_names_a_paragraph_by_its_heading():
+    moved = PROSE.replace("We collect usage logs to keep the service running.\n\n", "").replace(
+        "We never sell", "We collect usage logs to keep the service running.\n\nWe never sell")
+    shown = render_text(diff(PROSE, moved), context="none")
+    assert "< ¶ in What we collect  [moved to How we share it]" in shown
+    assert "¶ in How we share it  [unchanged; moved from What we collect]" in shown
+    assert "(preamble)" not in shown
+
+
+def test_a_paragraph_split_in_two_names_the_paragraph_it_came_from():
+    old = ("### Data\n\nWe collect your name and email address when you sign up for the service today. "
+           "We keep it for a year after you leave the service.\n")
+    new = ("### Data\n\nWe collect your name and email address when you sign up for the service.\n\n"
+           "We keep it for a year after you leave the service.\n")
+    notes = [change.note for change in diff(old, new).changes if change.note]
+    assert notes == ["split from ¶ in Data"]
