@@ -299,3 +299,13 @@ def test_an_argument_that_is_not_utf8_is_refused_before_any_command_runs(legal: 
         assert done.returncode == 2 and b"Traceback" not in done.stderr, done.stderr
         assert b"is not valid UTF-8 text" in done.stderr
     assert state(legal) == before
+
+
+@pytest.mark.parametrize("days", ["99999999", "3314566336149064"])
+def test_an_assignment_with_a_huge_notice_period_is_refused(legal: Path, days: str) -> None:
+    """Found by tests/test_properties.py: the date arithmetic overflowed (OverflowError)."""
+    before = state(legal)
+    result = invoke(legal, "announce", "assignment", "trial", "--to", "Acme", "--effective", "2031-04-11",
+                    "--notice-days", days, "--allow-short-notice", "test")
+    assert "at most" in one_error_line(result, 2) or "from 0 to" in result.output
+    assert state(legal) == before

@@ -101,8 +101,10 @@ def announce_assignment(repo: AgreementRepo, store: Store, agreement_id: str, to
                                   f"{existing.new_party!r}; an agreement is assigned to one party on one date")
         return existing
     days = agreement.notice_days if notice_days is None else notice_days
-    if days < 0:
-        raise UsageProblem(f"--notice-days {days} must be 0 or more")
+    from ..versions.publication import check_effective_range, check_notice_days  # the bounds publish uses
+
+    check_notice_days(days, "--notice-days")  # a huge number overflowed the date arithmetic
+    check_effective_range(effective, "--effective")
     deadline = plan_send_by(effective, days, today or date.today(), allow_short_notice)
     text = repo.text(agreement_id, latest.number)
     cited = labelled_clause(text, clause, f"{agreement_id} v{latest.number}") if clause else assignment_clause(text)
