@@ -142,12 +142,12 @@ def _clause_ops(change: Any) -> list[tuple[str, str]]:
 
 def change_item(change: Any) -> ChangeItem:
     """One of the differ's ClauseChange objects as the notice shows it."""
-    heading_ops = getattr(change, "heading_ops", None)
     return ChangeItem(
         status=change.status, label=change.label, old_label=change.old_label,
         heading=visible(change.heading, edited=False) if change.heading else None, tags=list(change.tags),
         renumbered=change.renumbered, moved=change.moved, substantive=change.substantive,
-        segments=segments(_clause_ops(change)), heading_segments=segments(heading_ops) if heading_ops else [],
+        segments=segments(_clause_ops(change)),
+        heading_segments=segments(change.heading_ops) if change.heading_ops else [],
         note=change.note, hidden_characters=bool(change.note and _CODE_POINT_NOTE.search(change.note)))
 
 

@@ -33,6 +33,7 @@ from .message import (
     redline_part,
     validate_address,
 )
+from .schedule import notice_timing
 from .store import Campaign, Notice
 
 PACKAGE_TEMPLATES = Path(__file__).with_name("templates")
@@ -102,7 +103,7 @@ class _VersionChange:
 
 
 @dataclass(frozen=True)
-class _Timing:
+class NoticeGiven:
     """When the message is dated against the campaign's dates: the notice actually given."""
 
     sent_on: date
@@ -110,19 +111,14 @@ class _Timing:
     days_given: int  # days from the message date to the effective date (negative: after it)
 
 
-def notice_timing(campaign: Campaign, date_value: str) -> _Timing:
+def notice_given(campaign: Campaign, date_value: str) -> NoticeGiven:
     """The notice given by a message dated ``date_value`` (an RFC 5322 Date, kept in the ledger)."""
     try:
         sent_on = email.utils.parsedate_to_datetime(date_value).astimezone(timezone.utc).date()
     except (TypeError, ValueError):
         raise ClausewiseError(f"campaign {campaign.id}: Date {date_value!r} is not an RFC 5322 date") from None
-    if sent_on >= campaign.effective:
-        status = "after effective"
-    elif sent_on > campaign.send_by:
-        status = "late"
-    else:
-        status = "on time"
-    return _Timing(sent_on, status, (campaign.effective - sent_on).days)
+    status = notice_timing(sent_on, campaign.send_by, campaign.effective)
+    return NoticeGiven(sent_on, status, (campaign.effective - sent_on).days)
 
 
 class Composer:
@@ -137,6 +133,7 @@ class Composer:
         self._changes: dict[tuple[str, int, int], _VersionChange] = {}
         self._texts: dict[tuple[str, int], tuple[str, str]] = {}
         self._clauses: dict[tuple[str, int], dict[str, str] | None] = {}
+        self._in_force: dict[tuple[str, int], int] = {}  # (campaign, accepted version) -> version in force
 
     def message_id(self, campaign_id: str, customer_id: str) -> str:
         return message_id_for(campaign_id, customer_id, self.sender.domain)
@@ -153,7 +150,7 @@ class Composer:
         change = None
         if campaign.kind == "version" and notice.accepted_version < campaign.to_version:
             change = self._version_change(campaign.agreement, notice.accepted_version, campaign.to_version)
-        context = self._context(campaign, notice, change, language, notice_timing(campaign, date_value))
+        context = self._context(campaign, notice, change, language, notice_given(campaign, date_value))
         subject = " ".join(self._render(f"notice.{language}.subject.j2", context).split())
         context["subject"] = subject
         text = self._render(f"notice.{language}.txt.j2", context)
@@ -185,7 +182,7 @@ class Composer:
     # -- context ---------------------------------------------------------------------------
 
     def _context(self, campaign: Campaign, notice: Notice, change: _VersionChange | None, language: str,
-                 timing: _Timing) -> dict[str, Any]:
+                 timing: NoticeGiven) -> dict[str, Any]:
         in_force = self._version_in_force(campaign, notice.accepted_version)
         provider = self._provider(language)
         assignee = self._assignee(campaign.new_party) if campaign.kind == "assignment" else None
@@ -260,10 +257,13 @@ class Composer:
         date, just before the change: the latest one already in effect then, or their own if later.
         Only versions the campaign could know of count (up to the one it announces or is about), so
         a message rebuilt later from the ledger is the same."""
-        last = campaign.to_version - 1 if campaign.kind == "version" else campaign.to_version
-        in_effect = [v.number for v in self.repo.versions(campaign.agreement)
-                     if v.number <= last and v.effective <= campaign.effective]
-        return max([accepted, *in_effect])
+        key = (campaign.id, accepted)
+        if key not in self._in_force:  # one git lookup per campaign and version, not per message
+            last = campaign.to_version - 1 if campaign.kind == "version" else campaign.to_version
+            in_effect = [v.number for v in self.repo.versions(campaign.agreement)
+                         if v.number <= last and v.effective <= campaign.effective]
+            self._in_force[key] = max([accepted, *in_effect])
+        return self._in_force[key]
 
     def _cited_clause(self, campaign: Campaign, in_force: int) -> dict[str, str] | None:
         """The clause the notice relies on, as worded in the version in force for this customer."""

@@ -6,13 +6,12 @@ metadata, comparing bodies. No I/O; ``source`` is only used to name the file in 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
-from ..config import parse_toml
 from ..errors import ClausewiseError, UsageProblem
 from ..textcheck import char_name, first_bidi_control, first_surrogate
+from .notice_period import preset_days
 from .publication import check_notice_days
 
 FENCE = "+++"
@@ -36,7 +35,7 @@ class Metadata:
     title: str
     language: str
     kind: str
-    notice_days: int | None = None  # None: default_notice_days from clausewise.toml
+    notice_days: int | str | None = None  # days or a preset name (eu-p2b); None: default_notice_days
 
 
 def suggest_id(name: str) -> str:
@@ -75,7 +74,12 @@ def check_metadata(metadata: Metadata, source: str) -> Metadata:
         raise UsageProblem(
             f"{source}: kind {metadata.kind[:70]!r} must be a lowercase word such as trial, commercial, sla, general"
         )
-    if metadata.notice_days is not None:
+    if isinstance(metadata.notice_days, str):
+        try:
+            preset_days(metadata.notice_days, f"{source}: notice_days")
+        except ClausewiseError as exc:
+            raise UsageProblem(str(exc)) from None
+    elif metadata.notice_days is not None:
         check_notice_days(metadata.notice_days, f"{source}: notice_days")
     return metadata
 
@@ -135,7 +139,15 @@ def split_front_matter(text: str, source: str) -> tuple[str | None, str]:
 
 def parse_metadata(front_matter: str, source: str) -> Metadata:
     """Read the TOML front matter of an agreement file."""
-    data = parse_toml(front_matter, f"{source}: invalid TOML in the front matter", "fix the lines between '+++'")
+    import tomllib  # here: a diff of two plain text files never needs the TOML reader
+
+    try:
+        data = tomllib.loads(front_matter)
+    except tomllib.TOMLDecodeError as exc:
+        raise ClausewiseError(f"{source}: invalid TOML in the front matter ({exc}); fix the lines between '+++'") from None
+    except RecursionError:  # tomllib recurses once per level: a file nested thousands deep
+        raise ClausewiseError(f"{source}: invalid TOML in the front matter (arrays or tables nested too deeply); "
+                              "fix the lines between '+++'") from None
     unknown = sorted(set(data) - set(METADATA_KEYS))
     if unknown:
         raise ClausewiseError(
@@ -173,6 +185,8 @@ def file_document(data: bytes, source: str) -> tuple[str, str | None]:
 
 
 def _toml_string(value: str) -> str:
+    import json
+
     return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
@@ -184,7 +198,9 @@ def format_document(metadata: Metadata, body: str) -> str:
         f"language = {_toml_string(metadata.language)}",
         f"kind = {_toml_string(metadata.kind)}",
     ]
-    if metadata.notice_days is not None:
+    if isinstance(metadata.notice_days, str):
+        lines.append(f"notice_days = {_toml_string(metadata.notice_days)}")
+    elif metadata.notice_days is not None:
         lines.append(f"notice_days = {metadata.notice_days}")
     lines.append(FENCE)
     return "\n".join(lines) + "\n" + body

@@ -165,6 +165,7 @@ def test_a_template_that_tries_to_leave_the_sandbox_is_refused_and_runs_nothing(
         send = CliRunner().invoke(main, ["notify", "send", "--repo", str(legal_repo.root), "--smtp", url])
     assert send.exit_code == 1 and "sandbox" in send.output and "Traceback" not in send.output
     assert handler.received == [] and not marker.exists()
+    assert {n.status for n in repo_store.notices()} == {"pending"}  # a local error, not the customers' failure
 
 
 def test_the_shipped_templates_render_in_the_sandbox(legal_repo):

@@ -14,7 +14,7 @@ import pytest
 
 from clausewise.errors import ClausewiseError
 from clausewise.notifier.changes import change_item, change_list, segments, visible
-from clausewise.notifier.compose import Composer, notice_timing
+from clausewise.notifier.compose import Composer, notice_given
 from clausewise.notifier.message import message_bytes
 from clausewise.notifier.smtp import send_pending
 from clausewise.notifier.store import Notice
@@ -70,6 +70,14 @@ def test_chinese_changes_are_shown_by_character_with_units_kept(legal_repo):
                                                                     language="zh-CN", accepted=2), DATE))
     assert "提前[-三十日-]{+十五个工作日+}通知您后，将本协议项下的权利义务转让给[-关联公司-]{+任何第三方+}。" in text
     assert '<del style="text-decoration: line-through; background: #fadcdc;" title="删除">[−]三十日</del>' in html
+
+
+def test_a_changed_heading_is_shown_as_an_edit(legal_repo):
+    publish(legal_repo, "trial-en", "## 1. Fees", "## 1. Charges", date(2030, 3, 10))
+    campaign = version_campaign(to_version=3, effective=date(2030, 3, 10))
+    text, html = parts(Composer(legal_repo).build(campaign, notice(accepted=2), DATE))
+    assert "Heading: [-Fees-]{+Charges+}" in text
+    assert "Heading: <del" in html and "[−]Fees</del>" in html and "[+]Charges</ins>" in html
 
 
 def test_context_is_cut_between_words_and_every_edit_kept():
@@ -143,7 +151,7 @@ def test_an_invisible_edit_sent_through_a_real_server_is_named_and_shown(legal_r
 def _context(composer: Composer, language: str) -> dict:
     campaign = version_campaign()
     context = composer._context(campaign, notice(language=language), None, language,
-                                notice_timing(campaign, DATE))
+                                notice_given(campaign, DATE))
     return {**context, "subject": "s"}
 
 
