@@ -306,6 +306,6 @@ def test_an_assignment_with_a_huge_notice_period_is_refused(legal: Path, days: s
     """Found by tests/test_properties.py: the date arithmetic overflowed (OverflowError)."""
     before = state(legal)
     result = invoke(legal, "announce", "assignment", "trial", "--to", "Acme", "--effective", "2031-04-11",
-                    "--notice-days", days, "--allow-short-notice", "test")
+                    "--notice-days", days, "--allow-short-notice", "test", "--clause", "1.1")
     assert "at most" in one_error_line(result, 2) or "from 0 to" in result.output
     assert state(legal) == before
