@@ -43,6 +43,14 @@ def first_invisible(text: str, *, wide_spaces: bool = False) -> str | None:
     return None
 
 
+def first_control(text: str) -> str | None:
+    """The first C0/C1 control character (NUL, ESC, ...) in ``text``."""
+    for char in text:
+        if unicodedata.category(char) == "Cc":
+            return char
+    return None
+
+
 def first_bidi_control(text: str) -> str | None:
     """The first embedding, override or isolate control in ``text``."""
     for char in text:

@@ -309,3 +309,17 @@ def test_an_assignment_with_a_huge_notice_period_is_refused(legal: Path, days: s
                     "--notice-days", days, "--allow-short-notice", "test", "--clause", "1.1")
     assert "at most" in one_error_line(result, 2) or "from 0 to" in result.output
     assert state(legal) == before
+
+
+@pytest.mark.parametrize("option", ["--allow-short-notice", "-m"])
+def test_a_control_character_in_a_publish_reason_or_summary_is_refused(legal: Path, option: str) -> None:
+    """Found by tests/test_properties.py: a NUL reached git's commit message (ValueError)."""
+    agreement = legal / "agreements" / "trial.md"
+    agreement.write_text(agreement.read_text("utf-8").replace("thirty", "ten"), "utf-8")
+    before = state(legal)
+    line = one_error_line(invoke(legal, "publish", "trial", "--effective", "2039-07-23", option, "a\x00b",
+                                 "--allow-short-notice" if option == "-m" else "-m", "ok"), 2)
+    assert "U+0000" in line and option.replace("-m", "--summary") in line
+    assert state(legal) == before
+    ok = invoke(legal, "publish", "trial", "--effective", "2039-07-23", "-m", "two\nlines")
+    assert ok.exit_code == 0, ok.output

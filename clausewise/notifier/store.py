@@ -394,8 +394,8 @@ class Store:
         except sqlite3.DatabaseError as exc:
             self.close()
             if not os.access(self.path.parent, os.W_OK):  # read-only file system or folder: not damaged
-                raise ClausewiseError(f"{self.path}: cannot write the state database's folder ({exc}); make it "
-                                      "writable (or mount it read-write) and run the command again") from None
+                raise ClausewiseError(f"{self.path}: the state database's folder is read-only or not writable ({exc}); "
+                                      "make it writable (or mount it read-write) and run the command again") from None
             raise ClausewiseError(f"{self.path}: not a usable state database ({exc}); if it is read-only make it "
                                   "writable, if it is damaged restore it from a backup (or move it aside); the "
                                   "file is 'state_db' in clausewise.toml") from None
