@@ -87,7 +87,7 @@ def _document(parts: tuple[str | None, str]) -> str:
 
 agreement_text = st.tuples(st.none() | front_matter, body_text).map(_document)
 agreement_bytes = st.one_of(
-    agreement_text.map(str.encode), agreement_text.map(str.encode), agreement_text.map(str.encode),
+    *[agreement_text.map(lambda text: text.encode("utf-8", "surrogatepass"))] * 3,  # a surrogate: not UTF-8
     st.binary(max_size=300),
     st.sampled_from([b"%PDF-1.7\n", b"\xef\xbb\xbf", b"\xff\xfe1\x00.\x00", b"1. A\n\xe9\n"]),
 )
