@@ -34,10 +34,12 @@ _CN_UNIT = re.compile(rf"第([{CN_NUMERALS}\d]{{1,9}})(分编|编|章|节|条|�
                       r"(?=$|[\s：:、.．【\[(（*_<])")
 _CN_UNIT_RANK = {"编": 8, "分编": 9, "部分": 10, "章": 10, "节": 11, "条": 12}
 _WORD = re.compile(
-    r"(Article|ARTICLE|Section|SECTION|Clause|CLAUSE|Chapter|CHAPTER|Part|PART|Schedule|SCHEDULE"
-    r"|Annex|ANNEX|§)[ \t]*(\d{1,4}(?:\.\d{1,4})*|[IVXLC]{1,6})\\?\.?(?=$|[\s:.\-—–*_])"
+    r"(Article|ARTICLE|Artikel|ARTIKEL|Section|SECTION|Clause|CLAUSE|Chapter|CHAPTER|Chapitre|CHAPITRE"
+    r"|Part|PART|Schedule|SCHEDULE|Annex|ANNEX|Annexe|ANNEXE|§)[ \t]*(\d{1,4}(?:\.\d{1,4})*|[IVXLC]{1,6})"
+    r"(?:er|ER)?\\?\.?(?=$|[\s:.\-—–*_])"  # "Article 1er" in French
 )
-_WORD_RANK = {"chapter": 10, "part": 10, "schedule": 10, "annex": 10, "article": 12}
+_WORD_RANK = {"chapter": 10, "chapitre": 10, "part": 10, "schedule": 10, "annex": 10, "annexe": 10,
+              "article": 12, "artikel": 12}
 _CN_SECTION = re.compile(rf"([{CN_NUMERALS}]{{1,4}})[、.．](?![\d０-９])")
 _PAREN_CN = re.compile(rf"[（(]([{CN_NUMERALS}]{{1,4}})[）)]")
 _PAREN_NUMBER = re.compile(r"[（(](\d{1,4})[）)]")
@@ -51,7 +53,7 @@ _DASHED = re.compile(r"(\d{1,3})-(?=[A-Z][a-z])")
 _ALNUM = re.compile(r"([A-Z])\.?(\d{1,3}(?:\.\d{1,3})*)(\\?[.)]?)(?=[ \t\u3000*_<]|$)")
 _ALPHA = re.compile(r"([A-Za-z]{1,5})\\?([.)])(?=[ \t\u3000*_<]|$)")
 _BULLET = re.compile(r"([-*+•])[ \t]+")
-_ROMAN = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
+_ROMAN = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 
 
@@ -94,7 +96,7 @@ def chinese_number(text: str) -> int:
 def roman_number(text: str) -> int | None:
     """The value of a well-formed roman numeral, else None."""
     upper = text.upper()
-    if not upper or not _ROMAN.match(upper):
+    if not upper or not _ROMAN.fullmatch(upper):
         return None
     values = [_ROMAN_VALUES[c] for c in upper]
     return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
@@ -194,7 +196,7 @@ def _core_labels(line: str, start: int, indent: int, strong: bool) -> list[Label
             add(m, ("cn", m.group(2)), (chinese_number(m.group(1)),), _CN_UNIT_RANK[m.group(2)],
                 "section")
         return found
-    if first in "ASCP§":
+    if first in "ASCP§":  # Article, Artikel, Section, Clause, Chapter, Chapitre, Part, Schedule, Annex
         m = _WORD.match(line, start)
         if m:
             word = m.group(1).lower().rstrip(".")
@@ -240,7 +242,7 @@ def _core_labels(line: str, start: int, indent: int, strong: bool) -> list[Label
         parts = m.group(1).replace("\\", "").replace("．", ".").split(".")
         punct = m.group(2).replace("\\", "")
         after = line[m.end():m.end() + 1]
-        if len(parts) == 1 and not punct and not (strong and after in _MARK_START):
+        if len(parts) == 1 and not punct and not (strong and after in _MARK_START and len(parts[0]) <= 3):
             return found
         if after and after.isdigit():
             return found
