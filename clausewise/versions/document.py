@@ -10,8 +10,6 @@ import re
 from dataclasses import dataclass
 
 from ..errors import ClausewiseError, UsageProblem
-from .notice_period import preset_days
-from .publication import check_notice_days
 
 FENCE = "+++"
 SUFFIXES = (".md", ".txt")
@@ -62,6 +60,10 @@ def check_metadata(metadata: Metadata, source: str) -> Metadata:
         raise UsageProblem(
             f"{source}: kind {metadata.kind!r} must be a lowercase word such as trial, commercial, sla, general"
         )
+    # Imported here: a diff of two plain text files (no front matter) never needs them.
+    from .notice_period import preset_days
+    from .publication import check_notice_days
+
     if isinstance(metadata.notice_days, str):
         try:
             preset_days(metadata.notice_days, f"{source}: notice_days")
