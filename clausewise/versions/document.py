@@ -55,6 +55,9 @@ def check_metadata(metadata: Metadata, source: str) -> Metadata:
     """Raise UsageProblem naming ``source`` and the field if a metadata value is malformed."""
     if not metadata.title.strip() or any(ord(ch) < 32 or ord(ch) == 127 for ch in metadata.title):
         raise UsageProblem(f"{source}: title {metadata.title!r} must be one non-empty line of text")
+    if "=?" in metadata.title:  # notices put the title in the Subject: see notifier.message.ENCODED_WORD_START
+        raise UsageProblem(f"{source}: title {metadata.title!r} contains '=?', which mail programs decode as an "
+                           "RFC 2047 encoded word (it could smuggle a header into the notices); write the title itself")
     if not LANGUAGE_PATTERN.match(metadata.language):
         raise UsageProblem(
             f"{source}: language {metadata.language!r} is not a language tag; use e.g. 'en', 'zh-CN', 'de-CH'"
