@@ -6,7 +6,6 @@ commands so that ``--help`` and small jobs start fast.
 
 from __future__ import annotations
 
-import gc
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -16,6 +15,9 @@ import click
 
 from . import __version__
 from .completion import complete_agreement_ids, complete_directories, complete_refs
+from .diff_command import CONTEXTS as DIFF_CONTEXTS
+from .diff_command import FORMATS as DIFF_FORMATS
+from .diff_command import UI_LANGUAGES as DIFF_UI_LANGUAGES
 from .errors import ClausewiseError
 
 
@@ -77,11 +79,11 @@ def _resolve_repo(ctx: click.Context, param: click.Parameter, value: str | None)
     return value or _root_param(ctx, "repo_dir") or os.environ.get("CLAUSEWISE_REPO") or "."
 
 
-def show_progress(ctx: click.Context | None = None) -> bool:
-    """Progress bars only on a terminal (stderr), and never with ``--quiet``."""
+def show_progress() -> bool:
+    """Progress bars only on a terminal (stderr), and never with ``--quiet`` (before or after the command)."""
     import sys
 
-    ctx = ctx or click.get_current_context()
+    ctx = click.get_current_context()
     quiet = ctx.params.get("quiet") or _root_param(ctx, "quiet")
     return not quiet and sys.stderr.isatty()
 
@@ -89,7 +91,7 @@ def show_progress(ctx: click.Context | None = None) -> bool:
 def quiet_option(func):
     """``--quiet`` for commands that show progress (also accepted before the command)."""
     return click.option("-q", "--quiet", is_flag=True, default=False,
-                        help="No progress bar (it is shown only on a terminal anyway).")(func)
+                        help="No progress bar (one is drawn only when stderr is a terminal).")(func)
 
 
 @contextmanager
@@ -112,17 +114,6 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
     finally:
         if bar is not None:
             bar.render_finish()
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: a diff builds many objects without cycles, and on a
-    large pair repeated collections cost more than they could free."""
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def repo_option(func):
@@ -157,7 +148,7 @@ def format_option(*choices: str, default: str = "text"):
               shell_complete=complete_directories,
               help="The agreements repository for the command  [default: $CLAUSEWISE_REPO, else the current "
                    "directory]; a --repo after the command wins.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bars (they are shown only on a terminal anyway).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars (drawn only when stderr is a terminal).")
 def main(repo_dir: str | None, quiet: bool) -> None:
     """Keep agreements under version control, see what changed clause by clause, and notify
     every affected customer before a change or an assignment takes effect.
@@ -364,14 +355,14 @@ def import_command(file: str, split: bool, agreement_id: str | None, id_prefix: 
 @main.command("diff")
 @click.argument("old", shell_complete=complete_refs)
 @click.argument("new", shell_complete=complete_refs)
-@format_option("text", "json", "html", "md")
+@format_option(*DIFF_FORMATS)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to FILE (atomically) instead of standard output.")
-@click.option("--context", type=click.Choice(["unchanged", "none"]), default="unchanged", show_default=True,
+@click.option("--context", type=click.Choice(DIFF_CONTEXTS), default="unchanged", show_default=True,
               help="Show unchanged clauses too, or only what changed (text and md).")
 @click.option("--exit-code", is_flag=True,
               help="Exit with 1 when the texts differ (as git diff --exit-code); otherwise always 0.")
-@click.option("--lang", "ui_lang", type=click.Choice(["auto", "en", "zh"]), default="auto", show_default=True,
+@click.option("--lang", "ui_lang", type=click.Choice(DIFF_UI_LANGUAGES), default="auto", show_default=True,
               help="Language of the HTML redline's labels (auto: from the new text's script).")
 @repo_option
 def diff_command(old: str, new: str, output_format: str, output: str | None, context: str,
@@ -381,32 +372,12 @@ def diff_command(old: str, new: str, output_format: str, output: str | None, con
     OLD and NEW are each ID@vN (a published version), ID@latest, ID (the working copy) or a path to
     a text file. Renumbered clauses that did not change are shown as renumbered, not changed.
     """
-    from .differ import diff_texts, render_html, render_json, render_markdown, render_text
-    from .refs import load_document
+    from .diff_command import run_diff
 
-    with _cyclic_gc_paused():
-        old_text, old_ref = load_document(old, repo_dir)
-        new_text, new_ref = load_document(new, repo_dir)
-        diff = diff_texts(old_text, new_text, old_ref, new_ref)
-        if output_format == "json":
-            rendered = render_json(diff)
-        elif output_format == "html":
-            rendered = render_html(diff, lang=None if ui_lang == "auto" else ui_lang)
-        elif output_format == "md":
-            rendered = render_markdown(diff, context=context)
-        else:
-            import sys
-
-            color = output is None and sys.stdout.isatty()
-            rendered = render_text(diff, color=color, context=context)
-    if output:
-        from .fileutil import atomic_write_text
-
-        atomic_write_text(output, rendered)
-    else:
-        click.echo(rendered, nl=not rendered.endswith("\n"))
-    if exit_code and diff.changed():
-        raise SystemExit(1)
+    code = run_diff(old, new, output_format=output_format, output=output, context=context,
+                    exit_code=exit_code, ui_lang=ui_lang, repo_dir=repo_dir)
+    if code:
+        raise SystemExit(code)
 
 
 # --- notifier: customers, announce, notify -----------------------------------------------------

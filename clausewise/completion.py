@@ -5,7 +5,6 @@ Completion must never fail or print: any problem (no repository, a broken file) 
 
 from __future__ import annotations
 
-import os
 
 import click
 from click.shell_completion import CompletionItem
@@ -14,9 +13,8 @@ from .errors import ClausewiseError
 
 
 def _repo_dir(ctx: click.Context) -> str:
-    given = ctx.params.get("repo_dir")
-    root = ctx.find_root()
-    return given or root.params.get("repo_dir") or os.environ.get("CLAUSEWISE_REPO") or "."
+    """The command's ``--repo``, already resolved by its callback (after, before the command, $CLAUSEWISE_REPO)."""
+    return ctx.params.get("repo_dir") or "."
 
 
 def _agreements(ctx: click.Context) -> dict[str, list[int]]:

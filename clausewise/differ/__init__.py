@@ -1,20 +1,21 @@
 """Clause-aware diffs of agreements (diff stage).
 
 Public API: parse_agreement, diff_texts, render_text, render_json, render_markdown, render_html,
-topic_tags, find_clauses. Parsing and alignment load on first use. The renderers
-share their modules' names, so they are imported here, eagerly: importing a submodule later would
-rebind the package attribute to the module. They are light; ``render_html`` loads Jinja2 and its
-templates only when called.
+topic_tags, find_clauses. Everything loads on first use, so that a text diff never loads the HTML
+renderer (markupsafe, Jinja2) or the JSON encoder.
+
+The renderers share their modules' names (``render_html`` in ``render_html.py``). Importing a
+submodule binds it on its package, which would hide the function of the same name; the package's
+module class binds the function instead, so ``clausewise.differ.render_html`` is always the function
+and ``from clausewise.differ.render_html import ...`` still reaches the module (``import
+clausewise.differ.render_html as module`` would give the function: use the ``from`` form).
 """
 
 from __future__ import annotations
 
 import importlib
-
-from .render_html import render_html
-from .render_json import render_json
-from .render_markdown import render_markdown
-from .render_text import render_text
+import sys
+import types
 
 _LAZY = {
     "parse_agreement": "parse",
@@ -22,9 +23,23 @@ _LAZY = {
     "topic_tags": "topics",
     "find_clauses": "topics",
     "TOPICS": "topics",
+    "render_text": "render_text",
+    "render_json": "render_json",
+    "render_markdown": "render_markdown",
+    "render_html": "render_html",
 }
 
-__all__ = sorted([*_LAZY, "render_json", "render_markdown", "render_text", "render_html"])
+__all__ = sorted(_LAZY)
+
+
+class _DifferPackage(types.ModuleType):
+    def __setattr__(self, name: str, value: object) -> None:
+        if isinstance(value, types.ModuleType) and _LAZY.get(name) == name:
+            value = getattr(value, name)  # a renderer module being bound: bind its function
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _DifferPackage
 
 
 def __getattr__(name: str):

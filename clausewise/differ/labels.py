@@ -26,6 +26,7 @@ _MD_HEADING = re.compile(r"(#{1,6})(?:[ \t]+|$)")
 _OPENING_MARKS = re.compile(r"(?:\*\*(?=\S)|__(?=\S)|[*_](?=[*_\w\\])|\[\]\([^)\s]*\)|<[A-Za-z][^<>]{0,200}>|</\w+>)+")
 _CLOSING_MARKS = re.compile(r"(?:\*\*|__|\*|_(?!\w)|</\w+>)+")
 _TABLE_CELL = re.compile(r"\|[ \t]*")
+_HTML_HEADING = re.compile(r"<(h[1-6])(?:\s[^<>]*)?>[ \t]*", re.IGNORECASE)
 _MARK_START = ("*", "_", "<")
 _CN_UNIT = re.compile(rf"第([{CN_NUMERALS}\d]{{1,9}})(分编|编|章|节|条|部分)(之[{CN_NUMERALS}]{{1,3}})?"
                       r"(?=$|[\s：:、.．【\[(（*_<])")
@@ -41,6 +42,7 @@ _PAREN_NUMBER = re.compile(r"[（(](\d{1,4})[）)]")
 _PAREN_ALPHA = re.compile(r"[（(]([A-Za-z]{1,5})[）)]")
 _DECIMAL = re.compile(r"(\d{1,4}(?:\\?[.．]\d{1,4})*)(\\?[.．、)）]?)")
 _DASHED = re.compile(r"(\d{1,3})-(?=[A-Z][a-z])")
+_ALNUM = re.compile(r"([A-Z])\.?(\d{1,3}(?:\.\d{1,3})*)(\\?[.)]?)(?=[ \t\u3000*_<]|$)")
 _ALPHA = re.compile(r"([A-Za-z]{1,5})\\?([.)])(?=[ \t\u3000*_<]|$)")
 _BULLET = re.compile(r"([-*+•])[ \t]+")
 _ROMAN = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
@@ -115,9 +117,9 @@ def read_labels(line: str) -> tuple[int, list[Label]]:
     start = indent
     if stripped[0] == "|":
         start += _TABLE_CELL.match(stripped).end()
-    heading = _MD_HEADING.match(line, start)
+    heading = _MD_HEADING.match(line, start) or _HTML_HEADING.match(line, start)
     if heading:
-        level = len(heading.group(1))
+        level = len(heading.group(1)) if heading.group(1)[0] == "#" else int(heading.group(1)[-1])
         body = heading.end()
         while body < len(line) and line[body] in LEADING_SPACE:
             body += 1
@@ -249,6 +251,12 @@ def _core_labels(line: str, start: int, indent: int, strong: bool) -> list[Label
         found.append(Label(_written(m), style, value, rank, kind, m.end(), False, strong="\\" in m.group(0)))
         return found
     if first.isalpha() and first.isascii():
+        m = _ALNUM.match(line, start)
+        if m and (m.group(3) or "." in m.group(0) or line[m.end():m.end() + 2].strip()[:1].isupper()):
+            numbers = tuple(int(part) for part in m.group(2).split("."))  # "A1.", "L.3", "B12.4"
+            value = (ord(m.group(1)) - 64, *numbers)
+            add(m, ("alnum", len(value)), value, 29 + len(numbers) / 10, "clause")
+            return found
         m = _ALPHA.match(line, start)
         if m:
             letters, punct = m.group(1), m.group(2)

@@ -163,7 +163,7 @@ def _drop_contents(lines: list[str], found: list[list[Label]]) -> None:
     labelled = [index for index, readings in enumerate(found) if readings]
     uses: dict[str, list[int]] = {}
     for index in labelled:
-        uses.setdefault(found[index][0].written, []).append(index)
+        uses.setdefault(_contents_key(found[index][0]), []).append(index)
     run: list[int] = []
     for position, index in enumerate(labelled):
         label = found[index][0]
@@ -178,7 +178,7 @@ def _drop_contents(lines: list[str], found: list[list[Label]]) -> None:
         entry = (label.kind != "heading" and not label.is_item and label.written
                  and len(content) <= _CONTENTS_ENTRY and not content.endswith(_NOT_CONTENTS_END))
         if entry and run and not any(line.strip(_SPACE) for line in lines[run[-1] + 1:index]) \
-                and all(found[other][0].written != label.written for other in run):
+                and all(_contents_key(found[other][0]) != _contents_key(label) for other in run):
             run.append(index)
             continue
         _drop_run(run, found, uses)
@@ -191,7 +191,7 @@ def _drop_run(run: list[int], found: list[list[Label]], uses: dict[str, list[int
         return
     end, previous, repeated = run[-1], -1, 0
     for index in run:
-        places = uses[found[index][0].written]
+        places = uses[_contents_key(found[index][0])]
         after = [place for place in places if place > end]
         if len(after) == 1 and len(places) == 2 and after[0] > previous:
             repeated += 1
@@ -199,6 +199,11 @@ def _drop_run(run: list[int], found: list[list[Label]], uses: dict[str, list[int
     if repeated >= max(3, 0.8 * len(run)):
         for index in run:
             found[index] = []
+
+
+def _contents_key(label: Label) -> str:
+    """A label as a contents list and the body may both write it: ``Article 1`` = ``ARTICLE 1.``"""
+    return label.written.casefold().rstrip(".:：")
 
 
 def _title_below(lines: list[str], readings: list[list[Label]], index: int) -> int | None:

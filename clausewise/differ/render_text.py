@@ -5,8 +5,6 @@ Control characters in the texts are shown as symbols, never sent to the terminal
 
 from __future__ import annotations
 
-import click
-
 from .describe import (
     LEFT_BEHIND_MARK,
     STATUS_MARK,
@@ -22,6 +20,14 @@ from .describe import (
 from .model import AgreementDiff, ClauseChange
 
 INDENT = "    "
+# ANSI SGR codes, written here rather than through click so that a text diff never loads click.
+_SGR = {"red": "31", "green": "32", "yellow": "33", "magenta": "35", "bold": "1", "underline": "4",
+        "strikethrough": "9"}
+
+
+def _style(text: str, *styles: str | None) -> str:
+    codes = ";".join(_SGR[style] for style in styles if style)
+    return f"\x1b[{codes}m{text}\x1b[0m" if codes else text
 
 
 def render_text(diff: AgreementDiff, *, color: bool = False, context: str = "unchanged") -> str:
@@ -47,12 +53,12 @@ def _header(change: ClauseChange, color: bool) -> str:
     if not color:
         return header
     colour = {"added": "green", "removed": "red", "modified": "yellow"}.get(change.status)
-    return click.style(header, fg=colour, bold=change.status != "unchanged")
+    return _style(header, colour, "bold" if change.status != "unchanged" else None)
 
 
 def _left_behind_header(change: ClauseChange, color: bool) -> str:
     header = show_controls(f"{LEFT_BEHIND_MARK} {left_behind_title(change)}  [{'; '.join(left_behind_flags(change))}]")
-    return click.style(header, fg="magenta") if color else header
+    return _style(header, "magenta") if color else header
 
 
 def _body(change: ClauseChange, color: bool) -> str:
@@ -62,7 +68,7 @@ def _body(change: ClauseChange, color: bool) -> str:
         if op == "=":
             pieces.append(text)
         elif op == "-":
-            pieces.append(click.style(f"[-{text}-]", fg="red", strikethrough=True) if color else f"[-{text}-]")
+            pieces.append(_style(f"[-{text}-]", "red", "strikethrough") if color else f"[-{text}-]")
         else:
-            pieces.append(click.style(f"{{+{text}+}}", fg="green", underline=True) if color else f"{{+{text}+}}")
+            pieces.append(_style(f"{{+{text}+}}", "green", "underline") if color else f"{{+{text}+}}")
     return "".join(pieces)

@@ -6,9 +6,7 @@ metadata, comparing bodies. No I/O; ``source`` is only used to name the file in 
 
 from __future__ import annotations
 
-import json
 import re
-import tomllib
 from dataclasses import dataclass
 
 from ..errors import ClausewiseError, UsageProblem
@@ -126,6 +124,8 @@ def split_front_matter(text: str, source: str) -> tuple[str | None, str]:
 
 def parse_metadata(front_matter: str, source: str) -> Metadata:
     """Read the TOML front matter of an agreement file."""
+    import tomllib  # here: a diff of two plain text files never needs the TOML reader
+
     try:
         data = tomllib.loads(front_matter)
     except tomllib.TOMLDecodeError as exc:
@@ -167,6 +167,8 @@ def file_document(data: bytes, source: str) -> tuple[str, str | None]:
 
 
 def _toml_string(value: str) -> str:
+    import json
+
     return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 

@@ -322,3 +322,21 @@ def test_a_paragraph_split_in_two_names_the_paragraph_it_came_from():
            "We keep it for a year after you leave the service.\n")
     notes = [change.note for change in diff(old, new).changes if change.note]
     assert notes == ["split from ¶ in Data"]
+
+
+def test_html_headings_and_a_contents_list_in_another_case():
+    html = "<h2>1. Scope</h2>\n<p>The scope is small.</p>\n<h2 class=\"t\">2. Fees</h2>\n<p>Pay monthly.</p>\n"
+    root = parse_agreement(html)
+    assert [(n.label, n.heading, n.kind) for n in root.children] == [("1.", "Scope", "heading"), ("2.", "Fees", "heading")]
+    contents = "".join(f"Article {n} - Heading {n}\n\n" for n in range(1, 5))
+    body = "".join(f"ARTICLE {n}. HEADING {n}\n\nBody {n} says something.\n\n" for n in range(1, 5))
+    assert labelled(parse_agreement(contents + body)) == [f"ARTICLE {n}." for n in range(1, 5)]
+
+
+def test_letter_and_number_labels():
+    text = "L. Remedies\nL.1 The seller repairs.\nL.2 The seller refunds.\nM. Other\nM.1 Nothing else.\n"
+    assert [node.path for node in parse_agreement(text).walk()[1:]] == [
+        ("L.",), ("L.", "L.1"), ("L.", "L.2"), ("M.",), ("M.", "M.1")]
+    headings = parse_agreement("### A1. Definitions\n\nWords.\n\n### A2. About these terms\n\nMore.\n")
+    assert [(n.label, n.heading) for n in headings.children] == [("A1.", "Definitions"), ("A2.", "About these terms")]
+    assert labelled(parse_agreement("A4 paper is used.\nI2C is a bus.\n")) == []
