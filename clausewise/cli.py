@@ -479,7 +479,8 @@ def announce() -> None:
 @click.option("--notice-days", type=click.IntRange(min=0), help="Notice period (default: the agreement's).")
 @click.option("--clause", "clause_label", metavar="LABEL",
               help="Cite this clause (e.g. 9.3) instead of the one found by its assignment wording.")
-@click.option("-m", "--summary", default="", help="One line for the notice, e.g. the reason.")
+@click.option("-m", "--summary", default="",
+              help="One line, e.g. the reason. Customers read it word for word as the notice's 'Summary'.")
 @click.option("--allow-short-notice", metavar="REASON", help="Announce with less notice than required; REASON is recorded.")
 @repo_option
 def announce_assignment(agreement_id: str, to_party: str, effective: str, notice_days: int | None,
@@ -492,10 +493,13 @@ def announce_assignment(agreement_id: str, to_party: str, effective: str, notice
 
     effective_date = parse_date(effective, "--effective")
     repo = open_repo(repo_dir)
+    notes: list[str] = []
     with store_for_repo(repo) as store:
         campaign = campaigns.announce_assignment(repo, store, agreement_id, to_party, effective_date, notice_days,
                                                  clause=clause_label, summary=summary,
-                                                 allow_short_notice=allow_short_notice)
+                                                 allow_short_notice=allow_short_notice, notes=notes)
+        for note in notes:
+            click.echo(note, err=True)
         click.echo(campaigns.campaign_line(store, campaign))
 
 

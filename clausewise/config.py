@@ -165,6 +165,10 @@ def load_config(repo_dir: str | os.PathLike[str]) -> Config:
         if key not in known:
             raise ClausewiseError(f"{path}: unknown setting '{key}'; known settings: {', '.join(known)}")
         expected = type(getattr(Config(), key))
+        if key == "default_notice_days" and isinstance(value, str):
+            from .versions.notice_period import preset_days  # a preset name such as "eu-p2b"
+
+            value = preset_days(value, f"{path}: 'default_notice_days'")
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):

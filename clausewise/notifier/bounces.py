@@ -11,16 +11,18 @@ readers only fetch bytes. Collecting the same DSN twice records it once.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import imaplib
 import os
+import quopri
 import re
 import ssl
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import Message
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 from email.policy import compat32
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -30,6 +32,12 @@ from ..errors import ClausewiseError, UsageProblem
 from .store import Bounce, Store
 
 _PARSER = BytesParser(policy=compat32)
+_HEADER_PARSER = BytesHeaderParser(policy=compat32)
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_BLOCK_SEPARATOR = re.compile(rb"\r?\n(?:[ \t]*\r?\n)+")
+_UNFOLD = re.compile(rb"\r?\n(?=[ \t])")
+_STATUS_TYPES = ("message/delivery-status", "message/global-delivery-status")
+_RETURNED_TYPES = ("text/rfc822-headers", "text/global-headers", "message/rfc822", "message/global")
 _VERP = re.compile(r"\+([0-9a-f]{24})@", re.IGNORECASE)
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To")
@@ -45,21 +53,36 @@ def verp_address(sender: str, message_id: str) -> str:
 
 
 def parse_dsn(data: bytes) -> list[Bounce]:
-    """The recipients a delivery status notification reports on (empty if ``data`` is not a DSN)."""
-    msg = _PARSER.parsebytes(data)
-    if msg.get_content_type() != "multipart/report":
-        return []
+    """The recipients a delivery status notification reports on (empty if ``data`` is not a DSN).
+
+    A top-level ``multipart/report`` (what MTAs send) is split by its boundary and only the headers
+    and the delivery status are parsed, which is several times faster than parsing the whole
+    message; anything else goes through the email package's full parser (a report nested inside
+    another multipart, say)."""
+    head, body = _split_head(data)
+    top = _HEADER_PARSER.parsebytes(head)
+    if top.get_content_type() == "multipart/report":
+        boundary = top.get_boundary()
+        if boundary:
+            return _report(data, top, _parts(body, boundary.encode("utf-8", "replace")))
+    return parse_dsn_message(_PARSER.parsebytes(data), data)
+
+
+def parse_dsn_message(msg: Message, data: bytes) -> list[Bounce]:
+    """Like :func:`parse_dsn`, from a message the email package parsed whole (``data``: its bytes)."""
     status = _delivery_status(msg)
     if status is None:
         return []
     blocks = status.get_payload()
     if not isinstance(blocks, list) or not blocks:
         return []
-    per_message, recipients = blocks[0], blocks[1:]
+    return _bounces(data, msg, blocks[0], blocks[1:], _original_message_id(msg), _verp_token(msg))
+
+
+def _bounces(data: bytes, msg: Message, per_message: Message | Fields, recipients: list[Message] | list[Fields],
+             original: str | None, token: str | None) -> list[Bounce]:
     dsn_id = _first_message_id(msg.get("Message-ID")) or "sha256:" + hashlib.sha256(data).hexdigest()
     arrived = _date(per_message.get("Arrival-Date")) or _date(msg.get("Date"))
-    original = _original_message_id(msg)
-    token = _verp_token(msg)
     found = []
     for block in recipients:
         recipient = _address(block.get("Final-Recipient")) or _address(block.get("Original-Recipient"))
@@ -72,6 +95,75 @@ def parse_dsn(data: bytes) -> list[Bounce]:
                             original_recipient=_address(block.get("Original-Recipient")),
                             reports=len(recipients)))
     return found
+
+
+def _split_head(data: bytes) -> tuple[bytes, bytes]:
+    """(headers, body) of a message or MIME part, split at the first empty line."""
+    match = _BLANK_LINE.search(data)
+    if match is None:
+        return data, b""
+    return data[:match.start()], data[match.end():]
+
+
+class Fields(dict):
+    """Header fields of a MIME part or of a delivery-status block: unfolded, names case-insensitive
+    (the first of repeated fields). Light on purpose: these are short, plain ASCII field lists."""
+
+    @classmethod
+    def parse(cls, block: bytes) -> "Fields":
+        fields = cls()
+        for line in _UNFOLD.sub(b" ", block).decode("utf-8", "replace").splitlines():
+            name, colon, value = line.partition(":")
+            if colon and name.strip():
+                fields.setdefault(name.strip().lower(), value.strip())
+        return fields
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        return super().get(name.lower(), default)
+
+    def get_content_type(self) -> str:
+        return (self.get("Content-Type") or "text/plain").split(";", 1)[0].strip().lower()
+
+
+def _parts(body: bytes, boundary: bytes) -> list[tuple[Fields, bytes]]:
+    """The (headers, decoded body) of each part of a multipart body (RFC 2046 delimiters)."""
+    delimiter = re.compile(rb"(?:^|\r?\n)--" + re.escape(boundary) + rb"(--)?[ \t]*(?=\r?\n|$)")
+    found, start = [], None
+    for match in delimiter.finditer(body):
+        if start is not None:
+            segment = _drop_line_break(body[start:match.start()])  # the end of the delimiter line
+            head, content = (b"", _drop_line_break(segment)) if segment[:1] in (b"\r", b"\n") else _split_head(segment)
+            headers = Fields.parse(head)
+            encoding = (headers.get("Content-Transfer-Encoding") or "").strip().lower()
+            if encoding == "base64":
+                content = binascii.a2b_base64(content)
+            elif encoding == "quoted-printable":
+                content = quopri.decodestring(content)
+            found.append((headers, content))
+        if match.group(1):
+            break
+        start = match.end()
+    return found
+
+
+def _drop_line_break(text: bytes) -> bytes:
+    return text[2:] if text.startswith(b"\r\n") else text[1:] if text.startswith(b"\n") else text
+
+
+def _report(data: bytes, top: Message, parts: list[tuple[Fields, bytes]]) -> list[Bounce]:
+    status = next((content for headers, content in parts
+                   if headers.get_content_type() in _STATUS_TYPES), None)
+    if status is None:
+        return []
+    blocks = [Fields.parse(block) for block in _BLOCK_SEPARATOR.split(status.strip(b"\r\n")) if block.strip()]
+    if not blocks:
+        return []
+    original = None
+    for headers, content in parts:
+        if headers.get_content_type() in _RETURNED_TYPES:
+            original = _first_message_id(Fields.parse(_split_head(content)[0]).get("Message-ID"))
+            break
+    return _bounces(data, top, blocks[0], blocks[1:], original, _verp_token(top))
 
 
 def _delivery_status(msg: Message) -> Message | None:
@@ -87,7 +179,7 @@ def _original_message_id(msg: Message) -> str | None:
         kind = part.get_content_type()
         if kind in ("text/rfc822-headers", "text/global-headers"):
             payload = part.get_payload(decode=True) or b""
-            return _first_message_id(_PARSER.parsebytes(payload, headersonly=True).get("Message-ID"))
+            return _first_message_id(_HEADER_PARSER.parsebytes(payload).get("Message-ID"))
         if kind in ("message/rfc822", "message/global"):
             inner = part.get_payload()
             if isinstance(inner, list) and inner:

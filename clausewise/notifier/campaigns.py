@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from ..differ import find_clauses, parse_agreement, topic_tags
 from ..differ.model import Clause
 from ..errors import ClausewiseError, UsageProblem
+from ..versions.notice_period import read_notice_period, settle_notice_days
+from ..versions.publication import check_effective_range, check_notice_days
 from .message import header_text_problem
 from .schedule import plan_send_by, send_by
 from .store import Campaign, PublicationRecord, Store, utc_now
@@ -79,10 +81,13 @@ def build_version_campaign(previous_text: str, agreement_id: str, number: int, e
 
 def announce_assignment(repo: AgreementRepo, store: Store, agreement_id: str, to_party: str, effective: date,
                         notice_days: int | None = None, *, clause: str | None = None, summary: str = "",
-                        allow_short_notice: str | None = None, today: date | None = None) -> Campaign:
+                        allow_short_notice: str | None = None, today: date | None = None,
+                        notes: list[str] | None = None) -> Campaign:
     """The campaign telling every customer of ``agreement_id`` that it is assigned to ``to_party``
     on ``effective``, citing the clause that allows the assignment: the one tagged ``assignment``
-    in the latest published version, or the clause labelled ``clause``."""
+    in the latest published version, or the clause labelled ``clause``. The notice period must be
+    at least what that clause requires (see ``settle_notice_days``); lines about how it was settled
+    are appended to ``notes``. ``summary`` is stored on the campaign and told to customers."""
     to_party = to_party.strip()
     if not to_party or header_text_problem(to_party):
         raise UsageProblem(f"--to {to_party!r} must name the new party on one line, without control characters "
@@ -100,10 +105,7 @@ def announce_assignment(repo: AgreementRepo, store: Store, agreement_id: str, to
             raise ClausewiseError(f"campaign {campaign_id} already announces the assignment to "
                                   f"{existing.new_party!r}; an agreement is assigned to one party on one date")
         return existing
-    days = agreement.notice_days if notice_days is None else notice_days
-    if days < 0:
-        raise UsageProblem(f"--notice-days {days} must be 0 or more")
-    deadline = plan_send_by(effective, days, today or date.today(), allow_short_notice)
+    check_effective_range(effective)
     text = repo.text(agreement_id, latest.number)
     cited = labelled_clause(text, clause, f"{agreement_id} v{latest.number}") if clause else assignment_clause(text)
     if cited is None:
@@ -111,6 +113,18 @@ def announce_assignment(repo: AgreementRepo, store: Store, agreement_id: str, to
             f"no clause of {agreement_id} v{latest.number} reads as an assignment clause, so the notice cannot cite "
             f"the clause that allows the assignment; cite one by hand with --clause LABEL (see 'clausewise show "
             f"{agreement_id}@v{latest.number}')")
+    if notice_days is not None:
+        given, source = check_notice_days(notice_days, "--notice-days"), "--notice-days"
+    elif agreement.notice_days_set:
+        given, source = agreement.notice_days, f"notice_days in {agreement.path.name}"
+    else:
+        given, source = None, ""
+    days, settled = settle_notice_days(given, source, repo.config.default_notice_days,
+                                       read_notice_period(clause_text(cited)),
+                                       f"clause {clause_label(cited)} of {latest.tag}", allow_short_notice)
+    if notes is not None:
+        notes += settled
+    deadline = plan_send_by(effective, days, today or date.today(), allow_short_notice)
     return store.create_campaign(Campaign(
         id=campaign_id, kind="assignment", agreement=agreement_id, from_versions=None, to_version=latest.number,
         effective=effective, notice_days=days, send_by=deadline, created_at=utc_now(), summary=summary.strip(),

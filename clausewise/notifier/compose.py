@@ -133,6 +133,7 @@ class Composer:
         self._changes: dict[tuple[str, int, int], _VersionChange] = {}
         self._texts: dict[tuple[str, int], tuple[str, str]] = {}
         self._clauses: dict[tuple[str, int], dict[str, str] | None] = {}
+        self._in_force: dict[tuple[str, int], int] = {}  # (campaign, accepted version) -> version in force
 
     def message_id(self, campaign_id: str, customer_id: str) -> str:
         return message_id_for(campaign_id, customer_id, self.sender.domain)
@@ -256,10 +257,13 @@ class Composer:
         date, just before the change: the latest one already in effect then, or their own if later.
         Only versions the campaign could know of count (up to the one it announces or is about), so
         a message rebuilt later from the ledger is the same."""
-        last = campaign.to_version - 1 if campaign.kind == "version" else campaign.to_version
-        in_effect = [v.number for v in self.repo.versions(campaign.agreement)
-                     if v.number <= last and v.effective <= campaign.effective]
-        return max([accepted, *in_effect])
+        key = (campaign.id, accepted)
+        if key not in self._in_force:  # one git lookup per campaign and version, not per message
+            last = campaign.to_version - 1 if campaign.kind == "version" else campaign.to_version
+            in_effect = [v.number for v in self.repo.versions(campaign.agreement)
+                         if v.number <= last and v.effective <= campaign.effective]
+            self._in_force[key] = max([accepted, *in_effect])
+        return self._in_force[key]
 
     def _cited_clause(self, campaign: Campaign, in_force: int) -> dict[str, str] | None:
         """The clause the notice relies on, as worded in the version in force for this customer."""

@@ -13,20 +13,24 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import date
-from typing import TYPE_CHECKING
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ClausewiseError
 from ..faults import checkpoint
+from ..versions.notice_period import read_notice_period
 from .campaigns import (
     build_version_campaign,
+    clause_label,
+    clause_text,
+    notice_clause,
     notified_count,
     reconcile_publications,
     typographic_note,
     typographic_only,
 )
 from .schedule import plan_send_by
-from .store import Campaign, PublicationRecord, open_store, state_db_path, store_for_repo
+from .store import Campaign, Customer, PublicationRecord, open_store, state_db_path, store_for_repo
 
 if TYPE_CHECKING:
     from ..versions import AgreementRepo, Version
@@ -42,6 +46,7 @@ class PublishOutcome:
     campaign: Campaign | None
     notes: list[str] = field(default_factory=list)  # lines for the publisher, in order
     reach: int = 0  # customers the campaign reaches now
+    emails: dict[str, str] = field(default_factory=dict)  # dry run: language -> one rendered email (text part)
 
     def lines(self) -> list[str]:
         """The notes, then the campaign's line."""
@@ -60,6 +65,8 @@ class PublishOutcome:
         if p.short_notice_reason is not None:
             lines.append(f"Short notice would be recorded: {p.short_notice_reason}")
         lines += self.lines()
+        for language, email in self.emails.items():
+            lines += ["", f"--- the notice in {language}, as one customer would get it ---", email.rstrip("\n")]
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
@@ -73,6 +80,7 @@ class PublishOutcome:
             "campaign": None if campaign is None else {
                 "id": campaign.id, "customers": self.reach, "send_by": campaign.send_by.isoformat(),
                 "clause": campaign.clause_label},
+            "emails": self.emails,
         }
 
 
@@ -90,8 +98,15 @@ def publish_version(repo: AgreementRepo, agreement_id: str, effective: date, *, 
     With ``dry_run`` everything is checked and planned, and nothing is written.
     """
     today = today or date.today()
+    versions = repo.versions(agreement_id)
+    required, cited = None, ""
+    if versions:  # the notice clause of the version in force says how much notice a change needs
+        clause = notice_clause(repo.text(agreement_id, versions[-1].number))
+        if clause is not None:
+            required = read_notice_period(clause_text(clause))
+            cited = f"clause {clause_label(clause)} of {versions[-1].tag}"
     plan = repo.plan_publish(agreement_id, effective, notice_days=notice_days, summary=summary,
-                             allow_short_notice=allow_short_notice, today=today)
+                             allow_short_notice=allow_short_notice, today=today, required=required, cited=cited)
     publication = plan.publication
     notes = list(plan.notes)
     campaign: Campaign | None = None
@@ -108,7 +123,9 @@ def publish_version(repo: AgreementRepo, agreement_id: str, effective: date, *, 
                                               publication.notice_days, deadline, publication.summary,
                                               publication.short_notice_reason)
     if dry_run:
-        return PublishOutcome(plan, None, campaign, notes, _reach_without_writing(repo, agreement_id, publication.number))
+        customers = _affected_without_writing(repo, agreement_id, publication.number)
+        emails = _sample_emails(repo, plan, campaign, customers) if campaign is not None else {}
+        return PublishOutcome(plan, None, campaign, notes, len(customers), emails)
     version: Version | None = None
     try:
         with store_for_repo(repo) as store:
@@ -149,10 +166,65 @@ def repair_missing_campaigns(repo: AgreementRepo) -> list[str]:
                               "Make it writable (or restore it from a backup) and publish again") from None
 
 
-def _reach_without_writing(repo: AgreementRepo, agreement_id: str, number: int) -> int:
-    """How many customers are on a version below ``number`` (0 when there is no state database yet)."""
+def _affected_without_writing(repo: AgreementRepo, agreement_id: str, number: int) -> list[Customer]:
+    """The customers on a version below ``number`` (none when there is no state database yet)."""
     path = state_db_path(repo)
     if not path.exists():
-        return 0
+        return []
     with open_store(path) as store:
-        return sum(1 for customer in store.customers(agreement=agreement_id) if customer.version < number)
+        return [customer for customer in store.customers(agreement=agreement_id) if customer.version < number]
+
+
+def _sample_emails(repo: AgreementRepo, plan: PublishPlan, campaign: Campaign,
+                   customers: list[Customer]) -> dict[str, str]:
+    """One rendered notice (text part) per language of the affected customers (of the agreement's
+    own language when there are none yet), composed as if ``plan`` were published."""
+    from .compose import Composer, _pending_notice, message_part
+    from .message import date_header
+
+    samples: dict[str, Customer] = {}
+    for customer in customers:
+        samples.setdefault(customer.language, customer)
+    if not samples:
+        language = "zh-CN" if plan.language.lower().startswith("zh") else "en"
+        samples[language] = Customer("sample-customer", "Sample Customer", "customer@example.com", language,
+                                     plan.publication.agreement_id, plan.publication.number - 1)
+    composer = Composer(_Projected(repo, plan))
+    return {language: message_part(composer.build(campaign, _pending_notice(campaign, customer), date_header()), "text")
+            for language, customer in sorted(samples.items())}
+
+
+class _Projected:
+    """The repository as it will be once ``plan`` is published: what a dry run renders emails from."""
+
+    def __init__(self, repo: AgreementRepo, plan: PublishPlan) -> None:
+        from ..versions.store import Resolved, Version
+
+        self._repo, self._plan = repo, plan
+        p = plan.publication
+        self._version = Version(p.agreement_id, p.number, p.tag, "0" * 40, p.effective, p.notice_days, p.summary,
+                                datetime.now(timezone.utc), p.short_notice_reason, p.text_sha256)
+        self._resolved = Resolved(ref=f"{p.agreement_id}@v{p.number}", title=plan.title, version=p.number,
+                                  effective=p.effective.isoformat())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repo, name)
+
+    def _is_new(self, agreement_id: str, number: object) -> bool:
+        return agreement_id == self._version.agreement_id and number == self._version.number
+
+    def resolve(self, ref: str) -> tuple[str, Any]:
+        agreement_id, _, version = ref.partition("@v")
+        if version.isdigit() and self._is_new(agreement_id, int(version)):
+            return self._plan.body, self._resolved
+        return self._repo.resolve(ref)
+
+    def text(self, agreement_id: str, version: int | None = None) -> str:
+        return self._plan.body if self._is_new(agreement_id, version) else self._repo.text(agreement_id, version)
+
+    def version(self, agreement_id: str, number: int) -> Version:
+        return self._version if self._is_new(agreement_id, number) else self._repo.version(agreement_id, number)
+
+    def versions(self, agreement_id: str) -> list[Version]:
+        versions = self._repo.versions(agreement_id)
+        return versions + [self._version] if agreement_id == self._version.agreement_id else versions

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import ClausewiseError, UsageProblem
+from .notice_period import preset_days
 from .publication import check_notice_days
 
 FENCE = "+++"
@@ -30,7 +31,7 @@ class Metadata:
     title: str
     language: str
     kind: str
-    notice_days: int | None = None  # None: default_notice_days from clausewise.toml
+    notice_days: int | str | None = None  # days or a preset name (eu-p2b); None: default_notice_days
 
 
 def suggest_id(name: str) -> str:
@@ -64,7 +65,12 @@ def check_metadata(metadata: Metadata, source: str) -> Metadata:
         raise UsageProblem(
             f"{source}: kind {metadata.kind!r} must be a lowercase word such as trial, commercial, sla, general"
         )
-    if metadata.notice_days is not None:
+    if isinstance(metadata.notice_days, str):
+        try:
+            preset_days(metadata.notice_days, f"{source}: notice_days")
+        except ClausewiseError as exc:
+            raise UsageProblem(str(exc)) from None
+    elif metadata.notice_days is not None:
         check_notice_days(metadata.notice_days, f"{source}: notice_days")
     return metadata
 
@@ -180,7 +186,9 @@ def format_document(metadata: Metadata, body: str) -> str:
         f"language = {_toml_string(metadata.language)}",
         f"kind = {_toml_string(metadata.kind)}",
     ]
-    if metadata.notice_days is not None:
+    if isinstance(metadata.notice_days, str):
+        lines.append(f"notice_days = {_toml_string(metadata.notice_days)}")
+    elif metadata.notice_days is not None:
         lines.append(f"notice_days = {metadata.notice_days}")
     lines.append(FENCE)
     return "\n".join(lines) + "\n" + body

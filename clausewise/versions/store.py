@@ -28,6 +28,7 @@ from .document import (
     same_body,
     split_front_matter,
 )
+from .notice_period import NoticeRequirement, preset_days, settle_notice_days
 from .publication import (
     AGREEMENT,
     Publication,
@@ -132,6 +133,7 @@ class Agreement:
     path: Path
     latest: Version | None
     has_unpublished_changes: bool
+    notice_days_set: bool = False  # notice_days is in the agreement's front matter (not the default)
 
     def to_dict(self) -> dict:
         return {
@@ -393,24 +395,29 @@ class AgreementRepo:
         return self.complete_publish(self.prepare_publish(plan))
 
     def plan_publish(self, agreement_id: str, effective: date, *, notice_days: int | None = None,
-                     summary: str = "", allow_short_notice: str | None = None,
-                     today: date | None = None) -> PublishPlan:
+                     summary: str = "", allow_short_notice: str | None = None, today: date | None = None,
+                     required: NoticeRequirement | None = None, cited: str = "") -> PublishPlan:
         """Check a publication of the working text of ``agreement_id`` and say what it would commit.
 
         Refuses (ClausewiseError, nothing written) a text identical to the last version, a dirty
         working tree outside agreements/, an existing tag, an effective date before the last
         version's, out-of-range dates or notice periods, and an effective date less than the notice
         period away unless ``allow_short_notice`` gives the reason (a first version, which nobody
-        has accepted yet, is exempt).
+        has accepted yet, is exempt). ``required`` is what the clause ``cited`` (the notice clause of
+        the version in force) requires: a shorter --notice-days or front-matter notice_days is refused
+        without that reason, and the default is raised to it.
         """
         path = self._path_of(agreement_id)
         relative = path.relative_to(self.root).as_posix()
         data = path.read_bytes()
         metadata, body = parse_document(decode_agreement(data, relative), relative)
         check_agreement_text(body, f"{relative} (after the front matter)")
-        if notice_days is None:
-            notice_days = metadata.notice_days if metadata.notice_days is not None else self.config.default_notice_days
-        check_notice_days(notice_days, "notice days")
+        if notice_days is not None:
+            given, source = check_notice_days(notice_days, "notice days"), "--notice-days"
+        else:
+            given, source = self._notice_days(metadata, relative) if metadata.notice_days is not None else (None, "")
+        notice_days, settled = settle_notice_days(given, source, self.config.default_notice_days, required, cited,
+                                                  one_line(allow_short_notice) if allow_short_notice else None)
         check_effective_range(effective)
         if allow_short_notice is not None:
             allow_short_notice = one_line(allow_short_notice)
@@ -425,6 +432,7 @@ class AgreementRepo:
             )
         if previous is not None:
             check_effective_order(effective, previous.tag, previous.effective)
+        notes += settled
         note = check_notice(effective, notice_days, today or date.today(), allow_short_notice,
                             first_version=previous is None)
         if note:
@@ -520,6 +528,14 @@ class AgreementRepo:
         return problems
 
 
+    def _notice_days(self, metadata: Metadata, relative: str) -> tuple[int, str]:
+        """The agreement's notice period in days (a preset resolved) and where it comes from."""
+        if metadata.notice_days is None:
+            return self.config.default_notice_days, "default_notice_days in clausewise.toml"
+        days = preset_days(metadata.notice_days, f"{relative}: notice_days")
+        named = f" ({metadata.notice_days!r})" if isinstance(metadata.notice_days, str) else ""
+        return days, f"notice_days{named} in {relative}"
+
     def _check_clean(self, relative: str) -> None:
         status = gitops.working_tree_status(self.git)
         staged = [p for p in status.staged if p != relative]
@@ -581,10 +597,11 @@ class AgreementRepo:
             title=metadata.title,
             language=metadata.language,
             kind=metadata.kind,
-            notice_days=metadata.notice_days if metadata.notice_days is not None else self.config.default_notice_days,
+            notice_days=self._notice_days(metadata, path.relative_to(self.root).as_posix())[0],
             path=path,
             latest=latest,
             has_unpublished_changes=latest is None or not same_body(body, self._read_version(latest)[1]),
+            notice_days_set=metadata.notice_days is not None,
         )
 
     def _read_working(self, path: Path) -> tuple[Metadata, str]:

@@ -102,3 +102,22 @@ def test_wix_sections_four_to_sixteen_are_renumbered_five_to_seventeen_and_paire
     added = [label_key(c.new_label) for c in diff.changes if c.status == "added" and c.new_label]
     assert "4" in added and diff.summary()["removed"] == 0 and diff.summary()["moved"] == 0
 
+
+
+def test_ipinfo_paragraph_moved_across_a_heading_is_the_only_move():
+    diff = _diff("ota/010")
+    moved = [c for c in diff.changes if c.moved]
+    assert len(moved) == 1 and moved[0].status == "unchanged"
+    assert moved[0].new.text.startswith("Here are additional details on how we use")
+    assert moved[0].new.path[-2] == "Precise Geolocation and SDK Data"
+    modified = [c for c in diff.changes if c.status == "modified"]
+    assert [(op, text) for c in modified for op, text in c.ops if op != "="] == [("-", "98136"), ("+", "98121")]
+
+
+def test_glassdoor_data_controller_block_is_moved_not_removed_and_added():
+    diff = _diff("ota/009")
+    moved = [c for c in diff.changes if c.moved]
+    texts = [c.new.text for c in moved]
+    assert texts[0] == "**Data Controller**" and len(moved) == 4
+    assert all(c.old.path[0] == "Data Controller & International Transfers" for c in moved)
+    assert not any(c.status == "removed" and "representative" in c.old.text for c in diff.changes)

@@ -3,15 +3,25 @@ Message-ID, recorded once, and shown by status and the proof report."""
 
 from __future__ import annotations
 
+import email
+import os
 import json
 import mailbox
+from email.policy import compat32
 from datetime import datetime, timezone
 
 from click.testing import CliRunner
 
 from clausewise.cli import main
 from clausewise.demo_notify import DemoMailServer, delivery_status_notification
-from clausewise.notifier.bounces import collect, maildir_messages, parse_dsn, parse_imap_url, verp_address
+from clausewise.notifier.bounces import (
+    collect,
+    maildir_messages,
+    parse_dsn,
+    parse_dsn_message,
+    parse_imap_url,
+    verp_address,
+)
 from clausewise.notifier.smtp import send_pending
 from clausewise.versions import open_repo
 
@@ -143,6 +153,20 @@ def test_the_rfc_examples_parse_into_recipient_reports():
     assert parse_dsn(b"From: a@b.example\r\nSubject: hello\r\n\r\nnot a report\r\n") == []
 
 
+def test_the_fast_report_parser_agrees_with_the_full_parse():
+    samples = [rfc3464_simple("<abc.x@example.com>", "louisl@larry.slip.umd.edu"),
+               rfc3464_multi("<def.y@example.com>", "a@ups.example", "b@ups.example"),
+               delivery_status_notification(b"Message-ID: <0123456789abcdef01234567.c@example.com>\r\n\r\nbody",
+                                            "a@example.com", "legal+0123456789abcdef01234567@example.com")]
+    for data in samples:
+        full = parse_dsn_message(email.message_from_bytes(data, policy=compat32), data)
+        assert parse_dsn(data) == full and full
+    # A report wrapped in another multipart (as some forwarders do) still parses, by the full parser.
+    wrapped = (b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="outer"\r\n\r\n--outer\r\n'
+               + samples[1].replace(b"MIME-Version: 1.0\r\n", b"") + b"\r\n--outer--\r\n")
+    assert [b.recipient for b in parse_dsn(wrapped)] == ["a@ups.example", "b@ups.example"]
+
+
 def test_dsns_are_matched_by_message_id_recorded_once_and_shown(legal_repo, repo_store, tmp_path):
     notices = sent_notices(legal_repo, repo_store)
     box = mailbox.Maildir(tmp_path / "bounces", create=True)
@@ -221,3 +245,31 @@ def test_imap_urls_need_tls_and_no_password():
     for bad in ("imap://u@host", "imaps://host", "imaps://u:secret@host"):
         result = CliRunner().invoke(main, ["notify", "bounces", "--imap", bad, "--repo", "."])
         assert result.exit_code == 2 and "secret" not in result.output
+
+
+def test_bounces_are_collected_over_imap_with_tls(legal_repo, repo_store, monkeypatch):
+    from .imap_server import imap_server
+
+    notices = sent_notices(legal_repo, repo_store, count=2)
+    first = notices["C00000"]
+    with imap_server("bounces", "Imap-s3cret") as (port, maildir, cert):
+        box = mailbox.Maildir(maildir, create=False)
+        box.add(rfc3464_simple(first.message_id, first.email))
+        box.add(b"From: a@example.com\r\nSubject: hello\r\n\r\nnot a bounce\r\n")
+        for path in maildir.rglob("*"):
+            os.chown(path, *(maildir.stat().st_uid, maildir.stat().st_gid))
+        url = f"imaps://bounces@127.0.0.1:{port}/INBOX"
+        monkeypatch.setenv("CLAUSEWISE_IMAP_PASSWORD", "Imap-s3cret")
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert.parent / "no-such-ca.pem"))
+        untrusted = cli(legal_repo, "notify", "bounces", "--imap", url)
+        assert untrusted.exit_code == 1 and "CERTIFICATE_VERIFY_FAILED" in untrusted.stderr
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        result = cli(legal_repo, "notify", "bounces", "--imap", url)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith("read 2 messages: 1 recipient reports in 1 DSNs; 1 notices newly bounced")
+        monkeypatch.setenv("CLAUSEWISE_IMAP_PASSWORD", "wrong")
+        refused = cli(legal_repo, "notify", "bounces", "--imap", url)
+        assert refused.exit_code == 1 and "login as 'bounces' refused" in refused.stderr
+        for output in (untrusted.output, result.output, refused.output):
+            assert "Imap-s3cret" not in output
+    assert repo_store.notice(CAMPAIGN, "C00000").bounce == "failed; 4.0.0; smtp; 426 connection timed out"
