@@ -122,6 +122,49 @@ def test_a_days_work_runs_as_written(tmp_path: Path) -> None:
     assert (legal / "agreements" / "cloud-trial.md").read_text("utf-8").endswith(TRIAL_V2)
 
 
+def readme_command_lines() -> list[str]:
+    """Every ``clausewise ...`` line of the README's shell blocks, continuation lines joined, comments cut."""
+    lines = []
+    for block in shell_blocks(README):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = re.split(r"\s{2,}#", line)[0].strip()
+            for command in line.split("&&"):
+                if command.strip().startswith("clausewise "):
+                    lines.append(command.strip())
+    return lines
+
+
+def test_every_command_option_and_choice_the_readme_shows_exists() -> None:
+    import click
+
+    from clausewise.cli import main
+
+    lines = readme_command_lines()
+    assert len(lines) > 30
+    for line in lines:
+        words = line.split()
+        command: click.Command = main
+        for word in words[1:]:
+            if not isinstance(command, click.Group) or word.startswith("-"):
+                break
+            sub = command.get_command(click.Context(command), word)
+            assert sub is not None, f"README: {line!r}: no command {word!r}"
+            command = sub
+        options = {opt: param for param in command.params if isinstance(param, click.Option)
+                   for opt in param.opts + param.secondary_opts}
+        options.update({opt: param for param in main.params for opt in param.opts})
+        for index, word in enumerate(words):
+            name = word.strip("[]|")
+            if not re.fullmatch(r"--?[a-z][a-z-]*", name):
+                continue
+            assert name in options, f"README: {line!r}: {command.name} has no option {name}"
+            param = options[name]
+            if isinstance(param.type, click.Choice) and index + 1 < len(words):
+                shown = words[index + 1].strip("[]")
+                if re.fullmatch(r"[a-z]+(\|[a-z]+)+", shown):
+                    assert set(shown.split("|")) <= set(param.type.choices), f"README: {line!r}: {shown}"
+
+
 @pytest.mark.parametrize("name", ["Versions", "Comparing texts: `clausewise diff`", "Notices"])
 def test_every_clausewise_command_the_readme_names_exists(name: str) -> None:
     from click.testing import CliRunner

@@ -3,7 +3,9 @@
 ``read_labels(line)`` returns every plausible reading of a line's label (``(i)`` may be the ninth
 letter or the first roman numeral); the parser decides which one the document's sequence supports.
 Series compare by ``style``; ``value`` is the position in the series; ``rank`` orders series by
-depth (一、 above 1.1 above （一）/(a) above (i)); headings rank above everything.
+depth (编 above 章 above 节 above 条, 一、 above 1.1 above （一）/(a) above (i)); headings rank above
+everything. Markup around a label (bold, a backslash escape, an empty anchor link, a table cell,
+an HTML tag) is read through and left out of ``written``, the label as a reader writes it.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ _PAREN_CN = re.compile(rf"[（(]([{CN_NUMERALS}]{{1,4}})[）)]")
 _PAREN_NUMBER = re.compile(r"[（(](\d{1,4})[）)]")
 _PAREN_ALPHA = re.compile(r"[（(]([A-Za-z]{1,5})[）)]")
 _DECIMAL = re.compile(r"(\d{1,4}(?:\\?[.．]\d{1,4})*)(\\?[.．、)）]?)")
+_MONTHS = ("jan(?:uary|uar|vier)?|feb(?:ruary|ruar)?|f[ée]vrier|m(?:a|ä)r(?:ch|z|s)?|apr(?:il)?|avril|ma[iy]"
+           "|june?|juni|juin|july?|juli|juillet|aug(?:ust)?|ao[uû]t|sep(?:t(?:ember)?)?|septembre"
+           "|o[ck]t(?:ober|obre)?|nov(?:ember|embre)?|d[eé][cz](?:ember|embre)?")
+_DATE_REST = re.compile(rf"[ \t]*(?:\*\*|__)?[ \t]*(?:{_MONTHS})\.?[ \t]+\d{{4}}\b", re.IGNORECASE)
 _DASHED = re.compile(r"(\d{1,3})-(?=[A-Z][a-z])")
 _ALNUM = re.compile(r"([A-Z])\.?(\d{1,3}(?:\.\d{1,3})*)(\\?[.)]?)(?=[ \t\u3000*_<]|$)")
 _ALPHA = re.compile(r"([A-Za-z]{1,5})\\?([.)])(?=[ \t\u3000*_<]|$)")
@@ -95,8 +101,8 @@ def roman_number(text: str) -> int | None:
 
 
 def core_label(label: str | None) -> str:
-    """A label without Markdown marks, spacing and trailing punctuation, for renumbering checks:
-    ``## 9.`` -> ``9``, ``一、`` -> ``一``, ``7.3`` -> ``7.3``."""
+    """A label without spacing and trailing punctuation (and any Markdown marks), for renumbering
+    checks: ``9.`` -> ``9``, ``一、`` -> ``一``, ``7.3`` -> ``7.3``."""
     if not label:
         return ""
     return label.lstrip("# \t").rstrip(" .．、:：")
@@ -241,6 +247,8 @@ def _core_labels(line: str, start: int, indent: int, strong: bool) -> list[Label
         if not punct and after and not after.isspace() and not (strong and after in _MARK_START):
             return found
         value = tuple(map(int, parts))
+        if len(parts) == 1 and value[0] <= 31 and _DATE_REST.match(line, m.end()):
+            return found  # "25. März 2019", "1. January 2024": a date, not a numbered clause
         if punct and punct in ")）":
             style, rank, kind = ("number-paren", bucket), 32 + bucket, "item"
         elif len(parts) == 1:

@@ -1,13 +1,20 @@
-"""Parse an agreement into a tree of clauses: preamble, sections, clauses, items, list items.
+"""Parse an agreement into a tree of clauses: preamble, sections, clauses, items, list items,
+paragraphs.
 
 A line starts a clause only when its label fits the document's numbering: the next number of a
 series already open, or the first number of a new, deeper series. So a wrapped line that happens
 to begin with ``50%`` or ``2026.``, or a cross-reference ``Section 9.3`` carried to the start of a
-line, stays part of its paragraph. Lines that are not labelled continue the clause above them;
-text before the first clause (title, preamble) belongs to the root. Each node owns the exact slice
-of the text from its first line up to the next node, so joining ``source`` over ``walk()`` gives
-the original text back.
-"""
+line, stays part of its paragraph. Some labels are unmistakable and always start a clause: every
+``第X条`` (and 编/分编/章/节) at the start of a line, and, at a paragraph start, a number set off by
+markup (a heading, bold, an escaped ``36\\.``). Lines split on LF, CRLF or a lone CR alike.
+
+Before the lines are walked, what only looks like a clause is taken out: the document's title (its
+only level-1 heading, on top), a table of contents, a number repeated just above its own heading.
+Lines that are not labelled continue the clause above them, except that a paragraph under a
+heading without a number, and a paragraph after a list, is a node of its own (``kind="paragraph"``,
+no label). Text before the first clause (title, preamble) belongs to the root. Each node owns the
+exact slice of the text from its first line up to the next node, so joining ``source`` over
+``walk()`` gives the original text back."""
 
 from __future__ import annotations
 
@@ -30,7 +37,7 @@ _BULLET_LINE = re.compile(r"[ \t]*[-*+•][ \t]")
 _INTRODUCING = (":", "：", ":**", "：**")
 _MARKUP_START = tuple("#=-*_<")
 _MARKUP_LINE = re.compile(r"#{1,6}|={2,}|-{2,}|[*_]{3,}|(?:</?[A-Za-z][^<>]*> ?)+")
-_H1 = re.compile(r"# ")
+_H1 = re.compile(r"#[ \t]")
 _BOLD_END = re.compile(r"\*\*|__")
 _TRAILING_MARKS = re.compile(r"(?<![*_#>])[ \t]*(?:\*\*|__|[*_]|#+|</\w+>)+$")
 _LEADING_MARKS = re.compile(r"^(?:\*\*|__|[*_](?=\S)|<[A-Za-z][^<>]*>)+")

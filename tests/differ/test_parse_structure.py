@@ -340,3 +340,9 @@ def test_letter_and_number_labels():
     headings = parse_agreement("### A1. Definitions\n\nWords.\n\n### A2. About these terms\n\nMore.\n")
     assert [(n.label, n.heading) for n in headings.children] == [("A1.", "Definitions"), ("A2.", "About these terms")]
     assert labelled(parse_agreement("A4 paper is used.\nI2C is a bus.\n")) == []
+
+
+def test_dates_in_a_change_log_are_not_numbered_clauses():
+    text = "## 9. Changes\n\n**25\\. März 2019**\n\n- Section 3 updated.\n\n1. January 2024\n\n12. Dezember 2021\n"
+    assert labelled(parse_agreement(text)) == ["9.", "-"]
+    assert labelled(parse_agreement("1. Definitions\n2. March deliveries\n")) == ["1.", "2."]

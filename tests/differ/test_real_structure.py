@@ -51,6 +51,9 @@ UNDERLINE = re.compile(r"[ \t]*(?:=+|-{2,})[ \t]*")
 ESCAPED = re.compile(r"[ \t]*(?:#{1,6}[ \t]+)?(?:\[\]\([^)]*\))?\d+(?:\.\d+)*\\\.")
 ATX = re.compile(r"[ \t]*(?:\|[ \t]*)?#{1,6}[ \t]+[^\s#|]")
 BOLD_NUMBER = re.compile(r"\*\*\d+(?:\\?\.\d+)*\\?\.?(?:\*\*|\s)")
+# ...but not a date in a change log (014: "**25\. März 2019**")
+DATE = re.compile(r"\*\*\d{1,2}\\?\. (?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November"
+                  r"|Dezember) \d{4}")
 
 
 def web_headings(lines: list[str]) -> dict[int, str]:
@@ -61,7 +64,7 @@ def web_headings(lines: list[str]) -> dict[int, str]:
                 and (index == 0 or not lines[index - 1].strip()):
             found[index + 1] = "setext"
         for kind, pattern in (("escaped", ESCAPED), ("atx", ATX), ("bold number", BOLD_NUMBER)):
-            if pattern.match(line):
+            if pattern.match(line) and not DATE.match(line):
                 found[index + 1] = kind
     return found
 
@@ -81,3 +84,16 @@ def test_every_heading_of_real_web_terms_is_a_clause(real_corpus, name):
     assert own_share(root, text) < 0.4
     for node in root.walk()[1:]:
         assert not node.label or not any(mark in node.label for mark in ("#", "**", "\\", "|", "["))
+
+
+@pytest.mark.parametrize("folder, name", [("zh-laws", "006-new.md"), ("ota", "001-old.md"), ("ota", "007-new.md"),
+                                          ("ota", "016-old.md")])
+def test_real_texts_parse_alike_with_any_line_endings(real_corpus, folder, name):
+    text = read(real_corpus / folder, name).replace("\r\n", "\n")
+    lines = text.split("\n")
+    mixed = "".join(line + ("\r", "\r\n", "\n")[index % 3] for index, line in enumerate(lines[:-1])) + lines[-1]
+    expected = [(n.label, n.heading, n.text, n.line, n.kind) for n in parse_agreement(text).walk()]
+    for variant in (text.replace("\n", "\r"), text.replace("\n", "\r\n"), mixed):
+        root = parse_agreement(variant)
+        assert "".join(node.source for node in root.walk()) == variant
+        assert [(n.label, n.heading, n.text, n.line, n.kind) for n in root.walk()] == expected
