@@ -752,8 +752,9 @@ def demo(directory: str | None) -> None:
     Creates an agreements repository, adds English and Chinese trial and commercial agreements,
     publishes v1, imports generated customers, publishes a changed v2 and announces an assignment,
     writes the HTML redlines, sends every notice to a local SMTP server (aiosmtpd, Maildir under
-    DIRECTORY) and prints the campaign status and the proof-of-notice report's path, each step as
-    it goes. DIRECTORY must be new or empty.
+    DIRECTORY) that refuses one address (corrected and retried) and bounces another (collected),
+    and prints the campaign status and the proof-of-notice report's path, each step as it goes.
+    DIRECTORY must be new or empty.
     """
     from .demo import run_demo
 

@@ -61,3 +61,57 @@ def test_a_damaged_state_database_gives_one_error_line(legal_repo, repo_store):
         assert result.exit_code == 1, (command, result.output)
         assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, (command, result.stderr)
         assert "Traceback" not in result.output and "state database" in result.stderr
+
+
+def _read_only(folder):
+    """Make ``folder`` read-only for real: a remount of its own tmpfs as root (root ignores file
+    modes), file modes otherwise. Returns the undo function."""
+    import os
+    import subprocess
+
+    if os.geteuid() != 0:
+        for path in [folder, *folder.iterdir()]:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        return lambda: [p.chmod(0o755 if p.is_dir() else 0o644) for p in [folder, *folder.iterdir()]]
+    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+    return lambda: subprocess.run(["mount", "-o", "remount,rw", str(folder)], check=True)
+
+
+def test_a_read_only_state_database_gives_one_error_line_and_changes_nothing(legal_repo, tmp_path):
+    import os
+    import shutil
+    import subprocess
+
+    folder = tmp_path / "ro-state"
+    folder.mkdir()
+    mounted = os.geteuid() == 0
+    if mounted:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(folder)], check=True)
+    try:
+        config = legal_repo.root / "clausewise.toml"
+        config.write_text(config.read_text("utf-8").replace('state_db = ".clausewise/state.sqlite3"',
+                                                            f'state_db = "{folder}/state.sqlite3"'), "utf-8")
+        from clausewise.versions import open_repo
+
+        with store_for_repo(open_repo(legal_repo.root)) as store:
+            setup(store, assignment_campaign(), rows=[CustomerRow("C1", "Ann", "c1@example.com", "en",
+                                                                  "service-zh", 1)])
+        before = {p.name: p.read_bytes() for p in folder.iterdir()}
+        undo = _read_only(folder)
+        try:
+            customers_file = tmp_path / "more.csv"
+            customers_file.write_text("customer_id,name,email,language,agreement,version\n"
+                                      "C2,Bo,c2@example.com,en,service-zh,1\n", "utf-8")
+            for command in (["notify", "status"], ["notify", "send", "--smtp", "smtp://127.0.0.1:9"],
+                            ["customers", "import", str(customers_file)], ["notify", "retry"]):
+                result = cli(legal_repo, *command)
+                assert result.exit_code == 1, (command, result.output)
+                assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, (command, result.stderr)
+                assert "read-only" in result.stderr and "Traceback" not in result.output
+            assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+        finally:
+            undo()
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(folder)], check=True)
+        shutil.rmtree(folder, ignore_errors=True)

@@ -122,3 +122,31 @@ def test_a_configuration_error_is_a_local_error_not_the_customers_failure(legal_
 def test_status_exit_code_is_zero_only_when_nothing_failed(legal_repo, repo_store):
     setup(repo_store, assignment_campaign(effective=date(2099, 1, 1)), rows=customers(2, agreement="service-zh"))
     assert cli(legal_repo, "notify", "status").exit_code == 0
+
+
+def test_a_retried_notice_is_proven_by_the_message_rebuilt_from_the_ledger(legal_repo, repo_store):
+    import hashlib
+
+    rows = customers(2, agreement="service-zh")
+    setup(repo_store, assignment_campaign(), rows=rows)
+    with smtp_server(ProgrammableHandler(reject={rows[0].email})) as (url, _):
+        send_pending(legal_repo, repo_store, smtp_url=url)
+    assert cli(legal_repo, "notify", "retry", "--customer", rows[0].customer_id).exit_code == 0
+    assert repo_store.notice(CAMPAIGN, rows[0].customer_id).date_header is None  # a new message, a new Date
+    with smtp_server() as (url, handler):
+        assert send_pending(legal_repo, repo_store, smtp_url=url).sent == 1
+    notice = repo_store.notice(CAMPAIGN, rows[0].customer_id)
+    raw = CliRunner().invoke(main, ["notify", "preview", CAMPAIGN, "--customer", rows[0].customer_id, "--part", "raw",
+                                    "--repo", str(legal_repo.root)])
+    assert raw.exit_code == 0
+    received = handler.received[0].data
+    assert hashlib.sha256(received).hexdigest() == notice.sha256
+    report = json.loads(cli(legal_repo, "notify", "report", "--format", "json").stdout)["notices"]
+    row = next(n for n in report if n["customer_id"] == rows[0].customer_id)
+    assert (row["sha256"], row["attempts"], row["timing"], row["date_header"]) == (
+        notice.sha256, 2, "on time", notice.date_header)
+    from clausewise.notifier.compose import preview_message
+    from clausewise.notifier.message import message_bytes
+
+    _, rebuilt = preview_message(legal_repo, repo_store, CAMPAIGN, rows[0].customer_id)
+    assert hashlib.sha256(message_bytes(rebuilt)).hexdigest() == notice.sha256
