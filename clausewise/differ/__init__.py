@@ -2,7 +2,7 @@
 
 Public API: parse_agreement, diff_texts, render_text, render_json, render_markdown, render_html,
 topic_tags, find_clauses. Everything loads on first use, so that a text diff never loads the HTML
-renderer (markupsafe, Jinja2) or the JSON encoder.
+renderer or the JSON encoder.
 
 The renderers share their modules' names (``render_html`` in ``render_html.py``). Importing a
 submodule binds it on its package, which would hide the function of the same name; the package's

@@ -4,7 +4,9 @@ Passes, each over what the previous ones left unmatched:
 
 1. exact text (comparison key, label excluded) unique on both sides: the anchors;
 2. exact text repeated on a side: the structurally nearest occurrence (same label, same parent,
-   nearest to where the anchors say it should be), never simply the first;
+   nearest to where the anchors say it should be), never simply the first; then the clearest
+   moves document-wide (pass 4 at similarity >= 0.9), so that an edited clause moved out of
+   boilerplate is not taken by a near-twin that happens to stand in its old place;
 3. inside each gap between consecutive in-order anchors: the same text but for its numbers (a
    renumbered contents entry or cross-reference), then best similarity first (>= 0.5 with the
    same label, >= 0.3 when one clause stands where one clause was, >= 0.6 otherwise), comparing
@@ -40,13 +42,16 @@ SAME_LABEL_BONUS = 0.25  # a split keeps its label on the first part
 GAP_THRESHOLD = 0.6
 MOVE_THRESHOLD = 0.8
 MOVE_MARGIN = 0.1
+STRONG_MOVE_THRESHOLD = 0.9  # moves this clear are taken before the gaps are searched
 MOVE_MIN_FEATURES = 8
 REWRITE_THRESHOLD = 0.3
 WINDOW = 25
+PLACE_PENALTY = 0.003  # per clause of distance inside a gap, at most 10 clauses' worth
 _WORD = re.compile(r"\w+")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # Markdown: a backslash before ASCII punctuation
-_MARKUP = re.compile(r"\\|--|==|\*\*\*|___")
-_UNDERLINE = re.compile(r"(?<!\S)(?:-{2,}|={2,}|\*{3,}|_{3,})(?!\S)")
+_MARKUP = re.compile(r"\\|---|===|\*\*\*|___")
+# An underline or rule: three or more marks standing alone ("--" is a dash, and text)
+_UNDERLINE = re.compile(r"(?<!\S)(?:-{3,}|={3,}|\*{3,}|_{3,})(?!\S)")
 _LABEL_SEPARATOR = re.compile(r"[.．]")
 _DIGITS = re.compile(r"\d+")
 _COMMON_FEATURE = 50  # features found in more old clauses than this do not propose candidates
@@ -145,6 +150,7 @@ def align_clauses(old: Side, new: Side) -> Alignment:
     """Pair the clauses of ``old`` and ``new``; see the module docstring for the passes."""
     pairs: dict[int, int] = {}
     _exact_pass(old, new, pairs)
+    _move_pass(old, new, pairs, STRONG_MOVE_THRESHOLD)  # before a gap offers a near-twin in its place
     gaps = _gaps(pairs, len(old.nodes), len(new.nodes))
     used_old = set(pairs.values())  # kept up to date by _take_best, for every gap
     for old_gap, new_gap in gaps:
@@ -297,6 +303,9 @@ def _similar_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[int
     windowed = len(old_gap) * len(new_gap) > WINDOW * WINDOW * 4
     one_slot = len(old_gap) == len(new_gap) == 1  # one clause replaced by one clause in place
     old_shapes = {o: old.shape(o) for o in old_gap if o not in used_old}
+    # Where the clauses around the gap were renumbered, an equal label is a different clause.
+    label_bonus = 0.0 if any(new.labels[m] and new.labels[m] != old.labels[pairs[m]]
+                             for m in (new_gap[0] - 1, new_gap[-1] + 1) if m in pairs) else SAME_LABEL_BONUS
     for ni, n in enumerate(new_gap):
         if n in pairs:
             continue
@@ -318,7 +327,9 @@ def _similar_pass(old: Side, new: Side, pairs: dict[int, int], old_gap: list[int
                 continue  # length filter: cannot reach the threshold
             score = similarity(fn, fo)
             if score >= threshold:
-                scored.append((score + (SAME_LABEL_BONUS if same_label else 0.0), n, o))
+                # near-equal candidates (boilerplate that differs in a word): the nearer one wins
+                nearness = PLACE_PENALTY * min(abs(ni - oi), 10)
+                scored.append((score + (label_bonus if same_label else 0.0) - nearness, n, o))
     _take_best(scored, pairs, used_old)
 
 
@@ -330,7 +341,7 @@ def _take_best(scored: list[tuple[float, int, int]], pairs: dict[int, int], used
             used_old.add(o)
 
 
-def _move_pass(old: Side, new: Side, pairs: dict[int, int]) -> None:
+def _move_pass(old: Side, new: Side, pairs: dict[int, int], threshold: float = MOVE_THRESHOLD) -> None:
     used_old = set(pairs.values())
     free_old = [o for o in range(len(old.nodes)) if o not in used_old
                 and len(old.features(o)) >= MOVE_MIN_FEATURES]
@@ -355,7 +366,7 @@ def _move_pass(old: Side, new: Side, pairs: dict[int, int]) -> None:
             continue
         best, o = ranked[-1]
         runner_up = ranked[-2][0] if len(ranked) > 1 else 0.0
-        if best >= MOVE_THRESHOLD and best - runner_up >= MOVE_MARGIN:
+        if best >= threshold and best - runner_up >= MOVE_MARGIN:
             scored.append((best, n, o))
     _take_best(scored, pairs, used_old)
 

@@ -34,10 +34,12 @@ _CN_UNIT = re.compile(rf"第([{CN_NUMERALS}\d]{{1,9}})(分编|编|章|节|条|�
                       r"(?=$|[\s：:、.．【\[(（*_<])")
 _CN_UNIT_RANK = {"编": 8, "分编": 9, "部分": 10, "章": 10, "节": 11, "条": 12}
 _WORD = re.compile(
-    r"(Article|ARTICLE|Section|SECTION|Clause|CLAUSE|Chapter|CHAPTER|Part|PART|Schedule|SCHEDULE"
-    r"|Annex|ANNEX|§)[ \t]*(\d{1,4}(?:\.\d{1,4})*|[IVXLC]{1,6})\\?\.?(?=$|[\s:.\-—–*_])"
+    r"(Article|ARTICLE|Artikel|ARTIKEL|Section|SECTION|Clause|CLAUSE|Chapter|CHAPTER|Chapitre|CHAPITRE"
+    r"|Part|PART|Schedule|SCHEDULE|Annex|ANNEX|Annexe|ANNEXE|§)[ \t]*(\d{1,4}(?:\.\d{1,4})*|[IVXLC]{1,6})"
+    r"(?:er|ER)?\\?\.?(?=$|[\s:.\-—–*_])"  # "Article 1er" in French
 )
-_WORD_RANK = {"chapter": 10, "part": 10, "schedule": 10, "annex": 10, "article": 12}
+_WORD_RANK = {"chapter": 10, "chapitre": 10, "part": 10, "schedule": 10, "annex": 10, "annexe": 10,
+              "article": 12, "artikel": 12}
 _CN_SECTION = re.compile(rf"([{CN_NUMERALS}]{{1,4}})[、.．](?![\d０-９])")
 _PAREN_CN = re.compile(rf"[（(]([{CN_NUMERALS}]{{1,4}})[）)]")
 _PAREN_NUMBER = re.compile(r"[（(](\d{1,4})[）)]")
@@ -194,7 +196,7 @@ def _core_labels(line: str, start: int, indent: int, strong: bool) -> list[Label
             add(m, ("cn", m.group(2)), (chinese_number(m.group(1)),), _CN_UNIT_RANK[m.group(2)],
                 "section")
         return found
-    if first in "ASCP§":
+    if first in "ASCP§":  # Article, Artikel, Section, Clause, Chapter, Chapitre, Part, Schedule, Annex
         m = _WORD.match(line, start)
         if m:
             word = m.group(1).lower().rstrip(".")
@@ -240,7 +242,7 @@ def _core_labels(line: str, start: int, indent: int, strong: bool) -> list[Label
         parts = m.group(1).replace("\\", "").replace("．", ".").split(".")
         punct = m.group(2).replace("\\", "")
         after = line[m.end():m.end() + 1]
-        if len(parts) == 1 and not punct and not (strong and after in _MARK_START):
+        if len(parts) == 1 and not punct and not (strong and after in _MARK_START and len(parts[0]) <= 3):
             return found
         if after and after.isdigit():
             return found

@@ -29,6 +29,7 @@ from .normalize import is_cjk, strip_invisible
 _TERMINAL = tuple(".。;；:：!?！？")
 _NOT_HEADING_END = tuple(".。;；:：!?！？,，、")
 _PARAGRAPH_MARK = "¶"
+_SEPARATORS = ("-", "–", "—", ":", "：")
 _CONTENTS_ENTRY = 120  # a contents line is at most this long
 _NOT_CONTENTS_END = tuple(";；,，。:：")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -402,6 +403,8 @@ def _heading(label: Label, line: str) -> tuple[str | None, int]:
             if heading and len(heading) <= 80:
                 return heading, label.end + closing.end()
     rest = _clean_heading(rest)
+    if rest[:1] in _SEPARATORS:
+        rest = rest[1:].lstrip(_SPACE)  # "Article 2 – Price", "ARTICLE 3 : Term"
     if label.written and rest.startswith(label.written + " "):
         rest = rest[len(label.written) + 1:].lstrip(_SPACE)  # "5. 5\. PRIVACY": the number twice
     heading = _heading_text(label, rest)

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from ..errors import ClausewiseError
+from ..versions.publication import short_notice_message
 
 CampaignState = Literal["done", "on track", "due", "OVERDUE"]
 NoticeTiming = Literal["on time", "late", "after effective"]
@@ -28,10 +29,7 @@ def plan_send_by(effective: date, notice_days: int, today: date, allow_short_not
     if deadline >= today:
         return deadline
     if allow_short_notice is None:
-        raise ClausewiseError(
-            f"effective date {effective.isoformat()} leaves {(effective - today).days} days of notice, less than "
-            f"the {notice_days} days required; use {(today + timedelta(days=notice_days)).isoformat()} or "
-            "later, or pass --allow-short-notice REASON")
+        raise ClausewiseError(short_notice_message(effective, notice_days, today))
     return today
 
 

@@ -56,3 +56,21 @@ def test_a_run_of_renumbered_sections_is_paired_not_removed():
 def test_the_standing_benchmark_pair_is_aligned_exactly():
     score = _score(make_pair(sections=40))
     assert score == {"pairings": 1.0, "moves": 1.0, "false_moves": 0, "renumbered": 1.0}
+
+
+def test_boilerplate_heavy_pairs_with_edited_moves_meet_the_targets_overall():
+    """Eight schedules of near-identical clauses, twelve moves among them, forty word edits (some
+    on moved clauses), five blocks moved: over ten pairs."""
+    totals = {"clauses": 0, "right": 0, "moves": 0, "found": 0, "false_moves": 0}
+    for seed in range(10):
+        pair = make_hard_pair(seed=seed, boilerplate_sections=8, boilerplate_moves=12, edits=40, block_moves=5,
+                              single_moves=10)
+        score = _score(pair)
+        totals["clauses"] += len(pair.truth)
+        totals["right"] += round(score["pairings"] * len(pair.truth))
+        totals["moves"] += len(pair.moved)
+        totals["found"] += round(score["moves"] * len(pair.moved))
+        totals["false_moves"] += score["false_moves"]
+    assert totals["right"] >= 0.98 * totals["clauses"], totals
+    assert totals["found"] >= 0.95 * totals["moves"], totals
+    assert totals["false_moves"] == 0, totals

@@ -57,6 +57,12 @@ def test_the_length_of_a_setext_underline_is_not_a_change():
     assert [c.status for c in diff.changes] == ["unchanged"] * len(diff.changes)
 
 
+def test_a_double_hyphen_dash_is_text_not_an_underline():
+    new = BASE.replace("every mailbox for thirty days", "every mailbox -- for thirty days")
+    change = _only(_diff(BASE, new), "1.")
+    assert change.status == "modified" and ("+", "--") in [(op, text.strip()) for op, text in change.ops]
+
+
 def test_a_visible_edit_next_to_a_layout_change_is_still_a_change():
     new = BASE.replace("every mailbox for thirty days", "every mailbox\n\nfor sixty days")
     change = _only(_diff(BASE, new), "1.")

@@ -346,3 +346,14 @@ def test_dates_in_a_change_log_are_not_numbered_clauses():
     text = "## 9. Changes\n\n**25\\. März 2019**\n\n- Section 3 updated.\n\n1. January 2024\n\n12. Dezember 2021\n"
     assert labelled(parse_agreement(text)) == ["9.", "-"]
     assert labelled(parse_agreement("1. Definitions\n2. March deliveries\n")) == ["1.", "2."]
+
+
+def test_a_bold_year_is_not_a_clause_number():
+    assert labelled(parse_agreement("**2024** was a good year.\n\n**7** Term\n")) == ["7"]
+
+
+def test_french_and_german_article_words():
+    text = ("Article 1er – Objet\n\nTexte un.\n\nArticle 2 – Prix\n\nTexte deux.\n\nARTICLE 3 : Durée\n\nTexte.\n\n"
+            "Artikel 4 Haftung\n\nText.\n")
+    assert [(n.label, n.heading) for n in parse_agreement(text).walk()[1:]] == [
+        ("Article 1er", "Objet"), ("Article 2", "Prix"), ("ARTICLE 3", "Durée"), ("Artikel 4", "Haftung")]

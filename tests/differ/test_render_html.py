@@ -72,7 +72,7 @@ def test_injected_markup_in_every_field_is_escaped():
     for injection in INJECTIONS:
         assert injection not in html
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
-    assert "&lt;/textarea&gt;&lt;svg onload=&#34;window.__pwned=1&#34;&gt;" in html
+    assert "&lt;/textarea&gt;&lt;svg onload=&quot;window.__pwned=1&quot;&gt;" in html
 
 
 def test_page_is_self_contained_and_csp_admits_only_its_own_style_and_script():

@@ -35,3 +35,11 @@ def test_short_notice_with_a_reason_is_due_today() -> None:
 ])
 def test_campaign_state(today: date, not_sent: int, state: str) -> None:
     assert campaign_state(date(2030, 1, 30), not_sent, today) == state
+
+
+def test_a_past_effective_date_is_said_to_be_in_the_past_not_negative_days() -> None:
+    with pytest.raises(ClausewiseError, match=r"effective date 2029-12-30 leaves no notice: it is in the past "
+                                              r"\(2 days ago\), less than the 30 days required; use 2030-01-31"):
+        plan_send_by(date(2029, 12, 30), 30, date(2030, 1, 1), None)
+    with pytest.raises(ClausewiseError, match=r"leaves no notice: it is today"):
+        plan_send_by(date(2030, 1, 1), 30, date(2030, 1, 1), None)
