@@ -56,7 +56,9 @@ def import_customers(store: Store, path: str | os.PathLike[str], published: Mapp
     ``published`` maps each agreement id to its published version numbers (see
     :func:`published_versions`). The first bad row raises ClausewiseError naming the file, line,
     column and fix; the transaction is then rolled back. ``progress(bytes read, file size)`` is
-    called every few thousand lines and at the end.
+    called every few thousand lines and at the end. The ledger is brought up to date in the same
+    transaction (see Store.sync_notices): a customer's changed address re-queues their failed
+    notices at once.
     """
     lines = _lines(path, progress)
     records = _csv_records(path, lines) if file_format(path, fmt) == "csv" else _jsonl_records(path, lines)
@@ -72,7 +74,9 @@ def import_customers(store: Store, path: str | os.PathLike[str], published: Mapp
             if len(batch) >= batch_size:
                 _flush(store, path, batch)
         _flush(store, path, batch)
-        return store.end_import()
+        counts = store.end_import()
+        store.sync_notices()  # in the same transaction: a corrected address re-queues a failed notice now
+        return counts
 
 
 def published_versions(repo: AgreementRepo) -> dict[str, set[int]]:

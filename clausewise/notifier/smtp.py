@@ -551,7 +551,11 @@ class _Sender:
             sender = verp_address(sender, msg["Message-ID"])
         utf8 = not (recipient.isascii() and sender.isascii())
         if utf8 and client.is_ehlo_or_helo_needed:
-            await client.ehlo()
+            try:
+                await client.ehlo()
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                client.close()
+                return self._retry(notice, _describe(exc))
         if utf8 and not client.supports_extension("smtputf8"):
             return self._failed(notice, "not sent: the address needs SMTPUTF8 (internationalised email), which the "
                                         f"server {self.target.display()} does not offer; use a server that does, "

@@ -51,6 +51,8 @@ def test_a_corrected_address_requeues_the_failed_notice_and_status_is_honest(leg
     corrected = dataclasses.replace(bad, email="fixed@example.com")
     imported = cli(legal_repo, "customers", "import", write_customers(legal_repo, tmp_path, [corrected]))
     assert imported.exit_code == 0 and "1 updated" in imported.stdout
+    requeued = repo_store.notice(CAMPAIGN, bad.customer_id)  # queued again by the import itself
+    assert (requeued.status, requeued.email) == ("pending", "fixed@example.com")
     with smtp_server() as (url, handler):
         again = send_pending(legal_repo, repo_store, smtp_url=url)
     assert (again.total, again.sent) == (1, 1)
