@@ -7,7 +7,6 @@ commands so that ``--help`` and small jobs start fast.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -18,7 +17,7 @@ from .completion import complete_agreement_ids, complete_directories, complete_r
 from .diff_command import CONTEXTS as DIFF_CONTEXTS
 from .diff_command import FORMATS as DIFF_FORMATS
 from .diff_command import UI_LANGUAGES as DIFF_UI_LANGUAGES
-from .errors import ClausewiseError
+from .errors import ClausewiseError, translate_fault
 
 
 # The sections of ``clausewise --help``, in the README's order; commands not named here are listed
@@ -33,8 +32,21 @@ HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 class ClausewiseGroup(click.Group):
-    """Turns a ClausewiseError into one 'Error: ...' line on stderr and its exit code, and lists the
-    commands of ``--help`` in sections (versions, diff, notify) as the README does."""
+    """Turns a ClausewiseError, and a fault of the machine (full disk, read-only or damaged
+    repository or database: see errors.translate_fault), into one 'Error: ...' line on stderr and
+    its exit code, never a traceback; lists the commands of ``--help`` in sections (versions, diff,
+    notify) as the README does."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Refuse an argument that is not UTF-8 before any command sees it: Python keeps such argv
+        bytes as lone surrogates, which neither SQLite, git nor the terminal can encode."""
+        for arg in args:
+            bad = next((char for char in arg if "\ud800" <= char <= "\udfff"), None)
+            if bad is not None:
+                shown = arg.encode("utf-8", "surrogateescape" if "\udc80" <= bad <= "\udcff" else "backslashreplace")
+                raise click.UsageError(f"argument {shown!r} is not valid UTF-8 text; give it in UTF-8 "
+                                       "(rename a file whose name is not UTF-8)", ctx)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -42,11 +54,12 @@ class ClausewiseGroup(click.Group):
         except ClausewiseError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
-        except sqlite3.Error as exc:  # the state database failed under a command (read-only, damaged, full)
-            click.echo(f"Error: the state database failed ({' '.join(str(exc).split())}): if it is read-only make "
-                       "it writable, if the disk is full free space, if it is damaged restore it from a backup; "
-                       "its path is 'state_db' in clausewise.toml", err=True)
-            ctx.exit(1)
+        except Exception as exc:
+            error = translate_fault(exc)
+            if error is None:
+                raise
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(error.exit_code)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         if ctx.parent is not None:  # sub-groups (customers, notify, ...) keep click's plain list
@@ -725,7 +738,7 @@ def notify_bounces(maildir: str | None, imap_url: str | None, repo_dir: str) -> 
 @repo_option
 def notify_preview(campaign_id: str, customer_id: str | None, part: str, output: str | None, repo_dir: str) -> None:
     """The exact email a customer of CAMPAIGN gets, for review before sending."""
-    from .fileutil import atomic_write_text
+    from .fileutil import write_output
     from .notifier.compose import message_part, preview_message
     from .notifier.store import store_for_repo
     from .versions import open_repo
@@ -737,7 +750,7 @@ def notify_preview(campaign_id: str, customer_id: str | None, part: str, output:
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
-        atomic_write_text(output, text)
+        write_output(output, text)
         click.echo(f"wrote the {part} preview to {output}", err=True)
 
 

@@ -41,9 +41,9 @@ def run_diff(old: str, new: str, *, output_format: str = "text", output: str | N
     finally:
         gc.enable()
     if output:
-        from .fileutil import atomic_write_text
+        from .fileutil import write_output
 
-        atomic_write_text(output, rendered)
+        write_output(output, rendered)
     else:
         _write_stdout(rendered if rendered.endswith("\n") else rendered + "\n")
     return 1 if exit_code and diff.changed() else 0

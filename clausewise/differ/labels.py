@@ -53,7 +53,7 @@ _DASHED = re.compile(r"(\d{1,3})-(?=[A-Z][a-z])")
 _ALNUM = re.compile(r"([A-Z])\.?(\d{1,3}(?:\.\d{1,3})*)(\\?[.)]?)(?=[ \t\u3000*_<]|$)")
 _ALPHA = re.compile(r"([A-Za-z]{1,5})\\?([.)])(?=[ \t\u3000*_<]|$)")
 _BULLET = re.compile(r"([-*+•])[ \t]+")
-_ROMAN = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
+_ROMAN = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 
 
@@ -96,7 +96,7 @@ def chinese_number(text: str) -> int:
 def roman_number(text: str) -> int | None:
     """The value of a well-formed roman numeral, else None."""
     upper = text.upper()
-    if not upper or not _ROMAN.match(upper):
+    if not upper or not _ROMAN.fullmatch(upper):
         return None
     values = [_ROMAN_VALUES[c] for c in upper]
     return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import ClausewiseError, UsageProblem
+from ..textcheck import char_name, first_bidi_control, first_invisible, first_surrogate
 from .message import CONTROL_CHARACTERS, ENCODED_WORD_START
 from .store import CustomerRow, ImportCounts, Store
 
@@ -27,6 +28,9 @@ FileFormat = Literal["csv", "jsonl"]
 SUFFIX_FORMATS: dict[str, FileFormat] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 BATCH_SIZE = 2000
 PROGRESS_LINES = 5000  # how often a progress bar hears of the import
+# Longest value accepted per column (characters, after trimming; see README "Customers"): a name or
+# an address goes into a mail header, whose lines SMTP servers refuse beyond 998 bytes.
+FIELD_LIMITS = {"customer_id": 128, "name": 200, "email": 254, "language": 35, "agreement": 64, "version": 10}
 
 _LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-\u0080-\U0010ffff]{1,64}")
 _DOMAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -138,6 +142,11 @@ def _jsonl_records(path: str | os.PathLike[str], lines: Iterator[str]) -> Iterat
             record = json.loads(text)
         except json.JSONDecodeError as exc:
             raise _row_error(path, line, f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+        except ValueError:  # an integer of more than 4,300 digits (sys.int_info.default_max_str_digits)
+            raise _row_error(path, line, "a number too long to read; write ids and versions as short text") from None
+        except RecursionError:
+            raise _row_error(path, line, "arrays or objects nested too deeply; each line must be one flat "
+                                         "JSON object") from None
         if not isinstance(record, dict):
             raise _row_error(path, line, "each line must be one JSON object with the fields "
                                          f"{', '.join(COLUMNS)}")
@@ -174,6 +183,7 @@ def parse_row(record: Mapping[str, object], published: Mapping[str, set[int]]) -
     customer_id = values["customer_id"]
     if CONTROL_CHARACTERS.search(customer_id):
         raise RowProblem(f"control character in customer_id {customer_id!r} (column customer_id)")
+    _refuse(customer_id, "customer_id", first_invisible(customer_id))
     name = values["name"]
     if "\r" in name or "\n" in name:
         raise RowProblem(f"line break in name {name!r} (column name); a name goes into an email header "
@@ -183,6 +193,8 @@ def parse_row(record: Mapping[str, object], published: Mapping[str, set[int]]) -
     if ENCODED_WORD_START in name:
         raise RowProblem(f"'=?' in name {name!r} (column name): mail programs decode it as an RFC 2047 encoded "
                          "word, which can smuggle in a header; write the name itself")
+    _refuse(name, "name", first_bidi_control(name))
+    _refuse(values["email"], "email", first_invisible(values["email"], wide_spaces=True))
     agreement = values["agreement"]
     if agreement not in published:
         known = ", ".join(sorted(published)) or "none yet"
@@ -207,7 +219,18 @@ def _value(record: Mapping[str, object], column: str) -> str:
     text = raw.strip()
     if not text:
         raise RowProblem(f"empty {column} (column {column})")
+    if len(text) > FIELD_LIMITS[column]:
+        raise RowProblem(f"{column} is {len(text)} characters long (column {column}); at most "
+                         f"{FIELD_LIMITS[column]} are allowed")
+    _refuse(text, column, first_surrogate(text))
     return text
+
+
+def _refuse(value: str, column: str, char: str | None) -> None:
+    """RowProblem naming the invisible or unsafe character ``char`` found in ``value``, if any."""
+    if char is not None:
+        raise RowProblem(f"invalid {column} {value!r} (column {column}): {char_name(char)} at position "
+                         f"{value.index(char) + 1} is invisible or changes how the text displays; remove it")
 
 
 @lru_cache(maxsize=256)

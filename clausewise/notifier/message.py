@@ -22,7 +22,7 @@ from ..errors import ClausewiseError
 # An addr-spec we are willing to put on an SMTP command line and in a header: one "@", no
 # whitespace, no specials that could end the address or start another (GHSA-v3q9-hj7j-63hq).
 _ADDR_FORBIDDEN = re.compile(r'[\s<>,;:"()\[\]\\]')
-_DOMAIN_LABEL = re.compile(r"^[^\W_](?:(?:[^\W_]|-)*[^\W_])?$")
+_DOMAIN_LABEL = re.compile(r"[^\W_](?:(?:[^\W_]|-)*[^\W_])?")
 # Line breaks and control characters (C0, DEL, C1, line/paragraph separators): never in a header value.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # The start of an RFC 2047 encoded word. Python's email package decodes encoded words it finds in a
@@ -108,7 +108,7 @@ def validate_address(address: str, field: str) -> str:
             problem = "has an empty or over-long local part"
         elif local.startswith(".") or local.endswith(".") or ".." in local:
             problem = "has a misplaced '.' in the local part"
-        elif not all(_DOMAIN_LABEL.match(label) for label in domain.split(".")):
+        elif not all(_DOMAIN_LABEL.fullmatch(label) for label in domain.split(".")):
             problem = "has an invalid domain"
     if problem:
         raise ClausewiseError(f"{field}: {address[:80]!r} {problem}")

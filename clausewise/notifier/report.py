@@ -10,13 +10,12 @@ import csv
 import io
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import TextIO
 
+from ..fileutil import output_file
 from .schedule import campaign_status, needs_attention
 from .store import Campaign, Customer, Notice, Store, to_text
 
@@ -243,20 +242,10 @@ def write_report(rows: Iterable[dict[str, object]], out: TextIO, fmt: str) -> in
 
 
 def write_report_file(rows: Iterable[dict[str, object]], path: str | os.PathLike[str], fmt: str) -> int:
-    """Like :func:`write_report`, into ``path`` atomically: readers see the old file or the whole new one."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            count = write_report(rows, handle, fmt)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return count
+    """Like :func:`write_report`, into the output file ``path`` (see fileutil.output_file): readers
+    see the old file or the whole new one."""
+    with output_file(path, newline="") as handle:
+        return write_report(rows, handle, fmt)
 
 
 def spreadsheet_safe(value: object) -> object:

@@ -27,11 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiosmtplib
 
-from ..config import CONFIG_NAME, example_defaults, smtp_password
+from ..config import CONFIG_NAME, example_defaults, smtp_password, split_smtp_url
 from ..errors import ClausewiseError, UsageProblem
 from .bounces import verp_address
 from .compose import Composer
@@ -83,23 +82,11 @@ def parse_smtp_url(url: str, *, username: str = "", allow_plaintext: bool = Fals
     Plain SMTP without STARTTLS is used only for a loopback host or when ``allow_plaintext``.
     A password in the URL is refused: it belongs in the environment or the secrets file.
     """
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise UsageProblem(f"SMTP URL {_mask(url)!r}: {exc}; write smtp://host:587 or smtps://host:465") from None
-    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise UsageProblem(f"SMTP URL {_mask(url)!r}: write smtp://[user@]host[:port] or smtps://[user@]host[:port]")
-    if parts.password is not None:
-        raise UsageProblem(
-            f"SMTP URL {_mask(url)!r} contains a password; remove it and set CLAUSEWISE_SMTP_PASSWORD "
-            "or smtp_password in .clausewise/secrets.toml")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise UsageProblem(f"SMTP URL {_mask(url)!r}: only scheme, user, host and port are allowed")
+    parts = split_smtp_url(url)
     implicit_tls = parts.scheme == "smtps"
     if implicit_tls:
         start_tls: bool | None = False
-    elif is_loopback(parts.hostname):
+    elif is_loopback(parts.host):
         start_tls = False
     elif allow_plaintext:
         start_tls = None
@@ -107,23 +94,12 @@ def parse_smtp_url(url: str, *, username: str = "", allow_plaintext: bool = Fals
         start_tls = True
     return SmtpTarget(
         scheme=parts.scheme,
-        host=parts.hostname,
-        port=port or (465 if implicit_tls else 587),
+        host=parts.host,
+        port=parts.port or (465 if implicit_tls else 587),
         username=parts.username or username,
         use_tls=implicit_tls,
         start_tls=start_tls,
     )
-
-
-def _mask(url: str) -> str:
-    """``url`` with any password replaced by ``***``."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest.split("/", 1)[0]:
-        return url
-    userinfo, _, host = rest.partition("@")
-    if ":" in userinfo:
-        userinfo = userinfo.split(":", 1)[0] + ":***"
-    return f"{scheme}://{userinfo}@{host}"
 
 
 @dataclass

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import ClausewiseError, UsageProblem
+from ..fileutil import create_private_file
 from .schedule import NoticeTiming
 
 if TYPE_CHECKING:
@@ -350,7 +351,7 @@ def open_store(path: str | os.PathLike[str]) -> "Store":
     """Open (creating the file, its folder and the schema if needed) the state database at ``path``."""
     target = Path(path)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(target)  # customers' names and addresses: 0600 in a 0700 folder when new
         connection = sqlite3.connect(target, timeout=60, isolation_level=None, check_same_thread=False)
     except (OSError, sqlite3.Error) as exc:
         raise ClausewiseError(f"{target}: cannot open the state database ({exc}); check the path "
@@ -392,6 +393,9 @@ class Store:
                     self._migrate(self._schema_version())
         except sqlite3.DatabaseError as exc:
             self.close()
+            if not os.access(self.path.parent, os.W_OK):  # read-only file system or folder: not damaged
+                raise ClausewiseError(f"{self.path}: the state database's folder is read-only or not writable ({exc}); "
+                                      "make it writable (or mount it read-write) and run the command again") from None
             raise ClausewiseError(f"{self.path}: not a usable state database ({exc}); if it is read-only make it "
                                   "writable, if it is damaged restore it from a backup (or move it aside); the "
                                   "file is 'state_db' in clausewise.toml") from None

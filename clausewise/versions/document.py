@@ -10,16 +10,20 @@ import re
 from dataclasses import dataclass
 
 from ..errors import ClausewiseError, UsageProblem
+from ..textcheck import char_name, first_bidi_control, first_surrogate
 from .notice_period import preset_days
 from .publication import check_notice_days
 
 FENCE = "+++"
 SUFFIXES = (".md", ".txt")
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
-KIND_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
+ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # always fullmatch: "$" accepts a final "\n"
+LANGUAGE_PATTERN = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+KIND_PATTERN = re.compile(r"[a-z][a-z0-9-]*")
 METADATA_KEYS = ("title", "language", "kind", "notice_days")
 MAX_ID_LENGTH = 64
+MAX_TITLE_LENGTH = 200  # the title is a mail subject; see README "Limits"
+MAX_LANGUAGE_LENGTH = 35
+MAX_KIND_LENGTH = 64
 # Characters a reader cannot see; a file made only of these and whitespace is empty.
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
@@ -42,7 +46,7 @@ def suggest_id(name: str) -> str:
 
 def check_id(agreement_id: str) -> str:
     """Return ``agreement_id`` if it is a valid slug, else raise UsageProblem with a suggestion."""
-    if not ID_PATTERN.match(agreement_id) or len(agreement_id) > MAX_ID_LENGTH:
+    if not ID_PATTERN.fullmatch(agreement_id) or len(agreement_id) > MAX_ID_LENGTH:
         raise UsageProblem(
             f"agreement id {agreement_id!r} is not a slug; use lowercase letters, digits and '-' "
             f"(at most {MAX_ID_LENGTH} characters), e.g. {suggest_id(agreement_id)!r}"
@@ -52,18 +56,26 @@ def check_id(agreement_id: str) -> str:
 
 def check_metadata(metadata: Metadata, source: str) -> Metadata:
     """Raise UsageProblem naming ``source`` and the field if a metadata value is malformed."""
-    if not metadata.title.strip() or any(ord(ch) < 32 or ord(ch) == 127 for ch in metadata.title):
+    if len(metadata.title) > MAX_TITLE_LENGTH:
+        raise UsageProblem(f"{source}: the title is {len(metadata.title)} characters long; at most "
+                           f"{MAX_TITLE_LENGTH} are allowed")
+    if (not metadata.title.strip() or any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in metadata.title)
+            or "\u2028" in metadata.title or "\u2029" in metadata.title):
         raise UsageProblem(f"{source}: title {metadata.title!r} must be one non-empty line of text")
     if "=?" in metadata.title:  # notices put the title in the Subject: see notifier.message.ENCODED_WORD_START
         raise UsageProblem(f"{source}: title {metadata.title!r} contains '=?', which mail programs decode as an "
                            "RFC 2047 encoded word (it could smuggle a header into the notices); write the title itself")
-    if not LANGUAGE_PATTERN.match(metadata.language):
+    unsafe = first_bidi_control(metadata.title) or first_surrogate(metadata.title)
+    if unsafe is not None:
+        raise UsageProblem(f"{source}: title {metadata.title!r} contains {char_name(unsafe)}, which changes how "
+                           "the title displays; remove it")
+    if len(metadata.language) > MAX_LANGUAGE_LENGTH or not LANGUAGE_PATTERN.fullmatch(metadata.language):
         raise UsageProblem(
-            f"{source}: language {metadata.language!r} is not a language tag; use e.g. 'en', 'zh-CN', 'de-CH'"
+            f"{source}: language {metadata.language[:40]!r} is not a language tag; use e.g. 'en', 'zh-CN', 'de-CH'"
         )
-    if not KIND_PATTERN.match(metadata.kind):
+    if len(metadata.kind) > MAX_KIND_LENGTH or not KIND_PATTERN.fullmatch(metadata.kind):
         raise UsageProblem(
-            f"{source}: kind {metadata.kind!r} must be a lowercase word such as trial, commercial, sla, general"
+            f"{source}: kind {metadata.kind[:70]!r} must be a lowercase word such as trial, commercial, sla, general"
         )
     if isinstance(metadata.notice_days, str):
         try:
@@ -136,6 +148,9 @@ def parse_metadata(front_matter: str, source: str) -> Metadata:
         data = tomllib.loads(front_matter)
     except tomllib.TOMLDecodeError as exc:
         raise ClausewiseError(f"{source}: invalid TOML in the front matter ({exc}); fix the lines between '+++'") from None
+    except RecursionError:  # tomllib recurses once per level: a file nested thousands deep
+        raise ClausewiseError(f"{source}: invalid TOML in the front matter (arrays or tables nested too deeply); "
+                              "fix the lines between '+++'") from None
     unknown = sorted(set(data) - set(METADATA_KEYS))
     if unknown:
         raise ClausewiseError(

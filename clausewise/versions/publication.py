@@ -39,7 +39,7 @@ EARLIEST_EFFECTIVE = date(1900, 1, 1)
 LATEST_EFFECTIVE = date(9899, 12, 31)
 REQUIRED_TRAILERS = (AGREEMENT, VERSION, EFFECTIVE, NOTICE_DAYS)
 TRAILER_LINE = re.compile(r"^([A-Za-z0-9-]+): ?(.*)$")
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # fullmatch; \d would take any script's digits
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,7 @@ def parse_message(message: str) -> Publication | None:
     )
 
 
-VERSION_REF = re.compile(r"^(?P<id>[^@]+)@(?P<version>.*)$")
+VERSION_REF = re.compile(r"(?P<id>[^@]+)@(?P<version>.*)", re.DOTALL)
 
 
 def split_ref(ref: str) -> tuple[str, int | str | None]:
@@ -205,7 +205,7 @@ def split_ref(ref: str) -> tuple[str, int | str | None]:
 
     UsageProblem for a malformed version part such as ``id@2x`` or ``id@v0``.
     """
-    match = VERSION_REF.match(ref)
+    match = VERSION_REF.fullmatch(ref)
     if match is None:
         return ref, None
     agreement_id, version = match.group("id"), match.group("version")

@@ -14,6 +14,7 @@ import git
 from ..config import CONFIG_NAME, DEFAULT_CONFIG_TEXT, Config, load_config
 from ..errors import ClausewiseError, UsageProblem
 from ..fileutil import atomic_write_bytes
+from ..textcheck import char_name, first_control
 from . import gitops, transaction
 from .document import (
     SUFFIXES,
@@ -423,6 +424,9 @@ class AgreementRepo:
             allow_short_notice = one_line(allow_short_notice)
             if not allow_short_notice:
                 raise UsageProblem("--allow-short-notice needs a reason, e.g. --allow-short-notice 'required by law'")
+        for option, value in (("--allow-short-notice", allow_short_notice), ("--summary", one_line(summary))):
+            if value and first_control(value):  # git refuses a NUL in a commit message (ValueError)
+                raise UsageProblem(f"{option} {value[:80]!r} contains {char_name(first_control(value))}; write plain text")
         versions = self.versions(agreement_id)
         previous = versions[-1] if versions else None
         notes: list[str] = []
