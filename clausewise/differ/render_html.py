@@ -174,6 +174,7 @@ class _Entry:
     left_behind: bool
     changed: bool
     near: bool = False  # an unchanged clause next to a change: shown open
+    head: str = ""  # its label and heading as HTML, once built (the contents and the page share it)
 
 
 def render_html(diff: AgreementDiff, *, lang: str | None = None) -> str:
@@ -343,7 +344,7 @@ def _left_behind_html(entry: _Entry, page: _Page) -> str:
     assert change.old is not None
     target = escape(_reference(change.new, page))
     return (f'<div class="stub lv{_level(change.old)}" id="{entry.anchor}" data-change="moved" tabindex="-1">'
-            f'{_head_html(change.old, page, was=True)} {_badges_html(["moved"], page)} '
+            f'{_entry_head(entry, page)} {_badges_html(["moved"], page)} '
             f'{page.t["moved_to"]} <a href="#{entry.anchor[:-4]}">{target}</a></div>\n')
 
 
@@ -352,8 +353,7 @@ def _unchanged_html(entry: _Entry, page: _Page) -> str:
     without text of its own is a plain line."""
     change = entry.change
     clause = _node(change)
-    old_label = _clean_label(change.old_label) if change.renumbered and change.old_label else None
-    head = _head_html(clause, page, old_label)
+    head = _entry_head(entry, page)
     badges = f' {_badges_html(["renumbered"], page)}' if change.renumbered else ""
     common = f'class="clause st-unchanged lv{_level(clause)}" id="{entry.anchor}" data-status="unchanged" tabindex="-1"'
     if not clause.text.strip():
@@ -369,8 +369,7 @@ def _changed_html(entry: _Entry, page: _Page) -> str:
     change = entry.change
     t = page.t
     clause = _node(change)
-    old_label = _clean_label(change.old_label) if change.renumbered and change.old_label else None
-    head = _head_html(clause, page, old_label, was=change.status == "removed")
+    head = _entry_head(entry, page)
     parts = [f'<details class="clause st-{change.status} lv{_level(clause)}" id="{entry.anchor}" '
              f'data-status="{change.status}" data-change="{change.status}" open tabindex="-1">\n',
              f"<summary>{head} {_badges_html(_badges(change), page)}"]
@@ -427,12 +426,10 @@ def _change_item(entry: _Entry, page: _Page) -> str:
     change = entry.change
     if entry.left_behind:
         assert change.old is not None
-        return (f'<li class="ch-moved"><a href="#{entry.anchor}">{_head_html(change.old, page, was=True)}</a> '
+        return (f'<li class="ch-moved"><a href="#{entry.anchor}">{_entry_head(entry, page)}</a> '
                 f'{_badges_html(["moved"], page)} <span class="muted">{page.t["moved_to"]} '
                 f'{escape(_reference(change.new, page))}</span></li>\n')
-    clause = _node(change)
-    old_label = _clean_label(change.old_label) if change.renumbered and change.old_label else None
-    head = _head_html(clause, page, old_label, was=change.status == "removed")
+    head = _entry_head(entry, page)
     note = f' <span class="note">{escape(change.note)}</span>' if change.note else ""
     return (f'<li class="ch-{change.status}"><a href="#{entry.anchor}">{head}</a> '
             f'{_badges_html(_badges(change), page)}{note}'
@@ -467,17 +464,13 @@ def _excerpt_html(ops: list[tuple[OpKind, str]]) -> str:
 def _toc_item(entry: _Entry, page: _Page) -> str:
     """One line of the contents: every clause, with the start of its text when it has no heading."""
     change = entry.change
-    if entry.left_behind:
-        clause, old_label, was, badges = change.old, None, True, ["moved"]
-    else:
-        clause = _node(change)
-        old_label = _clean_label(change.old_label) if change.renumbered and change.old_label else None
-        was, badges = change.status == "removed", _badges(change)
+    clause = change.old if entry.left_behind else _node(change)
     assert clause is not None
+    badges = ["moved"] if entry.left_behind else _badges(change)
     snippet = "" if clause.heading else f' <span class="snippet">{escape(_snippet(clause.text))}</span>'
     changed = " toc-changed" if entry.changed else ""
     return (f'<li class="toc-{"moved" if entry.left_behind else change.status}{changed}">'
-            f'<a href="#{entry.anchor}">{_head_html(clause, page, old_label, was=was)}{snippet}</a> '
+            f'<a href="#{entry.anchor}">{_entry_head(entry, page)}{snippet}</a> '
             f"{_badges_html(badges, page)}</li>\n")
 
 
@@ -508,6 +501,20 @@ def _ops_html(ops: list[tuple[OpKind, str]], side: str) -> str:
         elif side != "old":
             parts.append(f"<ins>{escape(text)}</ins>")
     return "".join(parts)
+
+
+def _entry_head(entry: _Entry, page: _Page) -> str:
+    """``_head_html`` of the clause at this place, built once: the old clause under its old
+    number where a moved clause stood or a removed one stands, else renumbering as "8.2 → 7.4"."""
+    if not entry.head:
+        change = entry.change
+        if entry.left_behind:
+            assert change.old is not None
+            entry.head = _head_html(change.old, page, was=True)
+        else:
+            old_label = _clean_label(change.old_label) if change.renumbered and change.old_label else None
+            entry.head = _head_html(_node(change), page, old_label, was=change.status == "removed")
+    return entry.head
 
 
 def _head_html(clause: Clause, page: _Page, old_label: str | None = None, *, was: bool = False) -> str:

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 from ..errors import ClausewiseError, UsageProblem
 from ..textcheck import char_name, first_bidi_control, first_surrogate
-from .notice_period import preset_days
-from .publication import check_notice_days
 
 FENCE = "+++"
 SUFFIXES = (".md", ".txt")
@@ -74,6 +72,10 @@ def check_metadata(metadata: Metadata, source: str) -> Metadata:
         raise UsageProblem(
             f"{source}: kind {metadata.kind[:70]!r} must be a lowercase word such as trial, commercial, sla, general"
         )
+    # Imported here: a diff of two plain text files (no front matter) never needs them.
+    from .notice_period import preset_days
+    from .publication import check_notice_days
+
     if isinstance(metadata.notice_days, str):
         try:
             preset_days(metadata.notice_days, f"{source}: notice_days")

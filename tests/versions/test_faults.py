@@ -197,6 +197,27 @@ def test_import_and_add_killed_at_each_step_finish_or_leave_nothing(tmp_path: Pa
     assert git(root, "status", "--porcelain").stdout.splitlines() == [" M agreements/trial.md"]
 
 
+def test_import_killed_at_random_moments(tmp_path: Path) -> None:
+    chance = random.Random(11)
+    source = tmp_path / "speech.txt"
+    source.write_text("Speech Terms of Service\n\n1. The service transcribes speech.\n")
+    for run in range(4):
+        root = make_repo(tmp_path / f"run{run}", customers=1)
+        env = {k: v for k, v in os.environ.items() if k != "CLAUSEWISE_KILL_AT"}
+        process = subprocess.Popen([*CLI, "import", str(source), "--id", "speech", "--repo", str(root)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        time.sleep(chance.uniform(0.2, 1.2))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert_index_cannot_revert(root)
+        assert_consistent(root)
+        done = bool(git(root, "ls-files", "agreements/speech*").stdout.strip())
+        assert any((root / "agreements").glob("speech.*")) == done
+        rerun = cli(root, "import", str(source), "--id", "speech")
+        assert rerun.returncode == (2 if done else 0), rerun.stderr
+        assert git(root, "status", "--porcelain").stdout.splitlines() == [" M agreements/trial.md"]
+
+
 def test_read_only_state_database_stops_publish_before_anything_is_published(tmp_path: Path) -> None:
     root = make_repo(tmp_path)
     state = root / ".clausewise"
