@@ -244,6 +244,9 @@ def sha256_hex(data: bytes) -> str:
 
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
+_OUR_MESSAGE_ID = re.compile(r"<(?P<digest>[0-9a-f]{24})\.[a-z0-9-]+@[A-Za-z0-9.-]+>")  # see message_id_for
+_DIGEST_PLACEHOLDER = "0" * 24
 
 
 class MessageAssembler:
@@ -290,17 +293,35 @@ class MessageAssembler:
         else:
             content_type = b"Content-Type: multipart/alternative;\r\n boundary=\"" + alternative + b"\"\r\n"
         return b"".join((
-            self._cached("Subject", subject), self._cached("From", sender.header()),
-            self._folded("To", recipient.header()), self._cached("Date", date),
-            self._folded("Message-ID", message_id), b"Auto-Submitted: auto-generated\r\nMIME-Version: 1.0\r\n",
+            self._cached("Subject", subject), self._cached("From", sender),
+            self._recipient(recipient), self._cached("Date", date),
+            self._message_id(message_id), b"Auto-Submitted: auto-generated\r\nMIME-Version: 1.0\r\n",
             content_type, self._cached("Content-Language", language), b"\r\n", body,
         ))
 
-    def _cached(self, name: str, value: Address | str) -> bytes:
-        key = (name, str(value))
+    def _cached(self, name: str, value: Mailbox | str) -> bytes:
+        key = (name, value)
         if key not in self._headers:
-            self._headers[key] = self._folded(name, value)
+            self._headers[key] = self._folded(name, value.header() if isinstance(value, Mailbox) else value)
         return self._headers[key]
+
+    def _recipient(self, recipient: Mailbox) -> bytes:
+        """``To: Name <addr>``: written directly when the name is plain words and the line is short
+        (the email package writes exactly that then); parsed and folded by it otherwise."""
+        if _PLAIN_NAME.fullmatch(recipient.name):
+            line = f"To: {recipient.name} <{recipient.address}>\r\n"
+            if len(line) <= _POLICY.max_line_length and line.isascii():
+                return line.encode("ascii")
+        return self._folded("To", recipient.header())
+
+    def _message_id(self, message_id: str) -> bytes:
+        """Our Message-IDs differ only in their digest: fold the shape once, then put the digest in."""
+        match = _OUR_MESSAGE_ID.fullmatch(message_id)
+        if match is None:
+            return self._folded("Message-ID", message_id)
+        digest = match["digest"]
+        shape = self._cached("Message-ID", message_id.replace(digest, _DIGEST_PLACEHOLDER, 1))
+        return shape.replace(_DIGEST_PLACEHOLDER.encode("ascii"), digest.encode("ascii"), 1)
 
     @staticmethod
     def _folded(name: str, value: Address | str) -> bytes:
