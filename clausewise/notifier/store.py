@@ -94,18 +94,6 @@ _SCHEMA_V1 = [
         last_error TEXT,
         PRIMARY KEY (campaign_id, customer_id))""",
     "CREATE INDEX IF NOT EXISTS notices_status ON notices (status, campaign_id, customer_id)",
-    # One row per published version, written in the same transaction as its campaign: the commit
-    # and the SHA-256 of the published file, kept outside git so a rewritten history shows.
-    """CREATE TABLE IF NOT EXISTS publications (
-        agreement TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        tag TEXT NOT NULL,
-        commit_sha TEXT NOT NULL,
-        text_sha256 TEXT NOT NULL,
-        campaign_id TEXT,
-        decision TEXT NOT NULL CHECK (decision IN ('campaign', 'first', 'typographic')),
-        recorded_at TEXT NOT NULL,
-        PRIMARY KEY (agreement, version))""",
     "CREATE INDEX IF NOT EXISTS notices_customer ON notices (customer_id)",
 ]
 
@@ -172,8 +160,24 @@ _SCHEMA_V2 = [
         PRIMARY KEY (dsn_id, recipient))""",
 ]
 
+# Version 3: one row per published version, written in the same transaction as its campaign: the
+# commit and the SHA-256 of the published file, kept outside git so a rewritten history shows.
+# (IF NOT EXISTS: development builds created this table in schema 1 or 2.)
+_SCHEMA_V3 = [
+    """CREATE TABLE IF NOT EXISTS publications (
+        agreement TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        tag TEXT NOT NULL,
+        commit_sha TEXT NOT NULL,
+        text_sha256 TEXT NOT NULL,
+        campaign_id TEXT,
+        decision TEXT NOT NULL CHECK (decision IN ('campaign', 'first', 'typographic')),
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (agreement, version))""",
+]
+
 # _MIGRATIONS[n - 1] takes the database from version n - 1 to n; SCHEMA_VERSION is the newest.
-_MIGRATIONS = [_SCHEMA_V1, _SCHEMA_V2]
+_MIGRATIONS = [_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 # Appended to the claim's inner SELECT. PostgreSQL: " FOR UPDATE SKIP LOCKED". SQLite needs none:

@@ -60,6 +60,9 @@ def check_metadata(metadata: Metadata, source: str) -> Metadata:
     if (not metadata.title.strip() or any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in metadata.title)
             or "\u2028" in metadata.title or "\u2029" in metadata.title):
         raise UsageProblem(f"{source}: title {metadata.title!r} must be one non-empty line of text")
+    if "=?" in metadata.title:  # notices put the title in the Subject: see notifier.message.ENCODED_WORD_START
+        raise UsageProblem(f"{source}: title {metadata.title!r} contains '=?', which mail programs decode as an "
+                           "RFC 2047 encoded word (it could smuggle a header into the notices); write the title itself")
     unsafe = first_bidi_control(metadata.title) or first_surrogate(metadata.title)
     if unsafe is not None:
         raise UsageProblem(f"{source}: title {metadata.title!r} contains {char_name(unsafe)}, which changes how "

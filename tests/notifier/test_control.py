@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from clausewise.cli import main
 from clausewise.notifier.smtp import send_pending
-from clausewise.notifier.store import SCHEMA_VERSION, _SCHEMA_V1, open_store
+from clausewise.notifier.store import SCHEMA_VERSION, open_store
 
 from .conftest import customer, make_campaign
 from .notices import assignment_campaign, customers, setup, version_campaign
@@ -86,11 +87,13 @@ def test_removing_a_customer_cancels_their_unsent_notices_and_keeps_the_sent_one
     assert unknown.exit_code == 2 and "unknown customer 'NOBODY'" in unknown.stderr
 
 
+RELEASED_SCHEMA_1 = Path(__file__).parent / "data" / "state-schema-1.sql"
+
+
 def test_a_version_1_database_upgrades_in_place_and_keeps_its_ledger(tmp_path):
     path = tmp_path / "state.sqlite3"
-    with sqlite3.connect(path) as raw:  # a database as the first release made it
-        for statement in _SCHEMA_V1:
-            raw.execute(statement)
+    with sqlite3.connect(path) as raw:  # a database as the first release made it (its schema, frozen)
+        raw.executescript(RELEASED_SCHEMA_1.read_text("utf-8"))
         raw.execute("INSERT INTO schema_version (version) VALUES (1)")
         campaign = make_campaign()
         raw.execute("INSERT INTO campaigns VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -109,6 +112,7 @@ def test_a_version_1_database_upgrades_in_place_and_keeps_its_ledger(tmp_path):
         store.upsert_customers([customer("C2")])
         store.sync_notices()
         assert store.totals()[campaign.id]["pending"] == 1
+        assert store.publications() == {}  # tables added after the release exist
     finally:
         store.close()
     with sqlite3.connect(path) as raw:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from clausewise.errors import ClausewiseError
 from clausewise.notifier.compose import Composer
 from clausewise.notifier.message import Mailbox, check_generated_headers, check_header_text, validate_address
 
-from .conftest import TODAY
 from .notices import assignment_campaign, customers, setup, version_campaign
 from .smtp_server import smtp_server
 
@@ -91,6 +89,14 @@ def test_announce_refuses_an_assignee_with_an_encoded_word(legal_repo):
     assert "Traceback" not in result.output
 
 
+def test_add_refuses_a_title_with_an_encoded_word(legal_repo, tmp_path: Path):
+    (tmp_path / "t.md").write_text("# T\n\n1. Hello.\n", "utf-8")
+    result = CliRunner().invoke(main, ["add", "hello", str(tmp_path / "t.md"), "--title", BCC, "--lang", "en",
+                                       "--kind", "trial", "--repo", str(legal_repo.root)])
+    assert result.exit_code == 2 and result.output.startswith("Error: ") and "'=?'" in result.output, result.output
+    assert "hello" not in [a.id for a in legal_repo.agreements()]
+
+
 def test_hostile_names_already_in_the_database_never_reach_the_wire(legal_repo, repo_store):
     """Rows stored before the import check existed: the send refuses to build them, and what the
     server receives for everyone else carries exactly the notifier's headers."""
@@ -104,26 +110,6 @@ def test_hostile_names_already_in_the_database_never_reach_the_wire(legal_repo, 
         _arrived_cleanly(item.data, item.rcpt_tos[0])
     assert not {item.rcpt_tos[0] for item in handler.received} & {row.email for row in hostile}
     assert all(repo_store.notice("trial-en/v2", row.customer_id).status != "sent" for row in hostile)
-
-
-def test_a_hostile_agreement_title_never_reaches_the_wire(tmp_path: Path):
-    from clausewise.notifier.store import store_for_repo
-    from clausewise.versions import init_repo
-
-    from .conftest import TRIAL_V1, edit_agreement
-
-    repo = init_repo(tmp_path / "legal")
-    repo.add("trial-en", TRIAL_V1, title=BCC, language="en", kind="trial", notice_days=30)
-    repo.publish("trial-en", date(2030, 2, 15), summary="First edition", today=TODAY)
-    edit_agreement(repo, "trial-en", "thirty days.", "fourteen days.")
-    repo.publish("trial-en", date(2030, 3, 1), summary="Shorter trial", today=TODAY)
-    with store_for_repo(repo) as store:
-        setup(store, version_campaign(), rows=customers(2, agreement="trial-en"))
-        with smtp_server() as (url, handler):
-            result = CliRunner().invoke(main, ["notify", "send", "--repo", str(repo.root), "--smtp", url])
-        assert handler.received == []
-        assert all(n.status != "sent" for n in store.notices())
-    assert result.exit_code == 1 and "title" in result.output and "Traceback" not in result.output
 
 
 def test_a_clean_message_arrives_with_exactly_its_headers(legal_repo, repo_store):
