@@ -8,6 +8,7 @@ renumber the rest of their section. ``truth`` records which old clause each new 
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 WORDS = ("agreement customer provider service fees invoice notice written party parties term renewal "
@@ -64,16 +65,22 @@ def make_pair(sections: int = 200, per_section: int = 10, *, edits: int = 100, d
     old = _render(old_sections, text_of, [[label for label in section] for section in old_sections])
     new_labels = [[f"{s + 1}.{c + 1}" for c in range(len(section))] for s, section in enumerate(new_sections)]
     new = _render(new_sections, new_text_of, new_labels)
-    pair = Pair(old, new)
-    for section, labels in zip(new_sections, new_labels):
-        for key, label in zip(section, labels):
+    return _with_truth(Pair(old, new), new_sections, new_labels, moved, edited)
+
+
+
+def _with_truth(pair: Pair, sections: list[list[str]], labels: list[list[str]], moved: Collection[str],
+                edited: Collection[str]) -> Pair:
+    """``pair`` with what each new label really is: the old clause it came from (None if new), and
+    whether it was moved or edited."""
+    for section, section_labels in zip(sections, labels):
+        for key, label in zip(section, section_labels):
             pair.truth[label] = None if key.startswith("new-") else key
             if key in moved:
                 pair.moved.add(label)
             if key in edited:
                 pair.edited.add(label)
     return pair
-
 
 def _render(sections: list[list[str]], text_of: dict[str, str], labels: list[list[str]]) -> str:
     lines = ["# Master Services Agreement", "", "This Agreement is made between Example Ltd and the Customer.", ""]
@@ -177,15 +184,7 @@ def make_hard_pair(*, sections: int = 24, per_section: int = 8, boilerplate_sect
     new_order_sections = [sections_of[key] for key in order]
     new_labels = [[f"{s + 1}.{c + 1}" for c in range(len(section))] for s, section in enumerate(new_order_sections)]
     new = _render_titled(order, new_order_sections, new_text_of, titles, new_labels)
-    pair = Pair(old, new)
-    for section, labels in zip(new_order_sections, new_labels):
-        for key, label in zip(section, labels):
-            pair.truth[label] = None if key.startswith("new-") else key
-            if key in moved:
-                pair.moved.add(label)
-            if key in edited:
-                pair.edited.add(label)
-    return pair
+    return _with_truth(Pair(old, new), new_order_sections, new_labels, moved, edited)
 
 
 def _render_titled(order: list[str], sections: list[list[str]], text_of: dict[str, str],

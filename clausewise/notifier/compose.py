@@ -392,7 +392,8 @@ def preview_message(repo: Any, store: Any, campaign_id: str,
     """The exact message ``customer_id`` (default: the campaign's first customer) gets or got.
 
     Reads only: a customer not yet in the ledger is previewed as the next send would add them.
-    The Date is the one recorded at the first claim, or now for a notice not yet claimed.
+    The Date is the one recorded with the notice (the copy sent, or the last claim), or now for a
+    notice not yet claimed.
     """
     from .message import date_header
 

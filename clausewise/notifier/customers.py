@@ -276,8 +276,8 @@ def _ascii_domain(domain: str) -> str | None:
 # extensions, private use; matched case-insensitively. The primary language is 2 or 3 letters (ISO
 # 639): the syntax also allows 4-8, but no such subtag is registered, and 'english' is a mistake.
 _BCP47 = re.compile(
-    r"^(?:[a-z]{2,3}(?:-[a-z]{3}){0,3})(?:-[a-z]{4})?(?:-(?:[a-z]{2}|[0-9]{3}))?"
-    r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*(?:-[a-wyz0-9](?:-[a-z0-9]{2,8})+)*(?:-x(?:-[a-z0-9]{1,8})+)?$",
+    r"(?:[a-z]{2,3}(?:-[a-z]{3}){0,3})(?:-[a-z]{4})?(?:-(?:[a-z]{2}|[0-9]{3}))?"
+    r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*(?:-[a-wyz0-9](?:-[a-z0-9]{2,8})+)*(?:-x(?:-[a-z0-9]{1,8})+)?",
     re.IGNORECASE,
 )
 
@@ -286,7 +286,7 @@ def canonical_language_tag(value: str) -> str | None:
     """``value`` as a BCP 47 tag in its usual case (``zh-hant-tw`` -> ``zh-Hant-TW``; ``_`` read as
     ``-``), or None if it is not one."""
     tag = value.strip().replace("_", "-")
-    if not _BCP47.match(tag):
+    if not _BCP47.fullmatch(tag):
         return None
     subtags = tag.split("-")
     canonical = [subtags[0].lower()]

@@ -667,9 +667,10 @@ class Store:
         """Atomically hand up to ``limit`` pending notices to ``worker`` (status 'sending').
 
         With ``effective_after``, only notices of campaigns that take effect after that day are
-        claimed (the others would give no advance notice). A notice's Date header is fixed at its
-        first claim (``date_header``) and reused by every later attempt, so that the message bytes,
-        and their SHA-256, can be rebuilt exactly.
+        claimed (the others would give no advance notice). Each claim dates the message anew
+        (``date_header``): a notice sent days after its first attempt must not say it was written
+        then, and the email's on-time wording follows its Date. The Date of the copy the server
+        accepted is what ``mark_sent`` keeps, so the message bytes and their SHA-256 can be rebuilt.
         """
         only = " AND campaign_id = ?" if campaign_id is not None else ""
         if effective_after is not None:
@@ -684,7 +685,7 @@ class Store:
         with self.transaction():
             rows = self._db.execute(
                 f"""UPDATE notices SET status = 'sending', claimed_by = ?, claimed_at = ?,
-                                       date_header = COALESCE(date_header, ?), data_started_at = NULL
+                                       date_header = ?, data_started_at = NULL
                     WHERE (campaign_id, customer_id) IN (
                         SELECT campaign_id, customer_id FROM notices WHERE status = 'pending'{only}
                         ORDER BY campaign_id, customer_id LIMIT ?{_CLAIM_LOCK})

@@ -4,6 +4,7 @@ and a local error (template, rendering) stops the run instead of failing the cus
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from collections import Counter
 from datetime import date
@@ -152,3 +153,24 @@ def test_a_retried_notice_is_proven_by_the_message_rebuilt_from_the_ledger(legal
 
     _, rebuilt = preview_message(legal_repo, repo_store, CAMPAIGN, rows[0].customer_id)
     assert hashlib.sha256(message_bytes(rebuilt)).hexdigest() == notice.sha256
+
+
+def test_a_notice_sent_after_an_earlier_failed_attempt_is_dated_when_it_is_sent(legal_repo, repo_store):
+    rows = customers(2, agreement="service-zh")
+    setup(repo_store, assignment_campaign(), rows=rows)
+    slow = rows[0]
+    with smtp_server(ProgrammableHandler(tempfail_always={slow.email})) as (url, _):
+        first = send_pending(legal_repo, repo_store, smtp_url=url)
+    assert (first.sent, first.left_pending) == (1, 1)
+    # As if that run had been days ago: its claim dated the message then.
+    stale = "Mon, 07 Jan 2030 09:00:00 +0000"
+    repo_store._db.execute("UPDATE notices SET date_header = ? WHERE customer_id = ?", (stale, slow.customer_id))
+    repo_store._db.commit()
+    with smtp_server() as (url, handler):
+        assert send_pending(legal_repo, repo_store, smtp_url=url).sent == 1
+    [received] = handler.received
+    notice = repo_store.notice(CAMPAIGN, slow.customer_id)
+    assert received.message["Date"] != stale  # the copy sent now says when it was written: now
+    assert notice.date_header == received.message["Date"]  # and the proof keeps the Date of that copy
+    preview = cli(legal_repo, "notify", "preview", CAMPAIGN, "--customer", slow.customer_id, "--part", "raw")
+    assert hashlib.sha256(preview.stdout_bytes).hexdigest() == notice.sha256
