@@ -8,6 +8,7 @@ for every customer who shares it.
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import re
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 
 import jinja2
 import jinja2.sandbox
+import markupsafe
 
 from ..config import fill_placeholders
 from ..errors import ClausewiseError
@@ -39,6 +41,10 @@ from .store import Campaign, Notice
 
 PACKAGE_TEMPLATES = Path(__file__).with_name("templates")
 FALLBACK_LANGUAGE = "en"
+# Private-use characters around the customer's fields in a notice rendered once for many customers.
+_SLOT_MARK = "\ue000"
+_CUSTOMER_SLOTS = tuple(f"{_SLOT_MARK}customer.{field}{_SLOT_MARK}" for field in ("name", "email", "id"))
+_CUSTOMER_SLOT = re.compile("|".join(re.escape(slot) for slot in _CUSTOMER_SLOTS))
 _OVERRIDE_NAME = re.compile(r"notice\.(?P<lang>[A-Za-z0-9-]+)\..*\.j2")
 _TEMPLATE_NAME = re.compile(r"notice\.(?P<lang>[A-Za-z0-9-]+)\.(?P<part>subject|txt|html)\.j2")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -150,6 +156,7 @@ class Composer:
         self.languages = template_languages(self.env)
         self.assembler = MessageAssembler()
         self._timing: dict[tuple[str, str], NoticeGiven] = {}
+        self._parts: dict[tuple[str, str, int, NoticeGiven], tuple[str, str, str]] = {}
         self._changes: dict[tuple[str, int, int], _VersionChange] = {}
         self._texts: dict[tuple[str, int], tuple[str, str]] = {}
         self._clauses: dict[tuple[str, int], dict[str, str] | None] = {}
@@ -170,13 +177,40 @@ class Composer:
         change = None
         if campaign.kind == "version" and notice.accepted_version < campaign.to_version:
             change = self._version_change(campaign.agreement, notice.accepted_version, campaign.to_version)
-        context = self._context(campaign, notice, change, language, self._notice_given(campaign, date_value))
+        timing = self._notice_given(campaign, date_value)
+        attachment = change.attachment if change is not None else None
+        customer = (notice.name, notice.email, notice.customer_id)
+        if language in self.overridden or any(_SLOT_MARK in value for value in customer):
+            subject, text, html = self._render_parts(self._context(campaign, notice, change, language, timing), language)
+        else:
+            subject, text, html = self._shared_parts(campaign, notice, change, language, timing)
+            slots = dict(zip(_CUSTOMER_SLOTS, customer))
+            text = _CUSTOMER_SLOT.sub(lambda m: slots[m[0]], text)
+            html = _CUSTOMER_SLOT.sub(lambda m: str(markupsafe.escape(slots[m[0]])), html)
+        return RenderedNotice(subject=subject, text=text, html=html, attachment=attachment), language
+
+    def _render_parts(self, context: dict[str, Any], language: str) -> tuple[str, str, str]:
         subject = " ".join(self._render(f"notice.{language}.subject.j2", context).split())
         context["subject"] = subject
-        text = self._render(f"notice.{language}.txt.j2", context)
-        html = self._render(f"notice.{language}.html.j2", context)
-        attachment = change.attachment if change is not None else None
-        return RenderedNotice(subject=subject, text=text, html=html, attachment=attachment), language
+        return (subject, self._render(f"notice.{language}.txt.j2", context),
+                self._render(f"notice.{language}.html.j2", context))
+
+    def _shared_parts(self, campaign: Campaign, notice: Notice, change: _VersionChange | None, language: str,
+                      timing: NoticeGiven) -> tuple[str, str, str]:
+        """The package templates rendered once per campaign, language, accepted version and notice
+        given, with a slot where the customer's name, email and id go (they are only printed there;
+        ``test_shared_rendering_equals_rendering_per_customer`` holds the templates to that)."""
+        key = (campaign.id, language, notice.accepted_version, timing)
+        if key not in self._parts:
+            if len(self._parts) > 4096:
+                self._parts.clear()
+            slotted = dataclasses.replace(notice, name=_CUSTOMER_SLOTS[0], email=_CUSTOMER_SLOTS[1],
+                                          customer_id=_CUSTOMER_SLOTS[2])
+            parts = self._render_parts(self._context(campaign, slotted, change, language, timing), language)
+            if _SLOT_MARK in parts[0]:
+                raise ClausewiseError(f"notice.{language}.subject.j2: the subject may not name the customer")
+            self._parts[key] = parts
+        return self._parts[key]
 
     def build(self, campaign: Campaign, notice: Notice, date_header: str) -> EmailMessage:
         """The exact message for ``notice``; the same ``date_header`` always gives the same bytes."""

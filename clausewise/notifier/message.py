@@ -243,7 +243,6 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
 _OUR_MESSAGE_ID = re.compile(r"<(?P<digest>[0-9a-f]{24})\.[a-z0-9-]+@[A-Za-z0-9.-]+>")  # see message_id_for
 _DIGEST_PLACEHOLDER = "0" * 24
@@ -333,7 +332,7 @@ class MessageAssembler:
         cte, payload = email.contentmanager._encode_text(text, "utf-8", None, _POLICY)
         return b"".join((f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
                          f"Content-Transfer-Encoding: {cte}\r\n".encode("ascii"), extra_headers, b"\r\n",
-                         _NEWLINE.sub("\r\n", payload).encode("ascii")))
+                         payload.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n").encode("ascii")))
 
 
 def _shared_bytes(part: SharedPart) -> bytes:

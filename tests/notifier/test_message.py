@@ -296,3 +296,26 @@ def test_only_repository_templates_render_in_the_sandbox(legal_repo):
     (folder / "notice.en.labels.j2").write_text("{{ ''.__class__.__mro__ }}{% macro status_names() %}{% endmacro %}")
     with pytest.raises(ClausewiseError, match="sandbox"):
         Composer(legal_repo).build(version_campaign(), notice(), DATE)
+
+
+def test_shared_rendering_equals_rendering_per_customer(legal_repo):
+    """The package's templates are rendered once per campaign, language, accepted version and notice
+    given, the customer's fields put in afterwards (escaped in HTML): the same text as rendering the
+    templates for each customer."""
+    set_config(legal_repo, 'redline_delivery = "both"')
+    composer = Composer(legal_repo)
+    names = ("Ada Lovelace", "", "<script>alert('x') & \"y\"</script>", "王小明", "\ue000customer.email\ue000")
+    campaigns = ((version_campaign(), dict(language="en")),
+                 (assignment_campaign(), dict(language="zh-CN", campaign_id="service-zh/assignment-2030-03-01",
+                                              agreement="service-zh")))
+    for campaign, fields in campaigns:
+        for date_value in (DATE, "Fri, 01 Mar 2030 09:00:00 +0000"):  # on time, after effective
+            for i, name in enumerate(names):
+                customer = notice(f"C<{i}>&", name=name, email_address=f"c{i}+x@example.com", **fields)
+                rendered, language = composer.render(campaign, customer, date_value)
+                context = composer._context(campaign, customer, None if campaign.kind == "assignment" else
+                                            composer._version_change(campaign.agreement, 1, campaign.to_version),
+                                            language, composer._notice_given(campaign, date_value))
+                assert (rendered.subject, rendered.text, rendered.html) == composer._render_parts(context, language)
+                assert f"c{i}+x@example.com" in rendered.text
+    assert len(composer._parts) == 4  # two campaigns x two dates, whatever the number of customers
