@@ -17,7 +17,7 @@ from .hidden import hidden_edits
 from .describe import clause_title
 from .inline import inline_ops, similarity_of
 from .model import AgreementDiff, Clause, ClauseChange, DocumentRef, OpKind
-from .normalize import comparison_key, typographic_key
+from .normalize import LazyPattern, comparison_key, typographic_key
 from .parse import parse_agreements
 from .topics import topic_tags
 
@@ -26,8 +26,10 @@ _LAYOUT_MARKS = frozenset("\\-=*_#>")
 # Cross-references that may be renumbered: 7.3, 第三条, (b)/（二）, Section 4, Article 12
 # Each alternative starts with a character (the lookbehinds follow the first digit), so that re
 # skips ahead to the positions where one can start.
-_REFERENCE = re.compile(r"\d(?<=[Ss]ection \d)\d*|\d(?<=[Cc]lause \d)\d*|\d(?<=[Aa]rticle \d)\d*|\d+(?:\.\d+)+"
+_REFERENCE = LazyPattern(r"\d(?<=[Ss]ection \d)\d*|\d(?<=[Cc]lause \d)\d*|\d(?<=[Aa]rticle \d)\d*|\d+(?:\.\d+)+"
                         r"|第[零〇一二三四五六七八九十百千两\d]+条|[（(][a-zA-Z一二三四五六七八九十\d]{1,4}[）)]")
+# What every match of _REFERENCE contains: a text without any is left as it is, uncompiled
+_REFERENCE_CHAR = re.compile(r"[\d第（(]")
 
 
 def diff_texts(old_text: str, new_text: str, old: DocumentRef, new: DocumentRef) -> AgreementDiff:
@@ -141,8 +143,9 @@ def _pair_change(old: Clause, new: Clause, same: bool, moved: bool, renumbering:
     change.similarity = similarity_of(change.ops)
     if old.heading != new.heading:
         change.heading_ops = inline_ops(old.heading or "", new.heading or "")
-    referenced = _REFERENCE.sub(lambda m: renumbering.get(label_key(m.group(0)), m.group(0)),
-                                f"{old.heading or ''} {old.text}")
+    referenced = f"{old.heading or ''} {old.text}"
+    if _REFERENCE_CHAR.search(referenced):
+        referenced = _REFERENCE.sub(lambda m: renumbering.get(label_key(m.group(0)), m.group(0)), referenced)
     change.note = _hidden_note(change.ops + (change.heading_ops or []))
     change.substantive = moved or change.note is not None or typographic_key(referenced) != typographic_key(
         f"{new.heading or ''} {new.text}")

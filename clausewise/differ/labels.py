@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .normalize import INVISIBLE
+from .normalize import INVISIBLE, LazyPattern
 
 CN_NUMERALS = "零〇一二三四五六七八九十百千两"
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
@@ -30,29 +30,30 @@ _CLOSING_MARKS = re.compile(r"(?:\*\*|__|\*|_(?!\w)|</\w+>)+")
 _TABLE_CELL = re.compile(r"\|[ \t]*")
 _HTML_HEADING = re.compile(r"<(h[1-6])(?:\s[^<>]*)?>[ \t]*", re.IGNORECASE)
 _MARK_START = ("*", "_", "<")
-_CN_UNIT = re.compile(rf"第([{CN_NUMERALS}\d]{{1,9}})(分编|编|章|节|条|部分)(之[{CN_NUMERALS}]{{1,3}})?"
+# The patterns of one kind of line each, compiled when a line of that kind first comes up
+_CN_UNIT = LazyPattern(rf"第([{CN_NUMERALS}\d]{{1,9}})(分编|编|章|节|条|部分)(之[{CN_NUMERALS}]{{1,3}})?"
                       r"(?=$|[\s：:、.．【\[(（*_<])")
 _CN_UNIT_RANK = {"编": 8, "分编": 9, "部分": 10, "章": 10, "节": 11, "条": 12}
-_WORD = re.compile(
+_WORD = LazyPattern(
     r"(Article|ARTICLE|Artikel|ARTIKEL|Section|SECTION|Clause|CLAUSE|Chapter|CHAPTER|Chapitre|CHAPITRE"
     r"|Part|PART|Schedule|SCHEDULE|Annex|ANNEX|Annexe|ANNEXE|§)[ \t]*(\d{1,4}(?:\.\d{1,4})*|[IVXLC]{1,6})"
     r"(?:er|ER)?\\?\.?(?=$|[\s:.\-—–*_])"  # "Article 1er" in French
 )
 _WORD_RANK = {"chapter": 10, "chapitre": 10, "part": 10, "schedule": 10, "annex": 10, "annexe": 10,
               "article": 12, "artikel": 12}
-_CN_SECTION = re.compile(rf"([{CN_NUMERALS}]{{1,4}})[、.．](?![\d０-９])")
-_PAREN_CN = re.compile(rf"[（(]([{CN_NUMERALS}]{{1,4}})[）)]")
-_PAREN_NUMBER = re.compile(r"[（(](\d{1,4})[）)]")
-_PAREN_ALPHA = re.compile(r"[（(]([A-Za-z]{1,5})[）)]")
+_CN_SECTION = LazyPattern(rf"([{CN_NUMERALS}]{{1,4}})[、.．](?![\d０-９])")
+_PAREN_CN = LazyPattern(rf"[（(]([{CN_NUMERALS}]{{1,4}})[）)]")
+_PAREN_NUMBER = LazyPattern(r"[（(](\d{1,4})[）)]")
+_PAREN_ALPHA = LazyPattern(r"[（(]([A-Za-z]{1,5})[）)]")
 _DECIMAL = re.compile(r"(\d{1,4}(?:\\?[.．]\d{1,4})*)(\\?[.．、)）]?)")
 _MONTHS = ("jan(?:uary|uar|vier)?|feb(?:ruary|ruar)?|f[ée]vrier|m(?:a|ä)r(?:ch|z|s)?|apr(?:il)?|avril|ma[iy]"
            "|june?|juni|juin|july?|juli|juillet|aug(?:ust)?|ao[uû]t|sep(?:t(?:ember)?)?|septembre"
            "|o[ck]t(?:ober|obre)?|nov(?:ember|embre)?|d[eé][cz](?:ember|embre)?")
-_DATE_REST = re.compile(rf"[ \t]*(?:\*\*|__)?[ \t]*(?:{_MONTHS})\.?[ \t]+\d{{4}}\b", re.IGNORECASE)
+_DATE_REST = LazyPattern(rf"[ \t]*(?:\*\*|__)?[ \t]*(?:{_MONTHS})\.?[ \t]+\d{{4}}\b", re.IGNORECASE)
 _DASHED = re.compile(r"(\d{1,3})-(?=[A-Z][a-z])")
-_ALNUM = re.compile(r"([A-Z])\.?(\d{1,3}(?:\.\d{1,3})*)(\\?[.)]?)(?=[ \t\u3000*_<]|$)")
-_ALPHA = re.compile(r"([A-Za-z]{1,5})\\?([.)])(?=[ \t\u3000*_<]|$)")
-_BULLET = re.compile(r"([-*+•])[ \t]+")
+_ALNUM = LazyPattern(r"([A-Z])\.?(\d{1,3}(?:\.\d{1,3})*)(\\?[.)]?)(?=[ \t\u3000*_<]|$)")
+_ALPHA = LazyPattern(r"([A-Za-z]{1,5})\\?([.)])(?=[ \t\u3000*_<]|$)")
+_BULLET = LazyPattern(r"([-*+•])[ \t]+")
 _ROMAN = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 

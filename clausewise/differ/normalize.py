@@ -22,6 +22,23 @@ _CJK = (
 _PUNCTUATION_OR_SPACE = re.compile(r"[\W_]+")
 
 
+class LazyPattern:
+    """A regular expression compiled on its first use (a large character class or alternation
+    takes up to 2 ms to compile, and a short diff may never need it). After the first call its
+    ``match``/``sub`` are the compiled pattern's own bound methods: no cost per call."""
+
+    def __init__(self, source: str, flags: int = 0) -> None:
+        self.source, self.flags = source, flags
+
+    def match(self, string: str, pos: int = 0) -> re.Match[str] | None:
+        self.match = re.compile(self.source, self.flags).match  # type: ignore[method-assign]
+        return self.match(string, pos)
+
+    def sub(self, repl, string: str) -> str:
+        self.sub = re.compile(self.source, self.flags).sub  # type: ignore[method-assign]
+        return self.sub(repl, string)
+
+
 def strip_invisible(text: str) -> str:
     """``text`` without zero-width characters, BOMs and soft hyphens (none of them is ASCII)."""
     return text if text.isascii() else _INVISIBLE_CHAR.sub("", text)

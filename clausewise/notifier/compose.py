@@ -24,6 +24,7 @@ from ..errors import ClausewiseError
 from .changes import ChangeList, change_list, visible
 from .message import (
     Mailbox,
+    MessageAssembler,
     RenderedNotice,
     SharedPart,
     build_message,
@@ -38,6 +39,7 @@ from .store import Campaign, Notice
 
 PACKAGE_TEMPLATES = Path(__file__).with_name("templates")
 FALLBACK_LANGUAGE = "en"
+_OVERRIDE_NAME = re.compile(r"notice\.(?P<lang>[A-Za-z0-9-]+)\..*\.j2")
 _TEMPLATE_NAME = re.compile(r"notice\.(?P<lang>[A-Za-z0-9-]+)\.(?P<part>subject|txt|html)\.j2")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
@@ -60,8 +62,18 @@ def template_environment(override_dir: Path | None) -> jinja2.Environment:
     if override_dir is not None and override_dir.is_dir():
         loaders.append(jinja2.FileSystemLoader(override_dir))
     loaders.append(jinja2.FileSystemLoader(PACKAGE_TEMPLATES))
-    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
-        loader=jinja2.ChoiceLoader(loaders),
+    return _environment(jinja2.sandbox.ImmutableSandboxedEnvironment, jinja2.ChoiceLoader(loaders))
+
+
+def builtin_template_environment() -> jinja2.Environment:
+    """The package's own templates only, in a plain (unsandboxed) environment: they are code shipped
+    with clausewise, not data, and the sandbox's attribute checks are most of the rendering time."""
+    return _environment(jinja2.Environment, jinja2.FileSystemLoader(PACKAGE_TEMPLATES))
+
+
+def _environment(kind: type[jinja2.Environment], loader: jinja2.BaseLoader) -> jinja2.Environment:
+    env = kind(
+        loader=loader,
         autoescape=lambda name: name is not None and name.endswith(".html.j2"),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -128,8 +140,16 @@ class Composer:
         self.repo = repo
         self.config = repo.config
         self.sender: Mailbox = parse_mailbox(self.config.sender, "clausewise.toml: sender")
-        self.env = template_environment(Path(repo.root) / "templates")
+        override_dir = Path(repo.root) / "templates"
+        self.env = template_environment(override_dir)
+        self.builtin_env = builtin_template_environment()
+        # Languages with a template in the repository render in the sandbox (all of their templates,
+        # so an overridden labels file is honoured); the others only use the package's templates.
+        self.overridden = {match["lang"] for path in (override_dir.glob("notice.*.j2") if override_dir.is_dir() else ())
+                           if (match := _OVERRIDE_NAME.fullmatch(path.name))}
         self.languages = template_languages(self.env)
+        self.assembler = MessageAssembler()
+        self._timing: dict[tuple[str, str], NoticeGiven] = {}
         self._changes: dict[tuple[str, int, int], _VersionChange] = {}
         self._texts: dict[tuple[str, int], tuple[str, str]] = {}
         self._clauses: dict[tuple[str, int], dict[str, str] | None] = {}
@@ -150,7 +170,7 @@ class Composer:
         change = None
         if campaign.kind == "version" and notice.accepted_version < campaign.to_version:
             change = self._version_change(campaign.agreement, notice.accepted_version, campaign.to_version)
-        context = self._context(campaign, notice, change, language, notice_given(campaign, date_value))
+        context = self._context(campaign, notice, change, language, self._notice_given(campaign, date_value))
         subject = " ".join(self._render(f"notice.{language}.subject.j2", context).split())
         context["subject"] = subject
         text = self._render(f"notice.{language}.txt.j2", context)
@@ -166,10 +186,31 @@ class Composer:
                              message_id=self.message_id(campaign.id, notice.customer_id),
                              date=date_header, language=language)
 
+    def build_bytes(self, campaign: Campaign, notice: Notice, date_header: str) -> bytes:
+        """The bytes of ``message_bytes(self.build(...))``, assembled without the email package's
+        message objects (see MessageAssembler): what ``notify send`` sends and hashes."""
+        recipient = self.recipient(notice)
+        rendered, language = self.render(campaign, notice, date_header)
+        return self.assembler.message_bytes(rendered, sender=self.sender, recipient=recipient,
+                                            message_id=self.message_id(campaign.id, notice.customer_id),
+                                            date=date_header, language=language)
+
+    def _notice_given(self, campaign: Campaign, date_value: str) -> NoticeGiven:
+        key = (campaign.id, date_value)
+        if key not in self._timing:  # a run dates thousands of messages with the same few Date values
+            if len(self._timing) > 1024:
+                self._timing.clear()
+            self._timing[key] = notice_given(campaign, date_value)
+        return self._timing[key]
+
     def _render(self, name: str, context: dict[str, Any]) -> str:
+        """Render ``notice.<lang>.<part>.j2``: in the sandbox when the repository has templates for
+        that language, else the package's own in the plain environment."""
+        language = name.split(".")[1]
+        env = self.env if language in self.overridden else self.builtin_env
         template = None
         try:
-            template = self.env.get_template(name)
+            template = env.get_template(name)
             return template.render(context)
         except jinja2.TemplateError as exc:
             where, line = _template_position(exc, template, name)

@@ -34,7 +34,7 @@ from ..config import CONFIG_NAME, example_defaults, smtp_password, split_smtp_ur
 from ..errors import ClausewiseError, UsageProblem
 from .bounces import verp_address
 from .compose import Composer
-from .message import date_header, message_bytes, sha256_hex
+from .message import date_header, sha256_hex
 from .schedule import notice_timing
 from .store import INTERRUPTED, Campaign, Notice, Store, local_worker_alive, worker_id
 
@@ -250,7 +250,7 @@ def _dry_run(composer: Composer, store: Store, campaign_id: str | None, target: 
                 except ClausewiseError as exc:
                     report.failures.append((notice.campaign_id, notice.customer_id, f"not sent: {exc}"))
                     continue
-                message_bytes(_build(composer, campaign, notice, notice.date_header or now))
+                _build(composer, campaign, notice, notice.date_header or now)
                 report.rendered += 1
             if progress is not None:
                 progress(report.total, pending)
@@ -520,11 +520,11 @@ class _Sender:
             self.composer.recipient(notice)
         except ClausewiseError as exc:  # the customer's data cannot make a safe message
             return self._failed(notice, f"not sent: {exc}")
-        msg = _build(self.composer, campaign, notice, stamp)  # a local error stops the run
-        data = message_bytes(msg)
+        data = _build(self.composer, campaign, notice, stamp)  # a local error stops the run
+        message_id = self.composer.message_id(campaign.id, notice.customer_id)
         sender, recipient = self.composer.sender.address, notice.email
         if self.verp:
-            sender = verp_address(sender, msg["Message-ID"])
+            sender = verp_address(sender, message_id)
         utf8 = not (recipient.isascii() and sender.isascii())
         if utf8 and client.is_ehlo_or_helo_needed:
             try:
@@ -563,7 +563,7 @@ class _Sender:
         sent_at = datetime.now(timezone.utc)
         timing = notice_timing(sent_at.date(), campaign.send_by, campaign.effective)
         try:
-            self.store.record_sent(notice.campaign_id, notice.customer_id, message_id=msg["Message-ID"],
+            self.store.record_sent(notice.campaign_id, notice.customer_id, message_id=message_id,
                                    sha256=sha256_hex(data), reply=evidence, sent_at=sent_at, date_header=stamp,
                                    timing=timing,
                                    after_effective_reason=self.after_effective if timing == "after effective" else None)
@@ -628,10 +628,10 @@ class _Sender:
         return self.campaigns[campaign_id]
 
 
-def _build(composer: Composer, campaign: Campaign, notice: Notice, stamp: str) -> Any:
-    """The notice's message; any rendering problem is a local error that stops the run (ClausewiseError)."""
+def _build(composer: Composer, campaign: Campaign, notice: Notice, stamp: str) -> bytes:
+    """The notice's message bytes; any rendering problem is a local error that stops the run (ClausewiseError)."""
     try:
-        return composer.build(campaign, notice, stamp)
+        return composer.build_bytes(campaign, notice, stamp)
     except ClausewiseError as exc:
         raise ClausewiseError(f"cannot render the notice of campaign {campaign.id} to customer "
                               f"'{notice.customer_id}': {exc}; nothing was sent for it and the notices stay "

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from clausewise.errors import ClausewiseError
-from clausewise.notifier.compose import Composer, long_date, pick_language
+from clausewise.notifier.compose import PACKAGE_TEMPLATES, Composer, long_date, pick_language
 from clausewise.notifier.message import (
     Mailbox,
     RenderedNotice,
@@ -222,3 +222,77 @@ def set_config(repo, settings: str = "", tables: str = "") -> None:
             text = text.replace("[clausewise]\n", f"[clausewise]\n{line}\n", 1)
     path.write_text(f"{text}\n{tables}\n", "utf-8")
     repo.config = load_config(repo.root)
+
+
+# -- the fast path notify send takes: the same bytes as the email package's --------------------
+
+@pytest.mark.parametrize("attachment", [True, False])
+def test_the_assembler_writes_the_bytes_of_the_built_message(attachment):
+    """MessageAssembler (what notify send uses) and build_message + message_bytes (what preview and
+    the proof report use) give identical bytes, so a recorded SHA-256 always matches the rebuild."""
+    from clausewise.notifier.message import MessageAssembler
+
+    assembler = MessageAssembler()
+    shared = redline_part("redline-x-v1-v2.html", "<html><body>红线 &amp; redline</body></html>" * 50)
+    names = ("张三", "Ada Lovelace", 'Lovelace, Ada "The Countess"', "O'Brien (Accounts)", "", "李雷, Bcc: x@y")
+    texts = ("尊敬的客户：\n内容\n", "Dear Ada,\n" + "a long line of notice text " * 12 + "\n", "short\n" * 30,
+             "ünïcödé\r\nlines\r\n" * 12, "")
+    htmls = ("<p>尊敬的客户：</p>", "<p>" + "plain ascii html " * 3 + "</p>\n", "<p>" + "é" * 120 + "</p>")
+    subjects = ("关于《语音服务协议》变更的通知", "Notice of changes to " + "a long agreement title " * 5)
+    addresses = ("ada@example.com", "李雷@example.cn")  # the second takes the SMTPUTF8 path
+    for i, (name, text, html, subject, address) in enumerate(
+            (n, t, h, s, a) for n in names for t in texts for h in htmls for s in subjects for a in addresses):
+        notice_parts = RenderedNotice(subject=subject, text=text, html=html, attachment=shared if attachment else None)
+        kwargs = dict(sender=SENDER, recipient=Mailbox(name, address), date=DATE, language="zh-CN",
+                      message_id=message_id_for(f"campaign-{i % 3}/v2", f"C{i}", "example.com"))
+        data = assembler.message_bytes(notice_parts, **kwargs)
+        assert data == message_bytes(build_message(notice_parts, **kwargs)), (name, text, html, subject)
+        if address.isascii() and text == texts[3]:
+            back = parse(data)  # valid MIME that parses back to the same parts
+            assert back["To"].addresses[0].display_name == name and back["Bcc"] is None
+            assert back.get_body(("plain",)).get_content().splitlines() == ["ünïcödé", "lines"] * 12
+            assert back.get_body(("html",)).get_content().splitlines() == html.splitlines()
+    assert [a.get_filename() for a in back.iter_attachments()] == (["redline-x-v1-v2.html"] if attachment else [])
+
+
+def test_the_assembler_refuses_header_injection_like_build_message():
+    from clausewise.notifier.message import MessageAssembler
+
+    for bad in (RenderedNotice("Notice\r\nBcc: spy@evil.example", "t", "<p>h</p>"),
+                RenderedNotice("=?utf-8?q?Notice=0D=0ABcc:_spy@evil.example?=", "t", "<p>h</p>")):
+        with pytest.raises(ClausewiseError, match="subject"):
+            MessageAssembler().message_bytes(bad, sender=SENDER, recipient=Mailbox("Ada", "ada@example.com"),
+                                             message_id="<a.b@example.com>", date=DATE, language="en")
+    with pytest.raises(ClausewiseError, match="language"):
+        MessageAssembler().message_bytes(rendered(), sender=SENDER, recipient=Mailbox("Ada", "ada@example.com"),
+                                         message_id="<a.b@example.com>", date=DATE, language="en\r\nBcc: x@y")
+
+
+def test_composer_bytes_equal_the_built_message_in_both_languages(legal_repo):
+    set_config(legal_repo, 'redline_delivery = "both"')
+    composer = Composer(legal_repo)
+    cases = ((version_campaign(), notice("C1")),
+             (version_campaign(), notice("C2", name="Zoë \"Z\" Ng", email_address="zoe@example.com")),
+             (assignment_campaign(), notice("C3", name="王小明", language="zh-CN",
+                                            campaign_id="service-zh/assignment-2030-03-01", agreement="service-zh")))
+    for campaign, customer in cases:
+        data = composer.build_bytes(campaign, customer, DATE)
+        assert data == message_bytes(composer.build(campaign, customer, DATE))
+        assert parse(data)["Message-ID"].strip() == composer.message_id(campaign.id, customer.customer_id)
+
+
+def test_only_repository_templates_render_in_the_sandbox(legal_repo):
+    """The package's templates are code shipped with clausewise and render in a plain environment;
+    a language with any template in the repository renders in the immutable sandbox."""
+    import jinja2.sandbox
+
+    folder = legal_repo.root / "templates"
+    folder.mkdir()
+    (folder / "notice.en.labels.j2").write_text((PACKAGE_TEMPLATES / "notice.en.labels.j2").read_text("utf-8"))
+    composer = Composer(legal_repo)
+    assert composer.overridden == {"en"}
+    assert not isinstance(composer.builtin_env, jinja2.sandbox.SandboxedEnvironment)
+    assert isinstance(composer.env, jinja2.sandbox.ImmutableSandboxedEnvironment)
+    (folder / "notice.en.labels.j2").write_text("{{ ''.__class__.__mro__ }}{% macro status_names() %}{% endmacro %}")
+    with pytest.raises(ClausewiseError, match="sandbox"):
+        Composer(legal_repo).build(version_campaign(), notice(), DATE)
