@@ -12,7 +12,7 @@ Before the lines are walked, what only looks like a clause is taken out: the doc
 only level-1 heading, on top), a table of contents, a number repeated just above its own heading.
 Lines that are not labelled continue the clause above them, except that a paragraph under a
 heading without a number, and a paragraph after a list, is a node of its own (``kind="paragraph"``,
-no label). Text before the first clause (title, preamble) belongs to the root. Each node owns the
+no label); consecutive paragraphs that are only in-page links (a contents list) make one such node. Text before the first clause (title, preamble) belongs to the root. Each node owns the
 exact slice of the text from its first line up to the next node, so joining ``source`` over
 ``walk()`` gives the original text back."""
 
@@ -38,6 +38,8 @@ _BULLET_LINE = re.compile(r"[ \t]*[-*+•][ \t]")
 _INTRODUCING = (":", "：", ":**", "：**")
 _MARKUP_START = tuple("#=-*_<")
 _MARKUP_LINE = re.compile(r"#{1,6}|={2,}|-{2,}|[*_]{3,}|(?:</?[A-Za-z][^<>]*> ?)+")
+# A line that is only a link to a place in the same page: an entry of a contents list.
+_CONTENTS_LINK = re.compile(r"\[[^\]\n]*\]\(#[^()\s]*\)")
 _H1 = re.compile(r"#[ \t]")
 _BOLD_END = re.compile(r"\*\*|__")
 _TRAILING_MARKS = re.compile(r"(?<![*_#>])[ \t]*(?:\*\*|__|[*_]|#+|</\w+>)+$")
@@ -89,6 +91,7 @@ def _parse(text: str, readings_of: dict[str, list[Label]], display: dict[tuple, 
     block_start = True  # the line follows a blank line, a heading or markup: a new block
     skip_to = -1  # a title line taken by the number alone on the line above it
     introduced = False  # the last non-blank line ends with a colon
+    contents: Clause | None = None  # a paragraph of in-page links so far: later link lines join it
     for index, line in enumerate(lines):
         if index <= skip_to:
             continue
@@ -101,7 +104,9 @@ def _parse(text: str, readings_of: dict[str, list[Label]], display: dict[tuple, 
         chosen = _choose(stack, readings, paragraph_start, was_introduced) if readings else None
         if chosen is None:
             markup = content and content[0] in _MARKUP_START and _MARKUP_LINE.fullmatch(content) is not None
-            if content and block_start and stack and not markup:
+            links_only = _CONTENTS_LINK.fullmatch(content) is not None
+            if content and block_start and stack and not markup \
+                    and not (links_only and contents is not None and starts[-1].node is contents):
                 keep = _paragraph_keep(stack, line)
                 if keep is not None:
                     del stack[keep:]
@@ -111,11 +116,15 @@ def _parse(text: str, readings_of: dict[str, list[Label]], display: dict[tuple, 
                                   kind="paragraph")
                     parent.children.append(node)
                     starts.append(_Start(index, node, index, 0))
+                    contents = node if links_only else None
+            if content and not links_only:
+                contents = None
             underline = index - 1 in setext
             paragraph_start = not content or content.endswith(_TERMINAL) or underline
             block_start = not content or underline or markup
             continue
         label, keep = chosen
+        contents = None
         del stack[keep:]
         parent = stack[-1].node if stack else root
         heading, body_offset = _heading(label, line)

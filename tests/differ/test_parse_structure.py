@@ -357,3 +357,29 @@ def test_french_and_german_article_words():
             "Artikel 4 Haftung\n\nText.\n")
     assert [(n.label, n.heading) for n in parse_agreement(text).walk()[1:]] == [
         ("Article 1er", "Objet"), ("Article 2", "Prix"), ("ARTICLE 3", "Durée"), ("Artikel 4", "Haftung")]
+
+
+def contents_page(sections: list[str]) -> str:
+    """A web page: a heading, a contents list of in-page links, then numbered sections."""
+    entries = [f"[{n}\\. {title}](#{n}-{title.lower().replace(' ', '-')})" for n, title in enumerate(sections, 1)]
+    body = [f"{n}\\. {title}\n---\n\nThe rules on {title.lower()} apply to every order." for n, title in
+            enumerate(sections, 1)]
+    return "**Store Terms**\n---\n\n" + "\n\n".join(entries) + "\n\n" + "\n\n".join(body) + "\n"
+
+
+def test_a_contents_list_of_page_links_is_one_unit_not_one_per_entry():
+    text = contents_page(["Orders", "Delivery", "Returns", "Warranty"])
+    root = parse_agreement(text)
+    [contents] = [node for node in root.walk() if node.text.startswith("[1\\. Orders]")]
+    assert contents.kind == "paragraph" and contents.text.count("](#") == 4
+    assert labelled(root) == ["1.", "2.", "3.", "4."] and round_trips(text)
+
+
+def test_sections_renumbered_by_an_insertion_change_the_contents_list_once():
+    old = contents_page(["Orders", "Delivery", "Returns", "Warranty"])
+    new = contents_page(["Orders", "Gift cards", "Delivery", "Returns", "Warranty"])
+    result = diff(old, new)
+    changed = [change for change in result.changes if change.status != "unchanged"]
+    contents = [change for change in changed if change.new and "](#" in change.new.text]
+    assert len(contents) == 1 and contents[0].status == "modified"
+    assert result.summary()["renumbered"] == 3 and result.summary()["added"] == 1
