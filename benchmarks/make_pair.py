@@ -51,12 +51,7 @@ def make_pair(sections: int = 200, per_section: int = 10, *, edits: int = 100, d
         new_sections[int(label.split(".")[0]) - 1].remove(label)
         target = rng.randrange(sections)
         new_sections[target].insert(rng.randint(0, len(new_sections[target])), label)
-    new_text_of = dict(text_of)
-    for label in edited:
-        words = new_text_of[label].split(" ")
-        at = rng.randrange(len(words) - 1)
-        words[at] = rng.choice(WORDS) + "ly"
-        new_text_of[label] = " ".join(words)
+    new_text_of = _edited_texts(text_of, edited, rng)
     for number in range(insertions):
         target = rng.randrange(sections)
         key = f"new-{number}"
@@ -68,6 +63,17 @@ def make_pair(sections: int = 200, per_section: int = 10, *, edits: int = 100, d
     return _with_truth(Pair(old, new), new_sections, new_labels, moved, edited)
 
 
+
+
+def _edited_texts(text_of: dict[str, str], edited: Collection[str], rng: random.Random) -> dict[str, str]:
+    """``text_of`` with one word of each ``edited`` clause replaced."""
+    new_text_of = dict(text_of)
+    for label in edited:
+        words = new_text_of[label].split(" ")
+        at = rng.randrange(len(words) - 1)
+        words[at] = rng.choice(WORDS) + "ly"
+        new_text_of[label] = " ".join(words)
+    return new_text_of
 
 def _with_truth(pair: Pair, sections: list[list[str]], labels: list[list[str]], moved: Collection[str],
                 edited: Collection[str]) -> Pair:
@@ -161,12 +167,7 @@ def make_hard_pair(*, sections: int = 24, per_section: int = 8, boilerplate_sect
     edited = rng.sample([label for label in plain + boiler_labels if label not in deleted], edits)
     for label in deleted:
         next(section for section in new_sections if label in section).remove(label)
-    new_text_of = dict(text_of)
-    for label in edited:
-        words = new_text_of[label].split(" ")
-        at = rng.randrange(len(words) - 1)
-        words[at] = rng.choice(WORDS) + "ly"
-        new_text_of[label] = " ".join(words)
+    new_text_of = _edited_texts(text_of, edited, rng)
     # whole sections inserted early: every later section is renumbered with its clauses
     order = [str(s + 1) for s in range(sections)]
     sections_of = dict(zip(order, new_sections))
