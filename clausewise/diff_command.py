@@ -13,7 +13,8 @@ import os
 import sys
 from collections.abc import Mapping
 
-FORMATS = ("text", "json", "html", "md")
+FORMATS = ("text", "json", "html", "md", "docx")
+BINARY_FORMATS = ("docx",)
 CONTEXTS = ("unchanged", "none")
 UI_LANGUAGES = ("auto", "en", "zh")
 
@@ -25,36 +26,70 @@ _FLAGS = {"--exit-code": "exit_code"}
 
 def run_diff(old: str, new: str, *, output_format: str = "text", output: str | None = None,
              context: str = "unchanged", exit_code: bool = False, ui_lang: str = "auto",
-             repo_dir: str = ".") -> int:
+             repo_dir: str = ".", author: str | None = None) -> int:
     """Compare OLD and NEW, write the rendering to ``output`` (atomically) or standard output, and
     return the exit code: 1 with ``exit_code`` when the texts differ, else 0. ClausewiseError for
-    a bad ref or file."""
+    a bad ref or file. ``author`` names the reviser in a docx redline (default: clausewise.toml's
+    ``redline_author``)."""
     from .differ import diff_texts
     from .refs import load_document
+
+    if output_format in BINARY_FORMATS:
+        if output is None and sys.stdout.isatty():
+            from .errors import UsageProblem
+
+            raise UsageProblem(f"a {output_format} redline is a binary file, not for a terminal: write it to a "
+                               f"file with -o FILE (e.g. -o redline.{output_format}), or redirect standard output")
+        if author is None:
+            author = _configured_author(repo_dir)
 
     gc.disable()  # a diff builds many objects without cycles; collections would cost, not free
     try:
         old_text, old_ref = load_document(old, repo_dir)
         new_text, new_ref = load_document(new, repo_dir)
         diff = diff_texts(old_text, new_text, old_ref, new_ref)
-        rendered = _render(diff, output_format, context, ui_lang, color=output is None and sys.stdout.isatty())
+        if output_format == "docx":
+            from .differ import render_docx
+
+            rendered: str | bytes = render_docx(diff, author=author or "",
+                                                lang=None if ui_lang == "auto" else ui_lang)
+        else:
+            rendered = _render(diff, output_format, context, ui_lang, color=output is None and sys.stdout.isatty())
     finally:
         gc.enable()
     if output:
         from .fileutil import write_output
 
         write_output(output, rendered)
+    elif isinstance(rendered, bytes):
+        _write_stdout(rendered)
     else:
         _write_stdout(rendered if rendered.endswith("\n") else rendered + "\n")
     return 1 if exit_code and diff.changed() else 0
 
 
-def _write_stdout(text: str) -> None:
+def _configured_author(repo_dir: str) -> str | None:
+    """``redline_author`` from clausewise.toml in ``repo_dir``, when there is such a file."""
+    from pathlib import Path
+
+    from .config import CONFIG_NAME, load_config
+
+    if not (Path(repo_dir) / CONFIG_NAME).is_file():
+        return None
+    return load_config(repo_dir).redline_author or None
+
+
+def _write_stdout(text: str | bytes) -> None:
     """Write ``text`` to standard output: a full disk is one ClausewiseError, a closed pipe a quiet
     exit 1 (standard output then points at /dev/null, so that Python's exit flush stays quiet)."""
     try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
     except OSError as exc:
         from .errors import ClausewiseError
 

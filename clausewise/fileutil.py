@@ -73,10 +73,19 @@ def output_file(path: str | os.PathLike[str], *, encoding: str = "utf-8",
         yield handle
 
 
-def write_output(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to the output file ``path`` as :func:`output_file` does."""
-    with output_file(path) as handle:
-        handle.write(text)
+def write_output(path: str | os.PathLike[str], text: str | bytes) -> None:
+    """Write ``text`` (UTF-8) or bytes to the output file ``path`` as :func:`output_file` does."""
+    if isinstance(text, str):
+        with output_file(path) as handle:
+            handle.write(text)
+        return
+    target = Path(path)
+    if _writes_through(target):
+        with _open_device(target) as raw:
+            raw.write(text)
+        return
+    with _atomic_replacement(target, private=False) as raw:
+        raw.write(text)
 
 
 def _writes_through(target: Path) -> bool:

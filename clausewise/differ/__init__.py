@@ -1,7 +1,7 @@
 """Clause-aware diffs of agreements (diff stage).
 
 Public API: parse_agreement, diff_texts, render_text, render_json, render_markdown, render_html,
-topic_tags, find_clauses. Everything loads on first use, so that a text diff never loads the HTML
+render_docx, topic_tags, find_clauses. Everything loads on first use, so that a text diff never loads the HTML
 renderer or the JSON encoder.
 
 The renderers share their modules' names (``render_html`` in ``render_html.py``). Importing a
@@ -27,6 +27,7 @@ _LAZY = {
     "render_json": "render_json",
     "render_markdown": "render_markdown",
     "render_html": "render_html",
+    "render_docx": "render_docx",
 }
 
 __all__ = sorted(_LAZY)
