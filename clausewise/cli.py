@@ -376,8 +376,8 @@ def import_command(file: str, split: bool, agreement_id: str | None, id_prefix: 
 @click.option("--exit-code", is_flag=True,
               help="Exit with 1 when the texts differ (as git diff --exit-code); otherwise always 0.")
 @click.option("--lang", "ui_lang", type=click.Choice(DIFF_UI_LANGUAGES), default="auto", show_default=True,
-              help="Language of the HTML redline's labels and the docx title block (auto: from the new "
-                   "text's script).")
+              help="Language of the HTML and PDF redline's labels and the docx title block (auto: from "
+                   "the new text's script).")
 @click.option("--author", default=None, metavar="NAME",
               help="Author of the tracked changes in a docx redline  [default: redline_author in "
                    "clausewise.toml, else clausewise]")
@@ -388,7 +388,8 @@ def diff_command(old: str, new: str, output_format: str, output: str | None, con
 
     OLD and NEW are each ID@vN (a published version), ID@latest, ID (the working copy) or a path to
     a text file. Renumbered clauses that did not change are shown as renumbered, not changed.
-    --format docx writes a Word document with tracked changes (use -o FILE).
+    pdf prints the HTML redline with headless Chromium, docx writes a Word document with tracked
+    changes (both binary: give -o FILE).
     """
     from .diff_command import run_diff
 

@@ -13,8 +13,8 @@ import os
 import sys
 from collections.abc import Mapping
 
-FORMATS = ("text", "json", "html", "md", "docx")
-BINARY_FORMATS = ("docx",)
+FORMATS = ("text", "json", "html", "md", "pdf", "docx")
+BINARY_FORMATS = ("pdf", "docx")  # never written to a terminal
 CONTEXTS = ("unchanged", "none")
 UI_LANGUAGES = ("auto", "en", "zh")
 
@@ -34,15 +34,13 @@ def run_diff(old: str, new: str, *, output_format: str = "text", output: str | N
     from .differ import diff_texts
     from .refs import load_document
 
-    if output_format in BINARY_FORMATS:
-        if output is None and sys.stdout.isatty():
-            from .errors import UsageProblem
+    if output_format in BINARY_FORMATS and not output and sys.stdout.isatty():
+        from .errors import UsageProblem
 
-            raise UsageProblem(f"a {output_format} redline is a binary file, not for a terminal: write it to a "
-                               f"file with -o FILE (e.g. -o redline.{output_format}), or redirect standard output")
-        if author is None:
-            author = _configured_author(repo_dir)
-
+        raise UsageProblem(f"--format {output_format} writes a binary file, not text for the terminal; "
+                           f"write it with -o redline.{output_format}, or redirect: > redline.{output_format}")
+    if output_format == "docx" and author is None:
+        author = _configured_author(repo_dir)
     gc.disable()  # a diff builds many objects without cycles; collections would cost, not free
     try:
         old_text, old_ref = load_document(old, repo_dir)
@@ -61,10 +59,8 @@ def run_diff(old: str, new: str, *, output_format: str = "text", output: str | N
         from .fileutil import write_output
 
         write_output(output, rendered)
-    elif isinstance(rendered, bytes):
-        _write_stdout(rendered)
     else:
-        _write_stdout(rendered if rendered.endswith("\n") else rendered + "\n")
+        _write_stdout(rendered if isinstance(rendered, bytes) or rendered.endswith("\n") else rendered + "\n")
     return 1 if exit_code and diff.changed() else 0
 
 
@@ -79,16 +75,17 @@ def _configured_author(repo_dir: str) -> str | None:
     return load_config(repo_dir).redline_author or None
 
 
-def _write_stdout(text: str | bytes) -> None:
-    """Write ``text`` to standard output: a full disk is one ClausewiseError, a closed pipe a quiet
-    exit 1 (standard output then points at /dev/null, so that Python's exit flush stays quiet)."""
+def _write_stdout(data: str | bytes) -> None:
+    """Write ``data`` (text, or bytes as they are) to standard output: a full disk is one
+    ClausewiseError, a closed pipe a quiet exit 1 (standard output then points at /dev/null, so
+    that Python's exit flush stays quiet)."""
     try:
-        if isinstance(text, bytes):
+        if isinstance(data, bytes):
             sys.stdout.flush()
-            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
         else:
-            sys.stdout.write(text)
+            sys.stdout.write(data)
             sys.stdout.flush()
     except OSError as exc:
         from .errors import ClausewiseError
@@ -103,7 +100,11 @@ def _write_stdout(text: str | bytes) -> None:
                               "write it to a file with -o FILE, or free space where it goes") from None
 
 
-def _render(diff, output_format: str, context: str, ui_lang: str, *, color: bool) -> str:
+def _render(diff, output_format: str, context: str, ui_lang: str, *, color: bool) -> str | bytes:
+    if output_format == "pdf":
+        from .differ import render_pdf
+
+        return render_pdf(diff, lang=None if ui_lang == "auto" else ui_lang)
     if output_format == "json":
         from .differ import render_json
 

@@ -97,8 +97,8 @@ def test_docx_on_a_terminal_is_refused_and_to_a_pipe_is_written(tmp_path):
         os.close(follower)
         os.close(leader)
     assert refused.returncode == 2
-    assert refused.stderr.decode().startswith("Error: a docx redline is a binary file, not for a terminal: "
-                                              "write it to a file with -o FILE")
+    assert refused.stderr.decode() == ("Error: --format docx writes a binary file, not text for the terminal; "
+                                       "write it with -o redline.docx, or redirect: > redline.docx\n")
     piped = subprocess.run([CLAUSEWISE, "diff", old, new, "--format", "docx"], capture_output=True, timeout=120)
     assert piped.returncode == 0 and piped.stderr == b""
     assert "1.2 \"Account\" means the Customer's login to the Service console." in revised_paragraphs(
