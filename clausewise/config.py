@@ -54,6 +54,8 @@ redline_delivery = "link"
 redline_url = "https://example.com/legal/{agreement}/v{from_version}-v{to_version}.html"
 # The file attached with "attach" or "both": "html" (the page) or "pdf" (printed by headless Chromium).
 redline_format = "html"
+# Who the tracked changes of a Word redline (diff --format docx) are by; empty: clausewise.
+redline_author = ""
 
 # Who sends the notices, named in every notice (legal name, postal address, where to write).
 # Optional per language: [provider."zh-CN"]. Without it: the sender's name and address.
@@ -126,6 +128,7 @@ class Config:
     redline_delivery: str = "link"
     redline_url: str = "https://example.com/legal/{agreement}/v{from_version}-v{to_version}.html"
     redline_format: str = "html"  # of the attached redline: one of REDLINE_FORMATS
+    redline_author: str = ""  # of the tracked changes in a Word redline; empty: clausewise
     # From the tables [provider] (and [provider."<lang>"]), [assignees."<name>"], [notice_text.<lang>]:
     provider: dict[str, Party] = field(default_factory=dict)  # by language; "" for every language
     assignees: dict[str, Party] = field(default_factory=dict)  # by name, as given to announce --to
