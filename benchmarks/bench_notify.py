@@ -170,7 +170,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--large", action="store_true", help="also 100,000 customers, and compare memory")
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--attach", choices=("html", "pdf"), help="attach the redline in this format (default: a link)")
+    parser.add_argument("--attach", choices=("html", "pdf", "docx"), help="attach the redline in this format (default: a link)")
     args = parser.parse_args()
     os.environ.setdefault("GIT_AUTHOR_NAME", "bench")
     os.environ.setdefault("GIT_AUTHOR_EMAIL", "bench@example.com")

@@ -52,7 +52,8 @@ redline_delivery = "link"
 # Where you publish the redline (clausewise diff ID@vA ID@vB --format html -o FILE);
 # {agreement}, {from_version} and {to_version} are filled in.
 redline_url = "https://example.com/legal/{agreement}/v{from_version}-v{to_version}.html"
-# The file attached with "attach" or "both": "html" (the page) or "pdf" (printed by headless Chromium).
+# The file attached with "attach" or "both": "html" (the page), "pdf" (printed by headless Chromium)
+# or "docx" (Word, with tracked changes by redline_author).
 redline_format = "html"
 # Who the tracked changes of a Word redline (diff --format docx) are by; empty: clausewise.
 redline_author = ""
@@ -75,7 +76,7 @@ redline_author = ""
 """
 
 REDLINE_DELIVERIES = ("link", "attach", "both")
-REDLINE_FORMATS = ("html", "pdf")
+REDLINE_FORMATS = ("html", "pdf", "docx")
 # The wording a notice uses for the customer's options, per language; clausewise.toml's
 # [notice_text.<lang>] replaces any of it. Placeholders are filled in per notice.
 NOTICE_TEXT_KEYS = ("object_change", "silence_change", "object_assignment", "silence_assignment",

@@ -42,7 +42,8 @@ from .store import Campaign, Notice
 
 PACKAGE_TEMPLATES = Path(__file__).with_name("templates")
 # MIME types of the binary redline formats (redline_format in clausewise.toml).
-ATTACHMENT_TYPES = {"pdf": "application/pdf"}
+ATTACHMENT_TYPES = {"pdf": "application/pdf",
+                    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 FALLBACK_LANGUAGE = "en"
 # Private-use characters around the customer's fields in a notice rendered once for many customers.
 _SLOT_MARK = "\ue000"
@@ -404,17 +405,26 @@ class Composer:
 
     def _redline_attachment(self, name: str, diff: Any, agreement_id: str, new: int) -> SharedPart:
         """The redline file in ``redline_format``, rendered once per (agreement, old, new) and shared
-        by every message that carries it. A PDF is dated with the new version's effective date, so a
-        message rebuilt later (notify preview --part raw) has the bytes the ledger's hash was taken of."""
+        by every message that carries it. A PDF or Word file is dated with the new version's
+        effective date, so a message rebuilt later (notify preview --part raw) has the bytes the
+        ledger's hash was taken of."""
         from ..differ import render_html
 
-        if self.config.redline_format == "pdf":
+        fmt = self.config.redline_format
+        if fmt not in ATTACHMENT_TYPES:
+            return redline_part(name, render_html(diff))
+        effective = self.repo.version(agreement_id, new).effective
+        dated = datetime(effective.year, effective.month, effective.day, tzinfo=timezone.utc)
+        if fmt == "pdf":
             from ..differ import render_pdf
 
-            effective = self.repo.version(agreement_id, new).effective
-            created = datetime(effective.year, effective.month, effective.day, tzinfo=timezone.utc)
-            return redline_file_part(name, render_pdf(diff, created=created), ATTACHMENT_TYPES["pdf"])
-        return redline_part(name, render_html(diff))
+            data = render_pdf(diff, created=dated)
+        else:
+            from ..differ import render_docx
+            from ..differ.render_docx import DEFAULT_AUTHOR
+
+            data = render_docx(diff, author=self.config.redline_author or DEFAULT_AUTHOR, date=dated)
+        return redline_file_part(name, data, ATTACHMENT_TYPES[fmt])
 
     def _ref(self, agreement_id: str, number: int) -> Any:
         from ..differ.model import DocumentRef

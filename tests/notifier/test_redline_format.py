@@ -1,5 +1,5 @@
-"""``redline_format``: the redline attached to notices as HTML or PDF, sent to a real aiosmtpd on
-127.0.0.1 and opened on arrival (pdftotext)."""
+"""``redline_format``: the redline attached to notices as HTML, PDF or Word, sent to a real aiosmtpd
+on 127.0.0.1 and opened on arrival (pdftotext; unzip and the document's XML)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import email
 import email.policy
 import hashlib
 import shutil
+import io
 import subprocess
+import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from click.testing import CliRunner
@@ -32,6 +35,8 @@ from .smtp_server import smtp_server
 from .test_message import DATE, SENDER, notice, set_config
 
 PDF_TYPE = "application/pdf"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                      reason="poppler-utils (pdftotext) is not installed")
 
@@ -73,6 +78,33 @@ def test_pdf_redline_reaches_every_customer_opens_and_is_in_the_proof(legal_repo
     assert len(attachments) == 1  # one file for the campaign and version pair
 
 
+def test_word_redline_reaches_customers_with_tracked_changes_by_the_configured_author(legal_repo, repo_store):
+    set_config(legal_repo, 'redline_delivery = "both"\nredline_format = "docx"\nredline_author = "Legal Team"')
+    setup(repo_store, version_campaign(), rows=customers(2, agreement="trial-en"))
+    with smtp_server() as (url, handler):
+        report = send_pending(legal_repo, repo_store, smtp_url=url)
+    assert report.sent == 2
+    notices = {n.email: n for n in repo_store.notices()}
+    for item in handler.received:
+        message = email.message_from_bytes(item.data, policy=email.policy.default)
+        [part] = message.iter_attachments()
+        assert (part.get_content_type(), part.get_filename()) == (DOCX_TYPE, "redline-trial-en-v1-v2.docx")
+        with zipfile.ZipFile(io.BytesIO(part.get_content())) as docx:
+            assert docx.testzip() is None
+            body = ElementTree.fromstring(docx.read("word/document.xml"))
+        deleted = "".join(t.text or "" for d in body.iter(f"{W}del") for t in d.iter(f"{W}delText"))
+        inserted = "".join(t.text or "" for i in body.iter(f"{W}ins") for t in i.iter(f"{W}t"))
+        assert "thirty" in deleted and "fourteen" in inserted
+        authors = {e.get(f"{W}author") for tag in ("ins", "del") for e in body.iter(f"{W}{tag}")}
+        dates = {e.get(f"{W}date") for tag in ("ins", "del") for e in body.iter(f"{W}{tag}")}
+        assert authors == {"Legal Team"} and dates == {"2030-03-01T00:00:00Z"}  # the new version's effective date
+        recorded = notices[item.rcpt_tos[0]]
+        assert recorded.sha256 == hashlib.sha256(item.data).hexdigest()
+        rebuilt = message_bytes(Composer(legal_repo).build(repo_store.campaign(recorded.campaign_id), recorded,
+                                                           recorded.date_header))
+        assert rebuilt == item.data
+
+
 def test_the_pdf_is_rendered_once_per_agreement_and_version_pair(legal_repo):
     set_config(legal_repo, 'redline_delivery = "both"\nredline_format = "pdf"')
     composer = Composer(legal_repo)
@@ -100,13 +132,13 @@ def test_a_binary_redline_has_its_type_and_an_rfc2231_name_on_both_message_paths
 
 
 def test_a_bad_redline_format_names_the_allowed_values(legal_repo):
-    with pytest.raises(ClausewiseError, match=r"clausewise.toml: 'redline_format' must be one of html, pdf "
+    with pytest.raises(ClausewiseError, match=r"clausewise.toml: 'redline_format' must be one of html, pdf, docx "
                                               r"\(the file attached when redline_delivery is attach or both\), "
                                               r"not 'doc'"):
         set_config(legal_repo, 'redline_format = "doc"')
     result = CliRunner().invoke(main, ["notify", "status", "--repo", str(legal_repo.root)])
     assert result.exit_code == 1
-    assert result.output.startswith("Error: ") and "'redline_format' must be one of html, pdf" in result.output
+    assert result.output.startswith("Error: ") and "'redline_format' must be one of html, pdf, docx" in result.output
     assert "Traceback" not in result.output
 
 
