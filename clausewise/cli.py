@@ -376,7 +376,7 @@ def import_command(file: str, split: bool, agreement_id: str | None, id_prefix: 
 @click.option("--exit-code", is_flag=True,
               help="Exit with 1 when the texts differ (as git diff --exit-code); otherwise always 0.")
 @click.option("--lang", "ui_lang", type=click.Choice(DIFF_UI_LANGUAGES), default="auto", show_default=True,
-              help="Language of the HTML redline's labels (auto: from the new text's script).")
+              help="Language of the HTML and PDF redline's labels (auto: from the new text's script).")
 @repo_option
 def diff_command(old: str, new: str, output_format: str, output: str | None, context: str,
                  exit_code: bool, ui_lang: str, repo_dir: str) -> None:
@@ -384,6 +384,7 @@ def diff_command(old: str, new: str, output_format: str, output: str | None, con
 
     OLD and NEW are each ID@vN (a published version), ID@latest, ID (the working copy) or a path to
     a text file. Renumbered clauses that did not change are shown as renumbered, not changed.
+    pdf prints the HTML redline with headless Chromium (binary: give -o FILE).
     """
     from .diff_command import run_diff
 
