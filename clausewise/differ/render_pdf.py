@@ -130,7 +130,9 @@ def _kill_group(pgid: int) -> None:
 
 
 def _last_error(stderr: str) -> str:
-    """The last line of Chromium's standard error that is not noise about D-Bus or the sandbox."""
+    """The last FATAL or ERROR line of Chromium's log on standard error, else its last line, leaving
+    out the noise of a machine without D-Bus."""
     lines = [line.strip() for line in stderr.splitlines()
              if line.strip() and "dbus" not in line.lower() and "bytes written to file" not in line]
-    return lines[-1][:300] if lines else ""
+    logged = [line for line in lines if ":FATAL:" in line or ":ERROR:" in line]
+    return (logged or lines or [""])[-1][:300]

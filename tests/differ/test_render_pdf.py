@@ -170,3 +170,15 @@ def test_a_browser_that_fails_or_hangs_is_an_error(tmp_path, monkeypatch):
     monkeypatch.delenv("CLAUSEWISE_CHROMIUM")
     with pytest.raises(ClausewiseError, match=r"did not finish printing the redline to PDF within 0.01 s"):
         html_to_pdf("<p>x</p>", timeout=0.01)
+
+
+def test_the_error_names_chromiums_own_complaint_not_its_noise():
+    from clausewise.differ.render_pdf import _last_error
+
+    stderr = ("/usr/bin/chromium: 9: [: 25275117568: unexpected operator\n"
+              "[1:2:1205/013836.153374:ERROR:dbus/bus.cc:405] Failed to connect to the bus\n"
+              "[1:1:1205/013836.2:FATAL:headless_shell.cc:99] Cannot open the output file\n"
+              "[1:2:1205/013836.3:ERROR:dbus/object_proxy.cc:572] Failed to call method\n")
+    assert _last_error(stderr) == "[1:1:1205/013836.2:FATAL:headless_shell.cc:99] Cannot open the output file"
+    assert _last_error("/usr/bin/chromium: 9: [: x: unexpected operator\n") == "/usr/bin/chromium: 9: [: x: unexpected operator"
+    assert _last_error("") == ""
