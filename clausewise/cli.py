@@ -754,6 +754,40 @@ def notify_preview(campaign_id: str, customer_id: str | None, part: str, output:
         click.echo(f"wrote the {part} preview to {output}", err=True)
 
 
+# --- state: the state database ------------------------------------------------------------------
+
+
+@main.group()
+def state() -> None:
+    """The state database (state_db in clausewise.toml): SQLite or PostgreSQL."""
+
+
+@state.command("copy")
+@click.option("--to", "target", required=True, metavar="URL",
+              help="The PostgreSQL database, postgresql://user@host:port/database (no password in it: "
+                   "CLAUSEWISE_STATE_PASSWORD or state_password in .clausewise/secrets.toml).")
+@click.option("--replace", is_flag=True, help="Delete the state the target already holds, in the same transaction.")
+@format_option("text", "json")
+@quiet_option
+@repo_option
+def state_copy(target: str, replace: bool, output_format: str, quiet: bool, repo_dir: str) -> None:
+    """Copy the SQLite state (every table) to a PostgreSQL database in one transaction, verified by
+    each table's row count and SHA-256 digest read back from the target.
+
+    The target must be empty or hold only the schema (it gets the schema if it has none); the source
+    must have this clausewise's schema (run 'clausewise state migrate' first). Stop senders and
+    imports first: what they write after the copy starts is not copied.
+    """
+    from .notifier.statecopy import copy_lines, copy_to_postgres
+    from .versions import open_repo
+
+    repo = open_repo(repo_dir)
+    with progress_bar("Copying the state (rows)") as progress:
+        copied = copy_to_postgres(repo, target, replace=replace, progress=progress)
+    for line in copy_lines(copied, output_format):
+        click.echo(line)
+
+
 # --- demo ----------------------------------------------------------------------------------------
 
 

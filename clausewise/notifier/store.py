@@ -379,6 +379,8 @@ def store_for_repo(repo: AgreementRepo) -> "Store":
 class Store:
     """A connection to the state database. Use one Store per thread (or per asyncio loop)."""
 
+    dialect = "sqlite"
+
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
         self.path = path
