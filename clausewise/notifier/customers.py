@@ -68,10 +68,10 @@ def import_customers(store: Store, path: str | os.PathLike[str], published: Mapp
     records = _csv_records(path, lines) if file_format(path, fmt) == "csv" else _jsonl_records(path, lines)
     rows = _validated_rows(path, records, published)
     with store.transaction():
-        if store.dialect == "postgresql":
+        if store.backend == "postgresql":
             from .pgimport import copy_customers
 
-            counts = copy_customers(store, path, rows)
+            counts = copy_customers(store.pg_connection, path, rows)
         else:
             counts = _staged_import(store, path, rows, batch_size)
         store.sync_notices()  # in the same transaction: a corrected address re-queues a failed notice now

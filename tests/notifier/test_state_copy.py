@@ -3,7 +3,12 @@ counts and digests, refusing what it must, and never leaving half a copy."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -12,6 +17,7 @@ import pytest
 
 from clausewise.errors import ClausewiseError
 from clausewise.notifier.statecopy import copy_state
+from clausewise.notifier.statedb import PostgresUrl
 from clausewise.notifier.store import Bounce, PublicationRecord, Store, open_store
 from clausewise.notifier.tabledigest import DigestBuilder
 
@@ -23,12 +29,7 @@ RELEASED_SCHEMA_1 = Path(__file__).parent / "data" / "state-schema-1.sql"
 
 def migrated(url: str) -> str:
     """``url`` with the current schema and no rows (what `state migrate` makes of an empty database)."""
-    from clausewise.notifier.store import _MIGRATIONS
-
-    with psycopg.connect(url, autocommit=True) as connection:
-        for steps in _MIGRATIONS:
-            for statement in steps:
-                connection.execute(statement)
+    open_store(PostgresUrl(url)).close()
     return url
 
 
@@ -160,3 +161,106 @@ def test_the_source_is_read_only(tmp_path: Path, postgres_url: str) -> None:
         copy_state(source, target)
     assert source.read_bytes() == before
     assert isinstance(open_store(source), Store)
+
+
+# --- the command -----------------------------------------------------------------------------------
+
+CLI = [sys.executable, "-c", "from clausewise.cli import main; main()"]
+
+
+def cli(root: Path, *args: str, kill_at: str | None = None, password: str | None = None
+        ) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("CLAUSEWISE_KILL_AT", "CLAUSEWISE_STATE_PASSWORD")}
+    if kill_at:
+        env["CLAUSEWISE_KILL_AT"] = kill_at
+    if password is not None:
+        env["CLAUSEWISE_STATE_PASSWORD"] = password
+    return subprocess.run([*CLI, *args, "--repo", str(root)], capture_output=True, text=True, env=env, timeout=300)
+
+
+def use_state(root: Path, state_db: str) -> None:
+    config = root / "clausewise.toml"
+    config.write_text(re.sub(r"(?m)^state_db = .*$", f'state_db = "{state_db}"', config.read_text("utf-8")), "utf-8")
+
+
+@pytest.fixture
+def sqlite_repo(legal_repo) -> Path:
+    """``legal_repo`` whose SQLite state has a row in every table."""
+    root = Path(legal_repo.root)
+    populated_state(root / ".clausewise" / "state.sqlite3")
+    return root
+
+
+def test_the_command_copies_reports_and_the_copy_serves_the_same_proof(sqlite_repo: Path, postgres_url: str) -> None:
+    before = cli(sqlite_repo, "notify", "report", "--format", "json")
+    assert before.returncode == 0, before.stderr
+    copied = cli(sqlite_repo, "state", "copy", "--to", postgres_url)
+    assert copied.returncode == 0, copied.stderr
+    counts = sqlite_tables(sqlite_repo / ".clausewise" / "state.sqlite3")
+    for table, rows in counts.items():
+        assert re.search(rf"(?m)^  {table} +{rows:,} +[0-9a-f]{{64}}$", copied.stdout), copied.stdout
+    assert f'set state_db = "{postgres_url}"' in copied.stdout
+    as_json = json.loads(cli(sqlite_repo, "state", "copy", "--to", postgres_url, "--replace", "--format", "json").stdout)
+    assert as_json["verified"] is True
+    assert {t["table"]: t["target_rows"] for t in as_json["tables"]} == counts
+    assert all(t["source_sha256"] == t["target_sha256"] for t in as_json["tables"])
+    use_state(sqlite_repo, postgres_url)
+    after = cli(sqlite_repo, "notify", "report", "--format", "json")
+    assert after.returncode == 0, after.stderr
+    assert after.stdout == before.stdout  # the proof of notice reads the same from PostgreSQL
+    again = cli(sqlite_repo, "state", "copy", "--to", postgres_url)
+    assert again.returncode == 1 and "state_db is already PostgreSQL" in again.stderr
+
+
+@pytest.mark.parametrize("step", ["state-copy-table", "state-copy-verified"])
+def test_a_copy_killed_midway_leaves_the_target_empty_and_a_rerun_completes(sqlite_repo: Path, postgres_url: str,
+                                                                            step: str) -> None:
+    killed = cli(sqlite_repo, "state", "copy", "--to", postgres_url, kill_at=step)
+    assert killed.returncode == -9, killed.stderr
+    assert not any(target_rows(postgres_url).values())  # the schema at most, not one row
+    done = cli(sqlite_repo, "state", "copy", "--to", postgres_url)
+    assert done.returncode == 0, done.stderr
+    assert target_rows(postgres_url) == sqlite_tables(sqlite_repo / ".clausewise" / "state.sqlite3")
+
+
+def test_an_old_source_is_refused_before_the_target_is_touched(legal_repo, postgres_url: str) -> None:
+    root = Path(legal_repo.root)
+    (root / ".clausewise").mkdir(exist_ok=True)
+    with sqlite3.connect(root / ".clausewise" / "state.sqlite3") as raw:
+        raw.executescript(RELEASED_SCHEMA_1.read_text("utf-8"))
+        raw.execute("INSERT INTO schema_version (version) VALUES (1)")
+    result = cli(root, "state", "copy", "--to", postgres_url)
+    assert result.returncode == 1
+    assert "has schema 1" in result.stderr and "run 'clausewise state migrate' first" in result.stderr
+    assert target_rows(postgres_url) == {}  # not even the schema
+
+
+def test_the_password_comes_from_the_environment_or_secrets_and_is_never_shown(sqlite_repo: Path,
+                                                                               postgres_server) -> None:
+    from ..pg_server import PASSWORD, PASSWORD_ROLE
+
+    name = postgres_server.new_database(owner=PASSWORD_ROLE)
+    try:
+        url = postgres_server.url(name, user=PASSWORD_ROLE)
+        missing = cli(sqlite_repo, "state", "copy", "--to", url)
+        wrong = cli(sqlite_repo, "state", "copy", "--to", url, password="not-" + PASSWORD)
+        for refused in (missing, wrong):
+            assert refused.returncode == 1 and "CLAUSEWISE_STATE_PASSWORD" in refused.stderr, refused.stderr
+        assert "not-" not in wrong.stderr + wrong.stdout
+        in_url = cli(sqlite_repo, "state", "copy", "--to", url.replace(f"{PASSWORD_ROLE}@", f"{PASSWORD_ROLE}:{PASSWORD}@"))
+        assert in_url.returncode == 2 and "contains a password" in in_url.stderr
+        assert PASSWORD not in in_url.stderr + in_url.stdout
+        copied = cli(sqlite_repo, "state", "copy", "--to", url, password=PASSWORD)
+        assert copied.returncode == 0, copied.stderr
+        (sqlite_repo / ".clausewise" / "secrets.toml").write_text(f'state_password = "{PASSWORD}"\n', "utf-8")
+        from_secrets = cli(sqlite_repo, "state", "copy", "--to", url, "--replace", "--format", "json")
+        assert from_secrets.returncode == 0, from_secrets.stderr
+        for result in (missing, wrong, copied, from_secrets):
+            assert PASSWORD not in result.stdout + result.stderr
+    finally:
+        postgres_server.drop_database(name)
+
+
+def test_a_target_that_is_not_postgresql_is_a_usage_error(sqlite_repo: Path) -> None:
+    result = cli(sqlite_repo, "state", "copy", "--to", "/tmp/other.sqlite3")
+    assert result.returncode == 2 and "postgresql://user@host:port/database" in result.stderr
