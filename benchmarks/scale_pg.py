@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +43,8 @@ def make_repo(root: Path, state_db: str):
     repo = init_repo(root)
     config = root / "clausewise.toml"
     config.write_text(re.sub(r"(?m)^state_db = .*$", f'state_db = "{state_db}"', config.read_text("utf-8")))
+    subprocess.run(["git", "-C", str(root), "-c", "user.name=Bench", "-c", "user.email=bench@example.com",
+                    "commit", "-q", "-m", "state_db", "clausewise.toml"], check=True)
     repo = open_repo(root)
     repo.add("bench", AGREEMENT, title="Bench Agreement", language="en", kind="trial", notice_days=30)
     publish_version(repo, "bench", date(2100, 1, 1), today=date(2099, 1, 1))
@@ -59,7 +62,11 @@ def plans_of(store, action) -> list[str]:
     """The plans (EXPLAIN ANALYZE, buffers) of every statement ``action`` runs on ``store``."""
     connection = store.pg_connection
     found: list[str] = []
-    connection.add_notice_handler(lambda notice: found.append(notice.message_primary or ""))
+
+    def keep(notice) -> None:
+        found.append(notice.message_primary or "")
+
+    connection.add_notice_handler(keep)
     connection.execute("LOAD 'auto_explain'")
     for setting, value in (("log_min_duration", "0"), ("log_analyze", "on"), ("log_buffers", "on"),
                            ("log_level", "notice"), ("log_nested_statements", "on")):
@@ -68,6 +75,7 @@ def plans_of(store, action) -> list[str]:
         action()
     finally:
         connection.execute("SET auto_explain.log_min_duration = -1")
+        connection.remove_notice_handler(keep)
     return found
 
 
@@ -118,10 +126,14 @@ def main() -> None:
             with store_for_repo(repo) as store:
                 sent_at = datetime(2099, 1, 2, tzinfo=timezone.utc)
 
+                claim_ms: list[float] = []
+
                 def send(count: int) -> int:
                     done = 0
                     while done < count:
+                        began = time.perf_counter()
                         batch = store.claim_batch("scale:1:1", min(100, count - done))
+                        claim_ms.append((time.perf_counter() - began) * 1000)
                         for n in batch:
                             store.record_sent(n.campaign_id, n.customer_id, message_id=f"<{n.customer_id}.s@bench>",
                                               sha256="ab" * 32, reply="250 2.0.0 Ok: queued as 4XyZ1234",
@@ -134,15 +146,22 @@ def main() -> None:
                 spent = time.perf_counter() - start
                 print(f"  claimed and recorded {sent:,} notices sent: {spent:.1f} s, {sent / spent:,.0f} notices/s "
                       f"({spent / sent * 1000:.2f} ms each: the ledger's own ceiling for one sender)", flush=True)
+                first, last = claim_ms[:20], claim_ms[-20:]
+                print(f"  claim_batch(100): {sum(first) / len(first):.1f} ms at first, {sum(last) / len(last):.1f} ms "
+                      f"after {sent:,} sent", flush=True)
                 with psycopg.connect(url, autocommit=True, password=os.environ.get("CLAUSEWISE_STATE_PASSWORD")) as db:
                     timed("VACUUM ANALYZE", lambda: db.execute("VACUUM ANALYZE"))
                     measured = sizes(db)
                     database_bytes = db.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+                    by_status = db.execute("SELECT status, COUNT(*), AVG(pg_column_size(n.*)) FROM notices n "
+                                           "GROUP BY status ORDER BY status").fetchall()
                 print(f"  {'table':<12} {'rows':>11} {'heap MB':>9} {'index MB':>9} {'bytes/row':>10}")
                 for table, (rows, heap, indexes) in measured.items():
-                    per_row = f"{(heap + indexes) / rows:,.0f}" if rows else "-"
+                    per_row = f"{(heap + indexes) / rows:,.0f}" if rows >= 1000 else "-"  # a few rows fill a page
                     print(f"  {table:<12} {rows:>11,} {heap / 1e6:>9.1f} {indexes / 1e6:>9.1f} {per_row:>10}")
                 print(f"  database: {database_bytes / 1e6:,.0f} MB")
+                for status, count, average in by_status:
+                    print(f"  a {status} notice's row: {average:.0f} bytes on average ({count:,} rows; heap tuple only)")
                 print("\nPlans (auto_explain: EXPLAIN ANALYZE, buffers) at this size:")
                 claimed = plans_of(store, lambda: store.claim_batch("scale:2:2", 100))
                 store.release("scale:2:2")
@@ -150,8 +169,18 @@ def main() -> None:
                 one = f"C{args.customers // 2:08d}"
                 customer = plans_of(store, lambda: store.customer_notices(one))
                 lookup = plans_of(store, lambda: store.notice(outcome.campaign.id, one))
+                with psycopg.connect(url, autocommit=True, password=os.environ.get("CLAUSEWISE_STATE_PASSWORD")) as db:
+                    timed("CREATE INDEX notices_pending ON notices (campaign_id, customer_id) WHERE status = 'pending'",
+                          lambda: db.execute("CREATE INDEX notices_pending ON notices (campaign_id, customer_id) "
+                                             "WHERE status = 'pending'"))
+                    db.execute("ANALYZE notices")
+                    pending_bytes = db.execute("SELECT pg_relation_size('notices_pending')").fetchone()[0]
+                print(f"  notices_pending: {pending_bytes / 1e6:.1f} MB")
+                with_index = plans_of(store, lambda: store.claim_batch("scale:3:3", 100))
+                store.release("scale:3:3")
                 for title, found in (("claim_batch(100)", claimed), ("totals() (notify status)", totals),
-                                     ("customer_notices", customer), ("notice(campaign, customer)", lookup)):
+                                     ("customer_notices", customer), ("notice(campaign, customer)", lookup),
+                                     ("claim_batch(100) with notices_pending", with_index)):
                     print(f"\n--- {title} ---")
                     for plan in found:
                         print(plan)
