@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import subprocess
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_import import make_csv, make_repo, run_child  # noqa: E402
+from bench_import import make_csv, make_repo  # noqa: E402
 
 TARGET_SECONDS = 30.0
 
@@ -65,8 +66,20 @@ def drop_database(admin_url: str, name: str) -> None:
         db.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def import_once(work: Path, data: Path, rows: int, state_db: str | None) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of one `customers import` of ``data`` into a new repository."""
+def run_child(args: list[str]) -> tuple[float, float, float]:
+    """Wall time (s), CPU time (s, user + system) and peak RSS (MB) of one child process: on a
+    shared machine the CPU time is the steadier figure (the server's own CPU is not in it)."""
+    code = ("import resource, subprocess, sys, time; start = time.perf_counter(); "
+            "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+            "usage = resource.getrusage(resource.RUSAGE_CHILDREN); "
+            "print(time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)")
+    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True).stdout
+    seconds, cpu, peak = out.split()
+    return float(seconds), float(cpu), float(peak)
+
+
+def import_once(work: Path, data: Path, rows: int, state_db: str | None) -> tuple[float, float, float]:
+    """Seconds, CPU seconds and peak RSS (MB) of one `customers import` of ``data`` into a new repository."""
     root = make_repo(work / f"repo-{rows}-{'pg' if state_db else 'sqlite'}")
     if state_db is not None:
         config = root / "clausewise.toml"
@@ -83,23 +96,23 @@ def main() -> None:
     peaks = {}
     with tempfile.TemporaryDirectory(prefix="clausewise-bench-pg-") as tmp, server(args.url) as (admin, kind):
         work = Path(tmp)
-        print(f"PostgreSQL: {kind}")
+        print(f"PostgreSQL: {kind}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         for rows in (max(args.rows // 10, 1), args.rows):
             data = work / f"customers-{rows}.csv"
             make_csv(data, rows)
             name = f"clausewise_bench_{os.getpid()}_{rows}"
             try:
-                pg_seconds, pg_peak = import_once(work, data, rows, fresh_database(admin, name))
+                pg_seconds, pg_cpu, pg_peak = import_once(work, data, rows, fresh_database(admin, name))
             finally:
                 drop_database(admin, name)
-            sqlite_seconds, sqlite_peak = import_once(work, data, rows, None)
+            sqlite_seconds, sqlite_cpu, sqlite_peak = import_once(work, data, rows, None)
             peaks[rows] = pg_peak
             print(f"{rows:>9,} rows  PostgreSQL (COPY): {pg_seconds:6.1f} s, {rows / pg_seconds:>8,.0f} rows/s, "
-                  f"peak RSS {pg_peak:5.1f} MB"
+                  f"CPU {pg_cpu:5.1f} s, peak RSS {pg_peak:5.1f} MB"
                   + (f", {pg_seconds / TARGET_SECONDS:.2f}x the {TARGET_SECONDS:.0f} s target" if rows == args.rows
                      else ""))
             print(f"{'':>9}       SQLite:            {sqlite_seconds:6.1f} s, {rows / sqlite_seconds:>8,.0f} rows/s, "
-                  f"peak RSS {sqlite_peak:5.1f} MB; PostgreSQL takes {pg_seconds / sqlite_seconds:.2f}x SQLite's time")
+                  f"CPU {sqlite_cpu:5.1f} s, peak RSS {sqlite_peak:5.1f} MB; PostgreSQL takes {pg_seconds / sqlite_seconds:.2f}x SQLite's time")
     small, large = sorted(peaks)
     print(f"PostgreSQL peak RSS ratio {large:,} / {small:,} rows: {peaks[large] / peaks[small]:.2f}x (streaming: close to 1)")
 

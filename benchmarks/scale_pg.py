@@ -146,6 +146,7 @@ def main() -> None:
                 spent = time.perf_counter() - start
                 print(f"  claimed and recorded {sent:,} notices sent: {spent:.1f} s, {sent / spent:,.0f} notices/s "
                       f"({spent / sent * 1000:.2f} ms each: the ledger's own ceiling for one sender)", flush=True)
+                timed("sync_notices() with nothing to add (run by every notify send and status)", store.sync_notices)
                 first, last = claim_ms[:20], claim_ms[-20:]
                 print(f"  claim_batch(100): {sum(first) / len(first):.1f} ms at first, {sum(last) / len(last):.1f} ms "
                       f"after {sent:,} sent", flush=True)
