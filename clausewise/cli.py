@@ -399,7 +399,7 @@ def diff_command(old: str, new: str, output_format: str, output: str | None, con
     """Compare two agreements clause by clause.
 
     OLD and NEW are each ID@vN (a published version), ID@latest, ID (the working copy) or a path to
-    a text file. Renumbered clauses that did not change are shown as renumbered, not changed.
+    a text, Markdown, Word (.docx) or PDF file. Renumbered clauses that did not change are shown as renumbered, not changed.
     pdf prints the HTML redline with headless Chromium, docx writes a Word document with tracked
     changes (both binary: give -o FILE).
     """
