@@ -154,6 +154,9 @@ def main() -> None:
                     timed("VACUUM ANALYZE", lambda: db.execute("VACUUM ANALYZE"))
                     measured = sizes(db)
                     database_bytes = db.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+                    index_sizes = db.execute(
+                        "SELECT indexrelid::regclass::text, pg_relation_size(indexrelid) FROM pg_index "
+                        "WHERE indrelid = 'notices'::regclass ORDER BY 1").fetchall()
                     by_status = db.execute("SELECT status, COUNT(*), AVG(pg_column_size(n.*)) FROM notices n "
                                            "GROUP BY status ORDER BY status").fetchall()
                 print(f"  {'table':<12} {'rows':>11} {'heap MB':>9} {'index MB':>9} {'bytes/row':>10}")
@@ -161,6 +164,7 @@ def main() -> None:
                     per_row = f"{(heap + indexes) / rows:,.0f}" if rows >= 1000 else "-"  # a few rows fill a page
                     print(f"  {table:<12} {rows:>11,} {heap / 1e6:>9.1f} {indexes / 1e6:>9.1f} {per_row:>10}")
                 print(f"  database: {database_bytes / 1e6:,.0f} MB")
+                print("  notices' indexes: " + ", ".join(f"{n} {b / 1e6:.1f} MB" for n, b in index_sizes))
                 for status, count, average in by_status:
                     print(f"  a {status} notice's row: {average:.0f} bytes on average ({count:,} rows; heap tuple only)")
                 print("\nPlans (auto_explain: EXPLAIN ANALYZE, buffers) at this size:")

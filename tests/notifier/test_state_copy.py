@@ -23,6 +23,8 @@ from clausewise.notifier.tabledigest import DigestBuilder
 
 from .conftest import customer, make_campaign
 
+pytestmark = pytest.mark.sqlite_only  # the source is a SQLite state; the target, the test server
+
 SENT_AT = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 RELEASED_SCHEMA_1 = Path(__file__).parent / "data" / "state-schema-1.sql"
 
