@@ -173,6 +173,16 @@ def test_an_older_postgresql_database_upgrades_in_place_and_keeps_its_ledger(pos
         assert raw.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
 
 
+def test_a_dry_run_publish_creates_no_schema_in_an_empty_postgresql_database(postgres_url, tmp_path: Path) -> None:
+    repo = _repo_with_state_db(tmp_path, postgres_url)
+    repo.add("trial", "# Trial\n\n## 1. Fees\n\n1.1 Free for thirty days.\n", title="Trial", language="en",
+             kind="trial")
+    result = _cli(repo, "publish", "trial", "--effective", "2099-01-01", "-m", "First", "--dry-run")
+    assert result.exit_code == 0, result.output
+    with psycopg.connect(postgres_url) as raw:
+        assert raw.execute("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'").fetchone() == (0,)
+
+
 def test_processes_opening_a_new_postgresql_database_at_once_migrate_it_once(postgres_url) -> None:
     problems: list[BaseException] = []
 
