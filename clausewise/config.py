@@ -20,6 +20,7 @@ from .errors import ClausewiseError, UsageProblem
 CONFIG_NAME = "clausewise.toml"
 SECRETS_PATH = ".clausewise/secrets.toml"
 PASSWORD_ENV = "CLAUSEWISE_SMTP_PASSWORD"
+STATE_PASSWORD_ENV = "CLAUSEWISE_STATE_PASSWORD"  # a PostgreSQL state_db's password
 
 DEFAULT_CONFIG_TEXT = """\
 # clausewise configuration (committed with the agreements; put no secrets here).
@@ -31,7 +32,9 @@ DEFAULT_CONFIG_TEXT = """\
 sender = "Legal Team <legal@example.com>"
 # Advance-notice period used when an agreement does not set its own notice_days.
 default_notice_days = 30
-# State database (customers, campaigns, the notice ledger), relative to the repository.
+# State database (customers, campaigns, the notice ledger): a SQLite file relative to the repository,
+# or postgresql://user@host:port/database (its password: CLAUSEWISE_STATE_PASSWORD or PGPASSWORD,
+# or state_password in .clausewise/secrets.toml; never here).
 state_db = ".clausewise/state.sqlite3"
 # smtp://host:port (STARTTLS required unless the host is loopback), smtps://host:465 (implicit TLS).
 smtp_url = "smtp://127.0.0.1:8025"
@@ -316,18 +319,28 @@ def smtp_password(repo_dir: str | os.PathLike[str]) -> str | None:
 
     No error message ever quotes the password or a byte of the secrets file.
     """
-    if os.environ.get(PASSWORD_ENV):
-        value = os.environ[PASSWORD_ENV]
+    return _secret(repo_dir, PASSWORD_ENV, "smtp_password")
+
+
+def state_password(repo_dir: str | os.PathLike[str]) -> str | None:
+    """The PostgreSQL state database's password: CLAUSEWISE_STATE_PASSWORD, else ``state_password`` in
+    the git-ignored secrets file, else None (libpq then reads PGPASSWORD or ~/.pgpass itself)."""
+    return _secret(repo_dir, STATE_PASSWORD_ENV, "state_password")
+
+
+def _secret(repo_dir: str | os.PathLike[str], env: str, key: str) -> str | None:
+    if os.environ.get(env):
+        value = os.environ[env]
         if not _encodable(value):  # a non-UTF-8 byte, kept by Python as a lone surrogate
-            raise ClausewiseError(f"{PASSWORD_ENV} is not valid UTF-8 text; set it again in UTF-8")
+            raise ClausewiseError(f"{env} is not valid UTF-8 text; set it again in UTF-8")
         return value
     path = Path(repo_dir) / SECRETS_PATH
     if not path.exists():
         return None
-    data = _read_toml_file(path, 'write it as smtp_password = "..."', echo_errors=False)
-    value = data.get("smtp_password")
+    data = _read_toml_file(path, f'write it as {key} = "..."', echo_errors=False)
+    value = data.get(key)
     if value is not None and not isinstance(value, str):
-        raise ClausewiseError(f"{path}: 'smtp_password' must be a string")
+        raise ClausewiseError(f"{path}: '{key}' must be a string")
     return value
 
 
