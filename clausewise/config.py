@@ -55,6 +55,9 @@ redline_delivery = "link"
 # Where you publish the redline (clausewise diff ID@vA ID@vB --format html -o FILE);
 # {agreement}, {from_version} and {to_version} are filled in.
 redline_url = "https://example.com/legal/{agreement}/v{from_version}-v{to_version}.html"
+# The file attached with "attach" or "both": "html" (the page), "pdf" (printed by headless Chromium)
+# or "docx" (Word, with tracked changes by redline_author).
+redline_format = "html"
 # Who the tracked changes of a Word redline (diff --format docx) are by; empty: clausewise.
 redline_author = ""
 
@@ -76,6 +79,7 @@ redline_author = ""
 """
 
 REDLINE_DELIVERIES = ("link", "attach", "both")
+REDLINE_FORMATS = ("html", "pdf", "docx")
 # The wording a notice uses for the customer's options, per language; clausewise.toml's
 # [notice_text.<lang>] replaces any of it. Placeholders are filled in per notice.
 NOTICE_TEXT_KEYS = ("object_change", "silence_change", "object_assignment", "silence_assignment",
@@ -127,6 +131,7 @@ class Config:
     reading_url: str = "https://example.com/legal/{agreement}/v{version}"
     redline_delivery: str = "link"
     redline_url: str = "https://example.com/legal/{agreement}/v{from_version}-v{to_version}.html"
+    redline_format: str = "html"  # of the attached redline: one of REDLINE_FORMATS
     redline_author: str = ""  # of the tracked changes in a Word redline; empty: clausewise
     # From the tables [provider] (and [provider."<lang>"]), [assignees."<name>"], [notice_text.<lang>]:
     provider: dict[str, Party] = field(default_factory=dict)  # by language; "" for every language
@@ -226,6 +231,9 @@ def load_config(repo_dir: str | os.PathLike[str]) -> Config:
     if config.redline_delivery not in REDLINE_DELIVERIES:
         raise ClausewiseError(f"{path}: 'redline_delivery' must be one of {', '.join(REDLINE_DELIVERIES)}, "
                               f"not {config.redline_delivery!r}")
+    if config.redline_format not in REDLINE_FORMATS:
+        raise ClausewiseError(f"{path}: 'redline_format' must be one of {', '.join(REDLINE_FORMATS)} (the file "
+                              f"attached when redline_delivery is attach or both), not {config.redline_format!r}")
     return config
 
 
