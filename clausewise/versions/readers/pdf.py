@@ -60,7 +60,7 @@ def read_pdf(data: bytes, source: str) -> "Extracted":
     text = document_text(pages, lambda left, right: unhyphenate(left, right, words))
     if not text.strip():
         raise ClausewiseError(f"{source}: has no text layer (a scan?); run OCR first (e.g. ocrmypdf) and import the result")
-    notes.extend(f"the PDF reader warned: {message}" for message in warnings[:MAX_NOTED_WARNINGS])
+    notes.extend(_note(message) for message in warnings[:MAX_NOTED_WARNINGS])
     return Extracted(text, "pdf", notes, needs_cleaning=True)
 
 
@@ -131,6 +131,12 @@ def _ranges(numbers: list[int]) -> str:
         else:
             spans.append([n, n])
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def _note(warning: str) -> str:
+    if warning.startswith("Rotated text discovered"):
+        return "text turned sideways (a stamp, a margin note, a rotated table) is left out of the text"
+    return f"the PDF reader warned: {warning}"
 
 
 def _describe(exc: Exception) -> str:
