@@ -26,7 +26,7 @@ HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Versions (record and publish agreements)",
      ("init", "add", "update", "import", "publish", "list", "log", "show", "verify")),
     ("Diff (compare texts clause by clause)", ("diff",)),
-    ("Notify (customers, campaigns, emails, proof)", ("customers", "announce", "notify")),
+    ("Notify (customers, campaigns, emails, proof)", ("customers", "announce", "notify", "state")),
     ("Try it", ("demo",)),
 )
 
@@ -399,7 +399,7 @@ def diff_command(old: str, new: str, output_format: str, output: str | None, con
     """Compare two agreements clause by clause.
 
     OLD and NEW are each ID@vN (a published version), ID@latest, ID (the working copy) or a path to
-    a text file. Renumbered clauses that did not change are shown as renumbered, not changed.
+    a text, Markdown, Word (.docx) or PDF file. Renumbered clauses that did not change are shown as renumbered, not changed.
     pdf prints the HTML redline with headless Chromium, docx writes a Word document with tracked
     changes (both binary: give -o FILE).
     """
@@ -773,6 +773,32 @@ def notify_preview(campaign_id: str, customer_id: str | None, part: str, output:
 
 
 # --- demo ----------------------------------------------------------------------------------------
+
+
+@main.group()
+def state() -> None:
+    """The state database (state_db in clausewise.toml: SQLite file or PostgreSQL)."""
+
+
+@state.command("migrate")
+@format_option("text", "json")
+@repo_option
+def state_migrate(output_format: str, repo_dir: str) -> None:
+    """Bring the state database to this clausewise's schema (safe to re-run; commands also do it
+    when they open an older one)."""
+    import json
+
+    from .notifier.store import migrate_state
+    from .versions import open_repo
+
+    done = migrate_state(open_repo(repo_dir))
+    if output_format == "json":
+        click.echo(json.dumps({"state_db": done.database, "from_version": done.from_version,
+                               "to_version": done.to_version}))
+    elif done.from_version == done.to_version:
+        click.echo(f"{done.database}: schema {done.to_version}, up to date")
+    else:
+        click.echo(f"{done.database}: schema {done.from_version} -> {done.to_version}")
 
 
 @main.command()
