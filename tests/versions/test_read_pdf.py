@@ -3,6 +3,7 @@ office suite (LibreOffice headless), and one clear error for every PDF it cannot
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import shutil
@@ -277,3 +278,29 @@ def test_cli_import_of_a_scan_says_so_and_commits_nothing(repo: AgreementRepo, t
     assert result.output == (f"Error: {scan}: has no text layer (a scan?); run OCR first (e.g. ocrmypdf) and "
                              "import the result\n")
     assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize("name", ["yuyin-trial.txt", "speech-trial.md"])
+def test_a_sample_printed_by_chromium_survives_the_round_trip_with_its_chinese_characters(name: str, tmp_path: Path):
+    from clausewise.differ.render_pdf import find_chromium, html_to_pdf
+
+    try:
+        find_chromium()
+    except ClausewiseError as exc:
+        pytest.skip(f"no Chromium to print with: {exc}")
+    source = (SAMPLES / name).read_text(encoding="utf-8")
+    paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in source.splitlines() if line.strip())
+    pdf = tmp_path / "printed.pdf"
+    pdf.write_bytes(html_to_pdf(f'<!doctype html><html lang="{"zh-CN" if name.startswith("yuyin") else "en"}">'
+                                f'<meta charset="utf-8"><body>{paragraphs}</body></html>'))
+    text = read_agreement_file(pdf).text
+    assert not any("\u2e80" <= char <= "\u2fdf" for char in text)  # Noto CJK's radicals read as characters
+    assert _changes(source, pdf) == []
+
+
+def test_radicals_become_the_characters_of_simplified_or_traditional_text():
+    from clausewise.versions.readers.pdf_layout import with_ideographs
+
+    assert with_ideographs("北⻛云向⽤⼾发出的通知") == "北风云向用户发出的通知"
+    assert with_ideographs("本協議對⽤⼾們適⽤") == "本協議對用戶們適用"
+    assert with_ideographs("1.1 Fees") == "1.1 Fees"

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from ...errors import ClausewiseError
 from ..pdfclean import document_words, unhyphenate
 from .pdf_content import Unparsed, content_operations
-from .pdf_layout import Line, Run, document_text, page_lines
+from .pdf_layout import Line, Run, document_text, page_lines, with_ideographs
 
 if TYPE_CHECKING:
     from pypdf import PageObject
@@ -59,7 +59,7 @@ def read_pdf(data: bytes, source: str) -> "Extracted":
         except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds of errors on malformed input
             raise ClausewiseError(f"{source}: is a damaged or truncated PDF ({_describe(exc)}); {_DAMAGED_HINT}") from None
     words = document_words(line.text for page in pages for line in page)
-    text = document_text(pages, lambda left, right: unhyphenate(left, right, words))
+    text = with_ideographs(document_text(pages, lambda left, right: unhyphenate(left, right, words)))
     if not text.strip():
         raise ClausewiseError(f"{source}: has no text layer (a scan?); run OCR first (e.g. ocrmypdf) and import the result")
     notes.extend(_note(message) for message in warnings[:MAX_NOTED_WARNINGS])
