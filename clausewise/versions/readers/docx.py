@@ -21,12 +21,12 @@ from . import Extracted
 from .numbering import FALSE, W, Numbering, w_val
 from .ooxml import Package
 
-_REVISIONS = {f"{W}ins": "insertions", f"{W}del": "deletions", f"{W}moveFrom": "moves", f"{W}moveTo": "moves"}
+# A move is a w:moveFrom and a w:moveTo: counted once.
+_REVISIONS = {f"{W}ins": "insertion", f"{W}del": "deletion", f"{W}moveFrom": "move", f"{W}moveTo": "move"}
 _FORMAT_REVISIONS = tuple(f"{W}{name}" for name in ("pPrChange", "rPrChange", "tblPrChange", "trPrChange",
                                                    "tcPrChange", "sectPrChange", "numberingChange"))
 _CONTAINERS = {f"{W}{name}" for name in ("hyperlink", "smartTag", "customXml", "fldSimple", "ins", "moveTo",
                                         "dir", "bdo", "sdtContent")}
-_REMOVED = {f"{W}del", f"{W}moveFrom"}
 _MC_ALTERNATE = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
 _DRAWINGS = {_MC_ALTERNATE, f"{W}drawing", f"{W}pict", f"{W}object"}
 _HEADING_NAME = re.compile(r"heading\s*([1-9])", re.IGNORECASE)
@@ -280,17 +280,21 @@ def _comments(root: etree._Element | None) -> dict[str, tuple[str, str]]:
 
 def _revisions(roots: list[etree._Element]) -> tuple[dict[str, int], set[str], int]:
     """Counts of unaccepted text revisions by kind, their authors, and the number of formatting revisions."""
-    kinds: dict[str, int] = {}
+    tags: dict[str, int] = {}
     authors: set[str] = set()
     formatting = 0
     for root in roots:
         for element in root.iter(*_REVISIONS, *_FORMAT_REVISIONS):
-            if element.tag in _REVISIONS:
-                kinds[_REVISIONS[element.tag]] = kinds.get(_REVISIONS[element.tag], 0) + 1
-                if element.get(f"{W}author"):
-                    authors.add(element.get(f"{W}author"))
-            else:
+            if element.tag not in _REVISIONS:
                 formatting += 1
+                continue
+            tags[element.tag] = tags.get(element.tag, 0) + 1
+            if element.get(f"{W}author"):
+                authors.add(element.get(f"{W}author"))
+    kinds: dict[str, int] = {}
+    for tag, count in tags.items():
+        kind = _REVISIONS[tag]
+        kinds[kind] = max(kinds.get(kind, 0), count) if kind == "move" else count
     return kinds, authors, formatting
 
 
@@ -310,8 +314,8 @@ def read_docx(data: bytes, source: str, *, accept_revisions: bool = False) -> Ex
         raise ClausewiseError(f"{source} is a Word document without a body; save it again in Word and read that")
     revised = [root for root in (body, parts["footnotes"], parts["endnotes"]) if root is not None]
     kinds, authors, formatting = _revisions(revised)
+    counted = ", ".join(f"{count} {kind}{'s' if count != 1 else ''}" for kind, count in kinds.items())
     if kinds and not accept_revisions:
-        counted = ", ".join(f"{count} {kind}" for kind, count in kinds.items())
         by = f" by {', '.join(sorted(authors))}" if authors else ""
         raise ClausewiseError(
             f"{source} has unaccepted tracked changes ({counted}{by}); accept or reject them in Word (Review > "
@@ -326,7 +330,6 @@ def read_docx(data: bytes, source: str, *, accept_revisions: bool = False) -> Ex
     blocks = reader.blocks(body)
     notes = []
     if kinds:
-        counted = ", ".join(f"{count} {kind}" for kind, count in kinds.items())
         notes.append(f"tracked changes read as accepted ({counted})")
     if formatting:
         notes.append(f"{formatting} tracked formatting change(s) read as accepted")
