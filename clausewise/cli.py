@@ -214,14 +214,19 @@ def add(agreement_id: str, file: str, title: str | None, language: str | None, k
 @main.command()
 @click.argument("agreement_id", metavar="ID", shell_complete=complete_agreement_ids)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--accept-revisions", is_flag=True,
+              help="Read a Word document's unaccepted tracked changes as accepted (default: refuse it).")
 @repo_option
-def update(agreement_id: str, file: str, repo_dir: str) -> None:
-    """Replace the text of ID with FILE (a new version from the lawyers), keeping its front matter.
+def update(agreement_id: str, file: str, accept_revisions: bool, repo_dir: str) -> None:
+    """Replace the text of ID with FILE (a new version from the lawyers: text, Word .docx or PDF),
+    keeping its front matter.
 
     Commits the new text as a draft (no tag); refuses a FILE that would change nothing."""
     from .versions import open_repo
 
-    agreement = open_repo(repo_dir).update_file(agreement_id, file)
+    agreement, notes = open_repo(repo_dir).update_file(agreement_id, file, accept_revisions=accept_revisions)
+    for note in notes:
+        click.echo(f"Note: {note}", err=True)
     review = (f"clausewise diff {agreement.id}@latest {agreement.id}" if agreement.latest
               else f"clausewise show {agreement.id}")
     click.echo(f"Updated draft {agreement.id} ({agreement.path.name}) from {file}; review it with '{review}' "

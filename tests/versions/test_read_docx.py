@@ -134,6 +134,33 @@ def test_legal_numbering_chinese_counting_start_and_restart_overrides():
     assert blocks[23:] == ["(iv) iv", "A. A", "(i) restarted", "(ii) continued", "plain\n"]
 
 
+def test_styles_give_headings_and_numbering_and_tables_become_markdown_tables():
+    styles = ('<w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Title"/></w:style>'
+              '<w:style w:type="paragraph" w:styleId="H1"><w:name w:val="heading 1"/>'
+              '<w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr></w:style>'
+              '<w:style w:type="paragraph" w:styleId="H1b"><w:name w:val="Section"/><w:basedOn w:val="H1"/></w:style>')
+    numbering = ('<w:abstractNum w:abstractNumId="1"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:pStyle w:val="H1"/>'
+                 '<w:numFmt w:val="upperRoman"/><w:lvlText w:val="Article %1"/></w:lvl></w:abstractNum>'
+                 '<w:num w:numId="1"><w:abstractNumId w:val="1"/></w:num>')
+
+    def styled(style: str, text: str) -> str:
+        return f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>'
+
+    def cell(*paragraphs: str) -> str:
+        return "<w:tc>" + "".join(paragraphs) + "</w:tc>"
+
+    table = ("<w:tbl><w:tr>" + cell(styled("H1b", "Plan")) + cell(wp("Price")) + "</w:tr>"
+             + "<w:tr>" + cell(wp("Basic | small")) + cell(wp("10"), wp("per month")) + "</w:tr>"
+             + "<w:tr>" + cell(wp("Pro")) + "</w:tr></w:tbl>")
+    body = (styled("Title", "Master Agreement") + styled("H1", "Scope") + wp("Text.")
+            + styled("H1b", "Fees") + table + '<w:p><w:pPr><w:pStyle w:val="H1"/><w:numPr><w:numId w:val="0"/>'
+            '</w:numPr></w:pPr><w:r><w:t>Annex</w:t></w:r></w:p>')
+    text = read_agreement_bytes(docx_bytes(body, styles=styles, numbering=numbering), "styled.docx").text
+    assert text == ("# Master Agreement\n\n## Article I Scope\n\nText.\n\n## Article II Fees\n\n"
+                    "| Article III Plan | Price |\n| --- | --- |\n| Basic \\| small | 10<br>per month |\n| Pro |  |\n\n"
+                    "## Annex\n")
+
+
 # --- tracked changes, footnotes, comments ---------------------------------------------------------
 
 TRACKED = (wp("1. Fees are due monthly.")
@@ -350,6 +377,21 @@ def test_add_reads_word_and_a_text_file_named_docx_as_text(repo: AgreementRepo, 
     assert _invoke("add", "plain", str(text), "--title", "P", "--lang", "en", "--kind", "general",
                    "--repo", str(repo.root)).exit_code == 0
     assert repo.text("plain") == "1. Plain terms.\n"
+
+
+def test_update_reads_a_word_file_and_refuses_tracked_changes_unless_accepted(trial_repo: AgreementRepo,
+                                                                             tmp_path: Path):
+    word = tmp_path / "trial-v2.docx"
+    word.write_bytes(docx_bytes(wp("# Sample Trial Agreement") + TRACKED))
+    before = snapshot(trial_repo)
+    refused = _invoke("update", "trial", str(word), "--repo", str(trial_repo.root))
+    assert refused.exit_code == 1 and refused.output.startswith(f"Error: {word} has unaccepted tracked changes")
+    assert snapshot(trial_repo) == before
+    updated = _invoke("update", "trial", str(word), "--accept-revisions", "--repo", str(trial_repo.root))
+    assert updated.exit_code == 0, updated.output
+    assert "Note: tracked changes read as accepted" in updated.output
+    assert trial_repo.text("trial") == ("# Sample Trial Agreement\n\n1. Fees are due monthly.\n\n"
+                                        "2. Fees are due within 15 days.\n\n4. Notices.\n")
 
 
 @pytest.mark.parametrize("command", ["import", "add"])

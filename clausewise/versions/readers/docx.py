@@ -109,15 +109,16 @@ class _Reader:
 
     # --- blocks -------------------------------------------------------------------------------
 
-    def blocks(self, container: etree._Element) -> list[str]:
-        """The Markdown blocks of a body, cell, or content control, in document order."""
+    def blocks(self, container: etree._Element, in_cell: bool = False) -> list[str]:
+        """The Markdown blocks of a body, cell, or content control, in document order (in a table
+        cell, headings without their ``#``)."""
         out: list[str] = []
         for child in container:
             tag = child.tag
             if tag == f"{W}p":
                 paragraph = self.paragraph(child)
                 if paragraph is not None:
-                    out.append(_markdown(paragraph))
+                    out.append(paragraph.label + paragraph.text if in_cell else _markdown(paragraph))
             elif tag == f"{W}tbl":
                 table = self.table(child)
                 if table:
@@ -125,7 +126,7 @@ class _Reader:
             elif tag in (f"{W}sdt", f"{W}customXml"):
                 content = child.find(f"{W}sdtContent") if tag == f"{W}sdt" else child
                 if content is not None:
-                    out.extend(self.blocks(content))
+                    out.extend(self.blocks(content, in_cell))
             elif tag == f"{W}altChunk":
                 self.notes.append("an embedded document (altChunk) was left out; paste its text into the document")
         return out
@@ -159,7 +160,7 @@ class _Reader:
         for tr in tbl.iterfind(f"{W}tr"):
             cells = []
             for tc in tr.iterfind(f"{W}tc"):
-                parts = [block.replace("\n", " ") for block in self.blocks(tc)]
+                parts = [block.replace("\n", " ") for block in self.blocks(tc, in_cell=True)]
                 cells.append("<br>".join(parts).replace("|", "\\|"))
             if any(cells):
                 rows.append(cells)
