@@ -52,6 +52,8 @@ redline_delivery = "link"
 # Where you publish the redline (clausewise diff ID@vA ID@vB --format html -o FILE);
 # {agreement}, {from_version} and {to_version} are filled in.
 redline_url = "https://example.com/legal/{agreement}/v{from_version}-v{to_version}.html"
+# Who the tracked changes of a Word redline (diff --format docx) are by; empty: clausewise.
+redline_author = ""
 
 # Who sends the notices, named in every notice (legal name, postal address, where to write).
 # Optional per language: [provider."zh-CN"]. Without it: the sender's name and address.
@@ -122,6 +124,7 @@ class Config:
     reading_url: str = "https://example.com/legal/{agreement}/v{version}"
     redline_delivery: str = "link"
     redline_url: str = "https://example.com/legal/{agreement}/v{from_version}-v{to_version}.html"
+    redline_author: str = ""  # of the tracked changes in a Word redline; empty: clausewise
     # From the tables [provider] (and [provider."<lang>"]), [assignees."<name>"], [notice_text.<lang>]:
     provider: dict[str, Party] = field(default_factory=dict)  # by language; "" for every language
     assignees: dict[str, Party] = field(default_factory=dict)  # by name, as given to announce --to
