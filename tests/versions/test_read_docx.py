@@ -221,13 +221,17 @@ def test_libreoffice_footnotes_comments_and_tracked_changes(office_dir: Path):
 def test_footnotes_and_comments_stay_out_of_the_clause_text_and_are_reported():
     body = ('<w:p><w:r><w:t>1. Fees are due monthly.</w:t></w:r><w:r><w:footnoteReference w:id="2"/></w:r>'
             '<w:commentRangeStart w:id="0"/><w:r><w:t xml:space="preserve"> Really.</w:t></w:r>'
-            '<w:commentRangeEnd w:id="0"/><w:r><w:commentReference w:id="0"/></w:r></w:p>')
+            '<w:commentRangeEnd w:id="0"/><w:r><w:commentReference w:id="0"/></w:r>'
+            '<w:r><w:endnoteReference w:id="5"/></w:r></w:p>')
     footnotes = ('<w:footnote w:type="separator" w:id="0"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
                  '<w:footnote w:id="2"><w:p><w:r><w:t>Monthly means each calendar month.</w:t></w:r></w:p></w:footnote>')
     comments = '<w:comment w:id="0" w:author="Carol"><w:p><w:r><w:t>Check with finance.</w:t></w:r></w:p></w:comment>'
-    extracted = read_agreement_bytes(docx_bytes(body, footnotes=footnotes, comments=comments), "fees.docx")
+    endnotes = '<w:endnote w:id="5"><w:p><w:r><w:t>See the price list.</w:t></w:r></w:p></w:endnote>'
+    extracted = read_agreement_bytes(docx_bytes(body, footnotes=footnotes, comments=comments, endnotes=endnotes),
+                                     "fees.docx")
     assert extracted.text == "1. Fees are due monthly. Really.\n"
     assert extracted.notes == ["footnote 1 left out of the clause text: Monthly means each calendar month.",
+                               "endnote 1 left out of the clause text: See the price list.",
                                "comment by Carol left out of the clause text: Check with finance."]
 
 

@@ -45,12 +45,11 @@ class _Style:
 
 @dataclass
 class _Paragraph:
-    """One paragraph as read: its label, text, heading level and whether its mark was deleted."""
+    """One paragraph as read: its label ("1.1 ", "- " or ""), text and heading level (0: not a heading)."""
 
     text: str
     label: str = ""
     heading: int = 0
-    merged_into_next: bool = False
 
 
 @dataclass
@@ -62,25 +61,26 @@ class _Reader:
     comments: dict[str, tuple[str, str]]
     title_offset: int
     notes: list[str] = field(default_factory=list)
+    skipped_boxes: int = 0  # text boxes and drawings with text in them, not read
     _pending: str = ""  # text of paragraphs whose mark was deleted, joined to the next paragraph
-    _footnote_count: int = 0
-    _skipped_boxes: int = 0
+    _note_counts: dict[str, int] = field(default_factory=dict)  # footnotes and endnotes numbered apart
 
     # --- styles -------------------------------------------------------------------------------
 
     def _style_chain(self, style_id: str | None):
+        """The style ``style_id`` and the styles it is based on, nearest first (a loop is cut)."""
         seen = set()
         while style_id and style_id in self.styles and style_id not in seen:
             seen.add(style_id)
-            yield style_id, self.styles[style_id]
+            yield self.styles[style_id]
             style_id = self.styles[style_id].based_on
 
     def _heading_level(self, ppr: etree._Element | None, style_id: str | None) -> int:
         outline = w_val(ppr.find(f"{W}outlineLvl")) if ppr is not None else None
         if outline is not None:
             level = int(outline) + 1 if outline.isdigit() else 0
-            return level + self.title_offset if 1 <= level <= 6 else 0
-        for _, style in self._style_chain(style_id):
+            return min(level + self.title_offset, 6) if 1 <= level <= 6 else 0
+        for style in self._style_chain(style_id):
             if style.name.lower() == "title":
                 return 1
             match = _HEADING_NAME.fullmatch(style.name.strip())
@@ -95,7 +95,7 @@ class _Reader:
         num_id = w_val(num_pr.find(f"{W}numId")) if num_pr is not None else None
         ilvl = w_val(num_pr.find(f"{W}ilvl")) if num_pr is not None else None
         if num_id is None:
-            for _, style in self._style_chain(style_id):
+            for style in self._style_chain(style_id):
                 if style.num_id is not None:
                     num_id = style.num_id
                     if ilvl is None and style.ilvl is not None:
@@ -210,14 +210,13 @@ class _Reader:
 
     def _count_box(self, element: etree._Element) -> None:
         if any((t.text or "").strip() for t in element.iter(f"{W}t")):
-            self._skipped_boxes += 1
+            self.skipped_boxes += 1
 
     def _note_reference(self, reference: etree._Element, footnote: bool) -> None:
-        self._footnote_count += 1
-        note_id = reference.get(f"{W}id", "")
-        body = (self.footnotes if footnote else self.endnotes).get(note_id, "")
         kind = "footnote" if footnote else "endnote"
-        self.notes.append(f"{kind} {self._footnote_count} left out of the clause text: {_short(body)}")
+        self._note_counts[kind] = number = self._note_counts.get(kind, 0) + 1
+        body = (self.footnotes if footnote else self.endnotes).get(reference.get(f"{W}id", ""), "")
+        self.notes.append(f"{kind} {number} left out of the clause text: {_short(body)}")
 
 
 def _hidden(rpr: etree._Element | None) -> bool:
@@ -337,8 +336,8 @@ def read_docx(data: bytes, source: str, *, accept_revisions: bool = False) -> Ex
     notes.extend(reader.notes)
     for author, text in reader.comments.values():
         notes.append(f"comment by {author} left out of the clause text: {_short(text)}")
-    if reader._skipped_boxes:
-        notes.append(f"{reader._skipped_boxes} text box(es) or drawing(s) left out; move their text into the body")
+    if reader.skipped_boxes:
+        notes.append(f"{reader.skipped_boxes} text box(es) or drawing(s) left out; move their text into the body")
     text = "\n\n".join(blocks)
     if not text.strip():
         raise ClausewiseError(f"{source} is a Word document with no text in its body; check the file")
