@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import click
 
 from . import __version__
-from .completion import complete_agreement_ids, complete_directories, complete_refs
+from .completion import complete_agreement_ids, complete_campaign_ids, complete_directories, complete_refs
 from .diff_command import CONTEXTS as DIFF_CONTEXTS
 from .diff_command import FORMATS as DIFF_FORMATS
 from .diff_command import UI_LANGUAGES as DIFF_UI_LANGUAGES
@@ -26,7 +26,7 @@ HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Versions (record and publish agreements)",
      ("init", "add", "update", "import", "publish", "list", "log", "show", "verify")),
     ("Diff (compare texts clause by clause)", ("diff",)),
-    ("Notify (customers, campaigns, emails, proof)", ("customers", "announce", "notify")),
+    ("Notify (customers, campaigns, emails, proof)", ("customers", "announce", "notify", "state")),
     ("Try it", ("demo",)),
 )
 
@@ -404,7 +404,7 @@ def diff_command(old: str, new: str, output_format: str, output: str | None, con
     """Compare two agreements clause by clause.
 
     OLD and NEW are each ID@vN (a published version), ID@latest, ID (the working copy) or a path to
-    a text file. Renumbered clauses that did not change are shown as renumbered, not changed.
+    a text, Markdown, Word (.docx) or PDF file. Renumbered clauses that did not change are shown as renumbered, not changed.
     pdf prints the HTML redline with headless Chromium, docx writes a Word document with tracked
     changes (both binary: give -o FILE).
     """
@@ -601,7 +601,8 @@ def notify_status(output_format: str, repo_dir: str) -> None:
 
 
 @notify.command("report")
-@click.option("--campaign", "campaign_id", metavar="ID", help="Only this campaign.")
+@click.option("--campaign", "campaign_id", metavar="ID", shell_complete=complete_campaign_ids,
+              help="Only this campaign.")
 @format_option("csv", "json", default="csv")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (atomically).")
 @repo_option
@@ -623,7 +624,8 @@ def notify_report(campaign_id: str | None, output_format: str, output: str | Non
 
 
 @notify.command("send")
-@click.option("--campaign", "campaign_id", metavar="ID", help="Only this campaign.  [default: all]")
+@click.option("--campaign", "campaign_id", metavar="ID", shell_complete=complete_campaign_ids,
+              help="Only this campaign.  [default: all]")
 @click.option("--smtp", "smtp_url", metavar="URL",
               help="smtp://[user@]host[:port] (STARTTLS) or smtps://[user@]host[:port] (TLS).  "
                    "[default: smtp_url in clausewise.toml]")
@@ -683,7 +685,8 @@ def notify_send(campaign_id: str | None, smtp_url: str | None, concurrency: int,
 
 
 @notify.command("retry")
-@click.option("--campaign", "campaign_id", metavar="ID", help="Only this campaign's failed notices.")
+@click.option("--campaign", "campaign_id", metavar="ID", shell_complete=complete_campaign_ids,
+              help="Only this campaign's failed notices.")
 @click.option("--customer", "customer_id", metavar="ID", help="Only this customer's failed notices.")
 @repo_option
 def notify_retry(campaign_id: str | None, customer_id: str | None, repo_dir: str) -> None:
@@ -703,7 +706,7 @@ def notify_retry(campaign_id: str | None, customer_id: str | None, repo_dir: str
 
 
 @notify.command("cancel")
-@click.argument("campaign_id", metavar="CAMPAIGN")
+@click.argument("campaign_id", metavar="CAMPAIGN", shell_complete=complete_campaign_ids)
 @click.option("--reason", required=True, help="Why the campaign is cancelled (recorded in the ledger).")
 @repo_option
 def notify_cancel(campaign_id: str, reason: str, repo_dir: str) -> None:
@@ -753,7 +756,7 @@ def notify_bounces(maildir: str | None, imap_url: str | None, repo_dir: str) -> 
 
 
 @notify.command("preview")
-@click.argument("campaign_id", metavar="CAMPAIGN")
+@click.argument("campaign_id", metavar="CAMPAIGN", shell_complete=complete_campaign_ids)
 @click.option("--customer", "customer_id", metavar="ID", help="This customer.  [default: the first one]")
 @click.option("--part", type=click.Choice(["all", "text", "html", "raw"]), default="all", show_default=True,
               help="Headers with both parts, the text part, the HTML part, or the message as sent.")
@@ -778,6 +781,32 @@ def notify_preview(campaign_id: str, customer_id: str | None, part: str, output:
 
 
 # --- demo ----------------------------------------------------------------------------------------
+
+
+@main.group()
+def state() -> None:
+    """The state database (state_db in clausewise.toml: SQLite file or PostgreSQL)."""
+
+
+@state.command("migrate")
+@format_option("text", "json")
+@repo_option
+def state_migrate(output_format: str, repo_dir: str) -> None:
+    """Bring the state database to this clausewise's schema (safe to re-run; commands also do it
+    when they open an older one)."""
+    import json
+
+    from .notifier.store import migrate_state
+    from .versions import open_repo
+
+    done = migrate_state(open_repo(repo_dir))
+    if output_format == "json":
+        click.echo(json.dumps({"state_db": done.database, "from_version": done.from_version,
+                               "to_version": done.to_version}))
+    elif done.from_version == done.to_version:
+        click.echo(f"{done.database}: schema {done.to_version}, up to date")
+    else:
+        click.echo(f"{done.database}: schema {done.from_version} -> {done.to_version}")
 
 
 @main.command()

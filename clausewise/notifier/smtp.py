@@ -20,7 +20,6 @@ import ipaddress
 import itertools
 import signal
 import socket
-import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from .bounces import verp_address
 from .compose import Composer
 from .message import date_header, sha256_hex
 from .schedule import notice_timing
+from .statedb import database_errors
 from .store import INTERRUPTED, Campaign, Notice, Store, local_worker_alive, worker_id
 
 MAX_ATTEMPTS = 5  # per notice and per run; a notice still failing stays pending for the next run
@@ -327,7 +327,7 @@ class _Sender:
                 if self.after_effective is None:
                     self.report.held_after_effective = self.store.pending_after_effective(self.today,
                                                                                           self.campaign_id)
-            except sqlite3.Error as exc:  # the next run reclaims what this one could not release
+            except database_errors() as exc:  # the next run reclaims what this one could not release
                 self.fatal = self.fatal or self._ledger_error(exc)
         if self.unrecorded:
             self.fatal = self._ledger_error(None)
@@ -380,7 +380,7 @@ class _Sender:
         if self.progress is not None:
             self.progress(self.done, self.report.total)
 
-    def _ledger_error(self, exc: sqlite3.Error | None) -> ClausewiseError:
+    def _ledger_error(self, exc: BaseException | None) -> ClausewiseError:
         if exc is not None and self.ledger_cause is None:
             self.ledger_cause = " ".join(str(exc).split())
         cause = f" ({self.ledger_cause})" if self.ledger_cause else ""
@@ -390,7 +390,7 @@ class _Sender:
             lost = (f"; the server accepted {len(self.unrecorded)} notices that could not be recorded ({named}"
                     f"{' ...' if len(self.unrecorded) > 5 else ''}): the next run resends them with the same "
                     "Message-ID and marks them as possible duplicates")
-        return ClausewiseError(f"{self.store.path}: the state database could not be written{cause}; sending "
+        return ClausewiseError(f"{self.store.name}: the state database could not be written{cause}; sending "
                                f"stopped{lost}; free disk space or fix the database, then run "
                                "'clausewise notify send' again")
 
@@ -446,7 +446,7 @@ class _Sender:
             while True:
                 try:
                     notice = await self._next_notice()
-                except sqlite3.Error as exc:
+                except database_errors() as exc:
                     self.fatal = self.fatal or self._ledger_error(exc)
                     self._halt()
                     return
@@ -460,7 +460,7 @@ class _Sender:
                 except ClausewiseError as exc:  # a local problem: the notice stays claimed until
                     self.fatal = self.fatal or exc  # the release at the end of the run (pending again)
                     self._halt()
-                except sqlite3.Error as exc:
+                except database_errors() as exc:
                     self.fatal = self.fatal or self._ledger_error(exc)
                     self._halt()
                 except BaseException:  # a bug, or Ctrl-C's grace ran out: the others finish what is in flight
@@ -567,7 +567,7 @@ class _Sender:
                                    sha256=sha256_hex(data), reply=evidence, sent_at=sent_at, date_header=stamp,
                                    timing=timing,
                                    after_effective_reason=self.after_effective if timing == "after effective" else None)
-        except sqlite3.Error:
+        except database_errors():
             self.unrecorded.append(key)
             raise
         self.report.sent += 1
