@@ -19,6 +19,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -33,9 +34,10 @@ TARGET_SECONDS = 30.0
 
 @contextmanager
 def server(url: str | None):
-    """(admin URL) of the given server, or of a throw-away one started for the run."""
+    """(admin URL, description, postmaster pid or None) of the given server, or of a throw-away one
+    started for the run."""
     if url is not None:
-        yield url, "given server"
+        yield url, "given server", None
         return
     from tests.pg_server import PostgresServer, find_bin_dir
 
@@ -45,9 +47,17 @@ def server(url: str | None):
     started = PostgresServer(bin_dir)
     started.start()
     try:
-        yield started.url(), "throw-away server, fsync off"
+        yield started.url(), "throw-away server, fsync off", started._process.pid
     finally:
         started.stop()
+
+
+def server_cpu(postmaster: int | None) -> float:
+    """CPU seconds of the server's finished backends so far (the postmaster's reaped children), or 0.0."""
+    if postmaster is None:
+        return 0.0
+    fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime + cstime
 
 
 def fresh_database(admin_url: str, name: str) -> str:
@@ -92,9 +102,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--url", help="an existing server's maintenance database, postgresql://user@host:port/db")
+    parser.add_argument("--server-pid", type=int, help="with --url on this machine: the postmaster's pid, to count "
+                                                       "the server's CPU too (the first line of DATA/postmaster.pid)")
     args = parser.parse_args()
     peaks = {}
-    with tempfile.TemporaryDirectory(prefix="clausewise-bench-pg-") as tmp, server(args.url) as (admin, kind):
+    with tempfile.TemporaryDirectory(prefix="clausewise-bench-pg-") as tmp, server(args.url) as (admin, kind, postmaster):
+        postmaster = args.server_pid or postmaster
         work = Path(tmp)
         print(f"PostgreSQL: {kind}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         for rows in (max(args.rows // 10, 1), args.rows):
@@ -102,13 +115,18 @@ def main() -> None:
             make_csv(data, rows)
             name = f"clausewise_bench_{os.getpid()}_{rows}"
             try:
-                pg_seconds, pg_cpu, pg_peak = import_once(work, data, rows, fresh_database(admin, name))
+                url = fresh_database(admin, name)
+                before = server_cpu(postmaster)
+                pg_seconds, pg_cpu, pg_peak = import_once(work, data, rows, url)
+                time.sleep(0.5)  # the postmaster reaps the command's backend
+                backend_cpu = server_cpu(postmaster) - before
             finally:
                 drop_database(admin, name)
             sqlite_seconds, sqlite_cpu, sqlite_peak = import_once(work, data, rows, None)
             peaks[rows] = pg_peak
             print(f"{rows:>9,} rows  PostgreSQL (COPY): {pg_seconds:6.1f} s, {rows / pg_seconds:>8,.0f} rows/s, "
-                  f"CPU {pg_cpu:5.1f} s, peak RSS {pg_peak:5.1f} MB"
+                  f"CPU {pg_cpu:5.1f} s"
+                  + (f" + server {backend_cpu:4.1f} s" if postmaster else "") + f", peak RSS {pg_peak:5.1f} MB"
                   + (f", {pg_seconds / TARGET_SECONDS:.2f}x the {TARGET_SECONDS:.0f} s target" if rows == args.rows
                      else ""))
             print(f"{'':>9}       SQLite:            {sqlite_seconds:6.1f} s, {rows / sqlite_seconds:>8,.0f} rows/s, "

@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--url", help="an existing server's maintenance database (CREATEDB needed)")
     args = parser.parse_args()
     name = f"clausewise_copy_{os.getpid()}"
-    with tempfile.TemporaryDirectory(prefix="clausewise-bench-copy-") as tmp, server(args.url) as (admin, kind):
+    with tempfile.TemporaryDirectory(prefix="clausewise-bench-copy-") as tmp, server(args.url) as (admin, kind, _):
         root = sqlite_state(Path(tmp) / "legal", args.customers)
         floor, rows = read_all(root / ".clausewise" / "state.sqlite3")
         target = fresh_database(admin, name)

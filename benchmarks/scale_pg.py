@@ -103,7 +103,7 @@ def main() -> None:
     from clausewise.notifier.store import store_for_repo
 
     name = f"clausewise_scale_{os.getpid()}"
-    with tempfile.TemporaryDirectory(prefix="clausewise-scale-") as tmp, server(args.url) as (admin, kind):
+    with tempfile.TemporaryDirectory(prefix="clausewise-scale-") as tmp, server(args.url) as (admin, kind, _):
         work = Path(tmp)
         url = fresh_database(admin, name)
         print(f"PostgreSQL ({kind}): {args.customers:,} customers, {args.send:,} notices sent", flush=True)
