@@ -551,8 +551,8 @@ def notify() -> None:
 @format_option("text", "json")
 @repo_option
 def notify_status(output_format: str, repo_dir: str) -> None:
-    """Every campaign with its totals, send-by and effective dates, and the customers not reached
-    (failed or bounced); exits 1 if a campaign is OVERDUE or has failed or bounced notices."""
+    """Every campaign with its totals, send-by and effective dates, the customers not reached (failed
+    or bounced) and the senders at work; exits 1 if a campaign is OVERDUE or has failed or bounced notices."""
     from datetime import date
 
     from .notifier.report import attention_message, status_json, status_report, status_text
@@ -566,8 +566,8 @@ def notify_status(output_format: str, repo_dir: str) -> None:
     with store_for_repo(repo) as store:
         found = status_report(store, today)
         missing = missing_campaigns(repo, store)
-    click.echo(status_json(found.campaigns, today, found.unreached) if output_format == "json"
-               else status_text(found.campaigns, found.unreached))
+    click.echo(status_json(found.campaigns, today, found.unreached, found.senders) if output_format == "json"
+               else status_text(found.campaigns, found.unreached, found.senders))
     for line in missing:
         click.echo(f"MISSING: {line}", err=True)
     problem = attention_message(found.campaigns)

@@ -1,0 +1,116 @@
+"""Several real `clausewise notify send` processes on one state database, against a real SMTP server
+(aiosmtpd on 127.0.0.1): no notice sent twice, none lost, the campaign's status right while they run;
+a sender killed (SIGKILL) or cut off (SIGSTOP: alive, silent, as a machine off the network) mid-run
+loses its notices to the others, and only a notice that was in its DATA phase arrives twice, with
+the same Message-ID, flagged in the proof."""
+
+from __future__ import annotations
+
+import json
+import signal
+
+import pytest
+from click.testing import CliRunner
+
+from clausewise.cli import main
+from clausewise.notifier.store import Store
+
+from .many_senders import (DUPLICATE_NOTE, GatedHandler, copies_by_message_id, sent_count, set_settings,
+                           start_senders, wait_until)
+from .notices import assignment_campaign, customers, setup
+from .smtp_server import smtp_server
+
+CAMPAIGN = "service-zh/assignment-2030-03-01"
+SENDERS, CONCURRENCY = 3, 2
+
+
+def _statuses(store: Store) -> dict[str, int]:
+    return store.totals()[CAMPAIGN]
+
+
+def _all_mid_message(store: Store, handler: GatedHandler, count: int) -> bool:
+    """Every sender is registered and has messages in DATA, all of whose bytes reached the server."""
+    senders = store.senders()
+    if len(senders) < count:
+        return False
+    in_data = {n.email for s in senders for n in store.held_by(s.worker_id) if n.data_started_at}
+    holders = {s.worker_id for s in senders if any(n.data_started_at for n in store.held_by(s.worker_id))}
+    return len(holders) == count and in_data == handler.waiting()
+
+
+def test_several_senders_send_each_notice_once_and_the_status_stays_right(legal_repo, repo_store):
+    rows = customers(150, agreement="service-zh")
+    setup(repo_store, assignment_campaign(), rows=rows)
+    set_settings(legal_repo.root, send_lease_seconds=10)
+    with smtp_server(GatedHandler(delay=0.005)) as (url, handler):
+        senders = start_senders(legal_repo.root, url, SENDERS, concurrency=CONCURRENCY)
+        wait_until(lambda: _all_mid_message(repo_store, handler, SENDERS))
+        shown = CliRunner().invoke(main, ["notify", "status", "--repo", str(legal_repo.root), "--format", "json"])
+        text = CliRunner().invoke(main, ["notify", "status", "--repo", str(legal_repo.root)])
+        handler.gate.set()
+        observed = []
+        while senders.running():
+            observed.append(_statuses(repo_store))
+        results = senders.wait()
+
+    assert shown.exit_code == 0, shown.output
+    listed = json.loads(shown.output)["senders"]
+    assert len(listed) == SENDERS and all(s["connections"] >= 1 and not s["expired"] for s in listed)
+    assert len({s["pid"] for s in listed}) == SENDERS and all(s["relay"] == url for s in listed)
+    assert f"Senders ({SENDERS}):" in text.output and text.output.count("running, lease until") == SENDERS
+    # While they ran, every look at the campaign accounted for every notice, and sent only grew.
+    assert observed and all(sum(seen.values()) == 150 for seen in observed)
+    assert all(a["sent"] <= b["sent"] for a, b in zip(observed, observed[1:]))
+    assert all(code == 0 for code, _, _ in results), results
+    assert sum(sent_count(out) for _, out, _ in results) == 150
+    assert all(sent_count(out) > 0 for _, out, _ in results)  # all three took part
+    assert sorted(handler.received_by().values()) == [1] * 150  # none twice, none lost
+    assert set(copies_by_message_id(handler.received).values()) == {1}
+    assert _statuses(repo_store) == {"pending": 0, "sending": 0, "sent": 150, "failed": 0, "cancelled": 0}
+    assert repo_store.senders() == []  # each ended its lease
+    assert not any(DUPLICATE_NOTE in n.reply for n in repo_store.notices())
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGSTOP"])
+def test_a_sender_lost_mid_run_leaves_nothing_lost_and_only_its_data_phase_twice(legal_repo, repo_store, how):
+    """SIGKILL: the process is gone (on this host that is seen at once). SIGSTOP: it is alive but
+    silent, as a machine cut off; the others take its notices once its lease expires, and when it
+    comes back it finds its lease gone and sends nothing it no longer holds."""
+    rows = customers(120, agreement="service-zh")
+    setup(repo_store, assignment_campaign(), rows=rows)
+    set_settings(legal_repo.root, send_lease_seconds=3)
+    with smtp_server(GatedHandler(delay=0.005)) as (url, handler):
+        senders = start_senders(legal_repo.root, url, SENDERS, concurrency=CONCURRENCY)
+        wait_until(lambda: _all_mid_message(repo_store, handler, SENDERS))
+        lost = senders.processes[0]
+        lost.send_signal(signal.SIGSTOP)
+        [record] = [s for s in repo_store.senders() if s.pid == lost.pid]
+        held = repo_store.held_by(record.worker_id)
+        in_data = {n.email for n in held if n.data_started_at}
+        assert 1 <= len(in_data) <= CONCURRENCY and len(held) > len(in_data)  # a batch claimed, some in DATA
+        if how == "SIGKILL":
+            lost.send_signal(signal.SIGKILL)
+        handler.gate.set()
+        survivors = [p.wait(timeout=300) for p in senders.processes[1:]]
+        assert survivors == [0, 0]
+        assert _statuses(repo_store)["sent"] == 120  # the others finished the lost sender's notices too
+        if how == "SIGSTOP":
+            lost.send_signal(signal.SIGCONT)  # back on the network: its lease is gone
+        code, _, err = senders.wait()[0]
+
+    if how == "SIGKILL":
+        assert code == -signal.SIGKILL
+    else:
+        assert code == 1 and "lease could not be renewed" in err, err
+    copies = handler.received_by()
+    assert set(copies) == {row.email for row in rows}  # nobody was left out
+    assert {address for address, n in copies.items() if n > 1} == in_data  # only the DATA phase twice
+    assert max(copies.values()) == 2
+    ledger = {n.email: n for n in repo_store.notices()}
+    assert all(n.status == "sent" for n in ledger.values())
+    for address in in_data:
+        ids = {item.message_id for item in handler.received if item.rcpt_tos == (address,)}
+        assert ids == {ledger[address].message_id}  # the same Message-ID both times
+    flagged = {address for address, n in ledger.items() if DUPLICATE_NOTE in n.reply}
+    assert flagged == in_data  # and the proof says so of those, and only those
+    assert repo_store.senders() == []
