@@ -624,7 +624,10 @@ def notify_send(campaign_id: str | None, smtp_url: str | None, concurrency: int,
     The SMTP password comes from CLAUSEWISE_SMTP_PASSWORD or .clausewise/secrets.toml. Ctrl-C lets
     the messages in flight finish for a few seconds, records what the server accepted, and leaves the
     rest pending (a second Ctrl-C stops at once). A notice sent after its campaign's send-by date is
-    recorded LATE; one whose campaign already took effect is sent only with --after-effective."""
+    recorded LATE; one whose campaign already took effect is sent only with --after-effective.
+    Several senders may run at once, on one machine or many, sharing the state database: each holds
+    a lease on what it claimed (send_lease_seconds), and the relay's limits in clausewise.toml
+    (relay_rate, relay_connections, domain_rate) hold for all of them together."""
     import sys
 
     from .notifier.smtp import send_pending

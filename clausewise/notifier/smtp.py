@@ -515,6 +515,9 @@ class _Sender:
         try:
             while True:
                 try:
+                    # A connection slot first: a sender never holds notices it has no connection for.
+                    if not holding and not (holding := await self._connection_slot()):
+                        return
                     notice = await self._next_notice()
                 except sqlite3.Error as exc:
                     self.fatal = self.fatal or self._ledger_error(exc)
@@ -524,11 +527,6 @@ class _Sender:
                     return
                 finished = False
                 try:
-                    if not holding:
-                        holding = await self._connection_slot()
-                        if not holding:  # the relay's connections are taken: the others carry on
-                            self.buffer.appendleft(notice)
-                            return
                     if client is None or not client.is_connected:
                         client = await self._connect()
                     finished = await self._deliver(client, notice)
@@ -561,15 +559,26 @@ class _Sender:
 
     async def _connection_slot(self) -> bool:
         """One of the relay's connections (relay_connections, counted over every sender's live
-        lease). A sender that holds none waits for one; one that holds some does with those."""
+        lease). A sender that holds some does with those (False); one that holds none waits for
+        one while there is work left (False when there is none)."""
         while not self.stopping:
             if self.store.take_connection(self.worker, self.relay, self.limits.connections):
                 self.connections += 1
                 return True
-            if self.connections:
+            if self.connections or not self._work_left():
                 return False
             await asyncio.sleep(leases.idle_poll(self.lease_seconds))
         return False
+
+    def _work_left(self) -> bool:
+        """Whether any notice in this run's scope is claimable, held by a working sender, or waiting
+        for its domain's slot."""
+        held = None if self.after_effective is not None else self.today
+        self.store.reclaim_expired(self.lease_seconds)
+        if self.store.claimable(self.campaign_id, effective_after=held):
+            return True
+        others, next_slot = self.store.outstanding(self.worker, self.campaign_id, effective_after=held)
+        return bool(others) or next_slot is not None
 
     async def _connect(self) -> aiosmtplib.SMTP:
         """A logged-in connection; retried with backoff, then a ClausewiseError for the whole run."""

@@ -742,6 +742,13 @@ class Store:
                     RETURNING {_NOTICE_COLUMNS}""", params).fetchall()
         return sorted((_notice(row) for row in rows), key=lambda n: (n.campaign_id, n.customer_id))
 
+    def claimable(self, campaign_id: str | None = None, *, effective_after: date | None = None) -> int:
+        """How many notices ``claim_batch`` could hand out now."""
+        scope, params = _claim_scope(campaign_id, effective_after)
+        return self._db.execute(
+            f"SELECT COUNT(*) FROM notices WHERE status = 'pending' AND (not_before IS NULL OR not_before <= ?){scope}",
+            (to_text(utc_now()), *params)).fetchone()[0]
+
     def outstanding(self, worker: str, campaign_id: str | None = None, *,
                     effective_after: date | None = None) -> tuple[int, datetime | None]:
         """What keeps a sender with nothing to claim from being done: (notices held 'sending' by

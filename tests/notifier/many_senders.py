@@ -38,7 +38,8 @@ class Senders:
 
     def wait(self, timeout: float = 300) -> list[tuple[int, str, str]]:
         """(exit code, stdout, stderr) of each, once all have ended."""
-        return [(p.wait(timeout=timeout), *p.communicate(timeout=timeout)) for p in self.processes]
+        outputs = [p.communicate(timeout=timeout) for p in self.processes]
+        return [(p.returncode, out, err) for p, (out, err) in zip(self.processes, outputs)]
 
     def running(self) -> bool:
         return any(p.poll() is None for p in self.processes)
@@ -76,15 +77,33 @@ class GatedHandler(ProgrammableHandler):
     received and kept, as a relay that queued it), so a test can see every sender mid-message, in
     the ambiguous moment when the server has a message and its sender does not know it yet."""
 
-    def __init__(self, **options) -> None:
+    def __init__(self, *, open_gate: bool = False, **options) -> None:
         super().__init__(**options)
         self.gate = threading.Event()
+        if open_gate:
+            self.gate.set()
         self.at_gate: Counter[str] = Counter()
+        self.arrivals: list[tuple[float, str]] = []  # (time.monotonic(), recipient) of each message received
+        self.sessions: set[int] = set()  # SMTP sessions between EHLO and QUIT
+        self.most_sessions = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802 (aiosmtpd API)
+        session.host_name = hostname
+        with self._lock:
+            self.sessions.add(id(session))
+            self.most_sessions = max(self.most_sessions, len(self.sessions))
+        return responses
+
+    async def handle_QUIT(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+        with self._lock:
+            self.sessions.discard(id(session))
+        return "221 Bye"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
         recipient = envelope.rcpt_tos[0]
         reply = await super().handle_DATA(server, session, envelope)
         with self._lock:
+            self.arrivals.append((time.monotonic(), recipient))
             self.at_gate[recipient] += 1
         while not self.gate.is_set():
             await asyncio.sleep(0.01)
@@ -95,3 +114,14 @@ class GatedHandler(ProgrammableHandler):
     def waiting(self) -> set[str]:
         with self._lock:
             return {recipient for recipient, count in self.at_gate.items() if count > 0}
+
+
+def most_in_any_window(times: list[float], window: float) -> int:
+    """The largest number of ``times`` inside any half-open window [t, t + window)."""
+    ordered = sorted(times)
+    most, first = 0, 0
+    for last, moment in enumerate(ordered):
+        while ordered[first] <= moment - window:
+            first += 1
+        most = max(most, last - first + 1)
+    return most

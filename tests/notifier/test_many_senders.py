@@ -7,16 +7,17 @@ the same Message-ID, flagged in the proof."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 
 import pytest
 from click.testing import CliRunner
 
 from clausewise.cli import main
-from clausewise.notifier.store import Store
+from clausewise.notifier.store import CustomerRow, Store
 
-from .many_senders import (DUPLICATE_NOTE, GatedHandler, copies_by_message_id, sent_count, set_settings,
-                           start_senders, wait_until)
+from .many_senders import (DUPLICATE_NOTE, GatedHandler, copies_by_message_id, most_in_any_window, sent_count,
+                           set_settings, start_senders, wait_until)
 from .notices import assignment_campaign, customers, setup
 from .smtp_server import smtp_server
 
@@ -114,3 +115,28 @@ def test_a_sender_lost_mid_run_leaves_nothing_lost_and_only_its_data_phase_twice
     flagged = {address for address, n in ledger.items() if DUPLICATE_NOTE in n.reply}
     assert flagged == in_data  # and the proof says so of those, and only those
     assert repo_store.senders() == []
+
+
+def test_relay_and_domain_limits_hold_for_all_senders_together(legal_repo, repo_store):
+    """relay_rate 20/s, relay_connections 3 and 20/minute for one domain, shared by three senders
+    (six connections wanted). Each connection holds at most one slot it has not used yet, so in any
+    second the server sees at most 20 + 1 + 3 messages, whatever the machine's load."""
+    rows = customers(60, agreement="service-zh")
+    slow = [CustomerRow(f"S{i}", f"Slow {i}", f"s{i}@slow.test", "en", "service-zh", 1) for i in range(4)]
+    setup(repo_store, assignment_campaign(), rows=rows + slow)
+    set_settings(legal_repo.root, send_lease_seconds=10, relay_rate=20, relay_connections=3)
+    config = legal_repo.root / "clausewise.toml"
+    config.write_text(config.read_text("utf-8") + '\n[domain_rates]\n"slow.test" = "20/minute"\n', "utf-8")
+    with smtp_server(GatedHandler(open_gate=True, delay=0.005)) as (url, handler):
+        results = start_senders(legal_repo.root, url, SENDERS, concurrency=CONCURRENCY).wait()
+
+    assert all(code == 0 for code, _, _ in results), results
+    assert sorted(handler.received_by().values()) == [1] * 64  # paced and deferred, never lost or doubled
+    assert handler.most_sessions <= 3
+    times = [moment for moment, _ in handler.arrivals]
+    assert most_in_any_window(times, 1.0) <= 20 + 1 + 3
+    slow_times = [moment for moment, recipient in handler.arrivals if recipient.endswith("@slow.test")]
+    assert most_in_any_window(slow_times, 3.0) <= 2  # one every 3 s; a margin of one for a stalled machine
+    assert sum(int(m.group(1)) for _, out, _ in results
+               for m in [re.search(r"(\d+) deferred for their domain's rate", out)] if m) >= 1
+    assert _statuses(repo_store)["sent"] == 64 and repo_store.senders() == []

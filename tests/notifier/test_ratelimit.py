@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import re
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +91,47 @@ def test_many_takers_at_random_moments_never_exceed_any_keys_pace() -> None:
 def test_connections_limit() -> None:
     assert within_connections(2, 0, None)
     assert within_connections(1, 1, 3) and not within_connections(2, 1, 3)
+
+
+# -- the settings in clausewise.toml ---------------------------------------------------------------
+
+def _config(tmp_path, text: str):
+    from clausewise.config import load_config
+
+    (tmp_path / "clausewise.toml").write_text(text, "utf-8")
+    return load_config(tmp_path)
+
+
+def test_the_readme_example_is_a_valid_configuration(tmp_path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    section = readme[readme.index("### Several senders"):readme.index("### Proof of notice")]
+    example = re.search(r"```toml\n(.*?)```", section, re.DOTALL).group(1)
+    config = _config(tmp_path, example)
+    assert (config.send_lease_seconds, config.relay_rate, config.relay_connections) == (60, 50, 10)
+    limits = limits_from_settings(config.relay_rate, config.relay_connections, config.domain_rate,
+                                  config.domain_rates)
+    assert limits.domain_limit("example.org") == Limit(20, 60) and limits.domain_limit("x.test") == Limit(3000, 3600)
+
+
+def test_the_default_configuration_sets_no_limit(tmp_path) -> None:
+    from clausewise.config import DEFAULT_CONFIG_TEXT
+
+    config = _config(tmp_path, DEFAULT_CONFIG_TEXT)
+    assert config.send_lease_seconds == 60
+    assert not limits_from_settings(config.relay_rate, config.relay_connections, config.domain_rate,
+                                    config.domain_rates).paces_messages
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[clausewise]\nsend_lease_seconds = 0\n", "'send_lease_seconds' must be from 1 to 86400 seconds"),
+    ("[clausewise]\nrelay_rate = -1\n", "'relay_rate' must be 0 (no limit) or more"),
+    ("[clausewise]\nrelay_connections = -2\n", "'relay_connections' must be 0 (no limit) or more"),
+    ("[clausewise]\nrelay_connections = 1.5\n", "'relay_connections' must be a int"),
+    ('[clausewise]\ndomain_rate = "lots"\n', "'domain_rate': 'lots' is not a rate; write it as COUNT/UNIT"),
+    ('[domain_rates]\n"a.test" = "5/fortnight"\n', '[domain_rates] "a.test": \'5/fortnight\' is not a rate'),
+    ('[domain_rates]\n"a.test" = 5\n', '[domain_rates] "a.test" must be a string such as "500/hour"'),
+])
+def test_bad_sending_settings_are_one_clear_error(tmp_path, text: str, message: str) -> None:
+    with pytest.raises(ClausewiseError) as caught:
+        _config(tmp_path, text)
+    assert str(caught.value).startswith(str(tmp_path / "clausewise.toml") + ": ") and message in str(caught.value)
