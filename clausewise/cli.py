@@ -192,14 +192,21 @@ def init(directory: str | None, repo_dir: str) -> None:
 @click.option("--lang", "language", help="Language tag: en, zh-CN, ... (default: from the front matter).")
 @click.option("--kind", help="trial, commercial, sla, general, ... (default: from the front matter).")
 @click.option("--notice-days", type=click.IntRange(min=0), help="Advance notice for changes (default: clausewise.toml).")
+@click.option("--accept-revisions", is_flag=True,
+              help="Read a Word document's unaccepted tracked changes as accepted (default: refuse it).")
 @repo_option
 def add(agreement_id: str, file: str, title: str | None, language: str | None, kind: str | None,
-        notice_days: int | None, repo_dir: str) -> None:
-    """Start agreement ID from FILE (Markdown or plain text) and commit it as a draft."""
+        notice_days: int | None, accept_revisions: bool, repo_dir: str) -> None:
+    """Start agreement ID from FILE (Markdown, plain text, Word .docx or PDF) and commit it as a draft.
+
+    A Word document is stored as Markdown, a PDF's text (cleaned of page furniture) as plain text;
+    what the reader left out (footnotes, comments ...) is printed as notes."""
     from .versions import open_repo
 
-    agreement = open_repo(repo_dir).add_file(agreement_id, file, title=title, language=language, kind=kind,
-                                             notice_days=notice_days)
+    agreement, notes = open_repo(repo_dir).add_file(agreement_id, file, title=title, language=language, kind=kind,
+                                                    notice_days=notice_days, accept_revisions=accept_revisions)
+    for note in notes:
+        click.echo(f"Note: {note}", err=True)
     click.echo(f"Added draft {agreement.id} as {agreement.path}; publish it with "
                f"'clausewise publish {agreement.id} --effective YYYY-MM-DD'.")
 
@@ -345,21 +352,26 @@ def verify(repair: bool, output_format: str, repo_dir: str) -> None:
 @click.option("--kind", help="trial, commercial, sla, general, ... (default: guessed from the title).")
 @click.option("--notice-days", type=click.IntRange(min=0), help="Advance notice for changes (default: clausewise.toml).")
 @click.option("--show-cleaning", is_flag=True, help="List every cleaning change with its line, before and after.")
+@click.option("--accept-revisions", is_flag=True,
+              help="Read a Word document's unaccepted tracked changes as accepted (default: refuse it).")
 @click.option("--dry-run", is_flag=True, help="Clean, split and report; write nothing.")
 @format_option("text", "json")
 @repo_option
 def import_command(file: str, split: bool, agreement_id: str | None, id_prefix: str | None, title: str | None,
                    language: str | None, kind: str | None, notice_days: int | None, show_cleaning: bool,
-                   dry_run: bool, output_format: str, repo_dir: str) -> None:
-    """Import text extracted from a PDF: clean its artifacts, find its agreements, add them in one commit."""
+                   accept_revisions: bool, dry_run: bool, output_format: str, repo_dir: str) -> None:
+    """Import a PDF, a Word document (.docx) or text extracted from a PDF: clean PDF artifacts, find
+    its agreements, add them in one commit. Word documents are stored as Markdown."""
     from .versions import open_repo
     from .versions.importer import import_document, read_import_file
 
-    text = read_import_file(file)
+    extracted = read_import_file(file, accept_revisions=accept_revisions)
     repo = None if dry_run else open_repo(repo_dir)
-    report = import_document(repo, text, split=split, agreement_id=agreement_id, title=title, language=language,
-                             kind=kind, notice_days=notice_days, id_prefix=id_prefix,
-                             suffix=".md" if file.endswith(".md") else ".txt", source=file, dry_run=dry_run)
+    suffix = ".md" if extracted.format == "docx" or (extracted.format == "text" and file.endswith(".md")) else ".txt"
+    report = import_document(repo, extracted.text, split=split, agreement_id=agreement_id, title=title,
+                             language=language, kind=kind, notice_days=notice_days, id_prefix=id_prefix,
+                             suffix=suffix, source=file, dry_run=dry_run, file_format=extracted.format,
+                             notes=extracted.notes)
     click.echo(report.to_json() if output_format == "json" else report.to_text(show_cleaning=show_cleaning), nl=False)
 
 
@@ -376,7 +388,7 @@ def import_command(file: str, split: bool, agreement_id: str | None, id_prefix: 
 @click.option("--exit-code", is_flag=True,
               help="Exit with 1 when the texts differ (as git diff --exit-code); otherwise always 0.")
 @click.option("--lang", "ui_lang", type=click.Choice(DIFF_UI_LANGUAGES), default="auto", show_default=True,
-              help="Language of the HTML redline's labels (auto: from the new text's script).")
+              help="Language of the HTML and PDF redline's labels (auto: from the new text's script).")
 @repo_option
 def diff_command(old: str, new: str, output_format: str, output: str | None, context: str,
                  exit_code: bool, ui_lang: str, repo_dir: str) -> None:
@@ -384,6 +396,7 @@ def diff_command(old: str, new: str, output_format: str, output: str | None, con
 
     OLD and NEW are each ID@vN (a published version), ID@latest, ID (the working copy) or a path to
     a text file. Renumbered clauses that did not change are shown as renumbered, not changed.
+    pdf prints the HTML redline with headless Chromium (binary: give -o FILE).
     """
     from .diff_command import run_diff
 

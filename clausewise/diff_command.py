@@ -13,7 +13,8 @@ import os
 import sys
 from collections.abc import Mapping
 
-FORMATS = ("text", "json", "html", "md")
+FORMATS = ("text", "json", "html", "md", "pdf")
+BINARY_FORMATS = ("pdf",)  # never written to a terminal
 CONTEXTS = ("unchanged", "none")
 UI_LANGUAGES = ("auto", "en", "zh")
 
@@ -32,6 +33,11 @@ def run_diff(old: str, new: str, *, output_format: str = "text", output: str | N
     from .differ import diff_texts
     from .refs import load_document
 
+    if output_format in BINARY_FORMATS and not output and sys.stdout.isatty():
+        from .errors import UsageProblem
+
+        raise UsageProblem(f"--format {output_format} writes a binary file, not text for the terminal; "
+                           f"write it with -o redline.{output_format}, or redirect: > redline.{output_format}")
     gc.disable()  # a diff builds many objects without cycles; collections would cost, not free
     try:
         old_text, old_ref = load_document(old, repo_dir)
@@ -45,16 +51,22 @@ def run_diff(old: str, new: str, *, output_format: str = "text", output: str | N
 
         write_output(output, rendered)
     else:
-        _write_stdout(rendered if rendered.endswith("\n") else rendered + "\n")
+        _write_stdout(rendered if isinstance(rendered, bytes) or rendered.endswith("\n") else rendered + "\n")
     return 1 if exit_code and diff.changed() else 0
 
 
-def _write_stdout(text: str) -> None:
-    """Write ``text`` to standard output: a full disk is one ClausewiseError, a closed pipe a quiet
-    exit 1 (standard output then points at /dev/null, so that Python's exit flush stays quiet)."""
+def _write_stdout(data: str | bytes) -> None:
+    """Write ``data`` (text, or bytes as they are) to standard output: a full disk is one
+    ClausewiseError, a closed pipe a quiet exit 1 (standard output then points at /dev/null, so
+    that Python's exit flush stays quiet)."""
     try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        if isinstance(data, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(data)
+            sys.stdout.flush()
     except OSError as exc:
         from .errors import ClausewiseError
 
@@ -68,7 +80,11 @@ def _write_stdout(text: str) -> None:
                               "write it to a file with -o FILE, or free space where it goes") from None
 
 
-def _render(diff, output_format: str, context: str, ui_lang: str, *, color: bool) -> str:
+def _render(diff, output_format: str, context: str, ui_lang: str, *, color: bool) -> str | bytes:
+    if output_format == "pdf":
+        from .differ import render_pdf
+
+        return render_pdf(diff, lang=None if ui_lang == "auto" else ui_lang)
     if output_format == "json":
         from .differ import render_json
 

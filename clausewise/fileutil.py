@@ -64,19 +64,31 @@ def output_file(path: str | os.PathLike[str], *, encoding: str = "utf-8",
     the end; on an error the old file is left as it was. A FIFO or a character device is written
     through. Anything else raises UsageProblem (exit 2) before a byte is written.
     """
-    target = Path(path)
-    if _writes_through(target):
-        with _open_device(target) as raw, _text(raw, encoding, newline) as handle:
-            yield handle
-        return
-    with _atomic_replacement(target, private=False) as raw, _text(raw, encoding, newline) as handle:
+    with _output_raw(Path(path)) as raw, _text(raw, encoding, newline) as handle:
         yield handle
 
 
-def write_output(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to the output file ``path`` as :func:`output_file` does."""
-    with output_file(path) as handle:
-        handle.write(text)
+def write_output(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Write ``data`` (text as UTF-8, or bytes as they are) to the output file ``path`` as
+    :func:`output_file` does."""
+    if isinstance(data, str):
+        with output_file(path) as handle:
+            handle.write(data)
+        return
+    with _output_raw(Path(path)) as raw:
+        raw.write(data)
+
+
+@contextmanager
+def _output_raw(target: Path) -> Iterator[BinaryIO]:
+    """A binary handle on the output file ``target``: written through for a FIFO or character
+    device, else an atomic replacement."""
+    if _writes_through(target):
+        with _open_device(target) as raw:
+            yield raw
+        return
+    with _atomic_replacement(target, private=False) as raw:
+        yield raw
 
 
 def _writes_through(target: Path) -> bool:

@@ -74,8 +74,8 @@ def test_errors_are_one_line_with_the_usual_exit_codes(tmp_path):
     assert missing.stderr == f"Error: {tmp_path / 'nope.txt'}: no such file; give a path to a text file, an agreement ID or ID@vN\n"
     tag = run("diff", "cloud-trial/v1", old)
     assert tag.returncode == 2 and "write cloud-trial@v1" in tag.stderr
-    bad_choice = run("diff", old, old, "--format", "pdf")
-    assert bad_choice.returncode == 2 and "'pdf' is not one of 'text', 'json', 'html', 'md'" in bad_choice.stderr
+    bad_choice = run("diff", old, old, "--format", "xlsx")
+    assert bad_choice.returncode == 2 and "'xlsx' is not one of 'text', 'json', 'html', 'md'" in bad_choice.stderr
 
 
 @pytest.mark.parametrize(("args", "expected"), [
@@ -91,7 +91,7 @@ def test_plain_command_lines_are_read(args, expected):
 
 @pytest.mark.parametrize("args", [
     ["a"], ["a", "b", "c"], ["--help"], ["a", "b", "-o", "out.html"], ["a", "b", "--format"],
-    ["a", "b", "--format", "pdf"], ["a", "b", "--repo", "x"], ["a", "b", "--unknown"], ["-", "b"],
+    ["a", "b", "--format", "xlsx"], ["a", "b", "--repo", "x"], ["a", "b", "--unknown"], ["-", "b"],
 ])
 def test_anything_else_goes_to_click(args):
     assert plain_diff_args(args, {}) is None

@@ -1,6 +1,7 @@
-"""``clausewise import``: bring text extracted from a PDF into the agreements repository.
+"""``clausewise import``: bring a PDF, a Word document or text extracted from a PDF into the
+agreements repository.
 
-The text is cleaned (pdfclean), split into agreements (split), and every agreement is added in
+The file is read by its content (readers); text from a PDF is cleaned (pdfclean), then split into agreements (split), and every agreement is added in
 ONE git commit: either all of them are added or none is.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from ..errors import ClausewiseError, UsageProblem
 from .document import Metadata, check_id, decode_agreement
 from .pdfclean import KIND_DESCRIPTIONS, CleanResult, clean_extracted_text
+from .readers import Extracted, read_agreement_file
 from .split import DroppedPart, FoundAgreement, guess_kind, guess_language, slug_for, split_document
 from .store import AgreementRepo, Draft
 
@@ -30,11 +32,13 @@ class ImportReport:
     dropped: list[DroppedPart] = field(default_factory=list)
     commit: str | None = None  # None for a dry run
     notes: list[str] = field(default_factory=list)
+    format: str = "text"  # what the file was read as: "text", "docx" or "pdf"
 
     def to_dict(self) -> dict:
         return {
             "schema": SCHEMA,
             "source": self.source,
+            "format": self.format,
             "dry_run": self.commit is None,
             "commit": self.commit,
             "agreements": [a.to_dict() for a in self.agreements],
@@ -56,7 +60,10 @@ class ImportReport:
             lines.append(f"  {agreement.id}  [{agreement.kind}, {agreement.language}]  {agreement.title}"
                          f"  (from line {agreement.line}, {agreement.text.count(chr(10))} lines)")
         counts = self.cleaning.counts()
-        lines.append("Cleaned:" if counts else "Cleaned: nothing to clean")
+        if self.format == "docx":
+            lines.append("Read as a Word document (not cleaned: a .docx has no PDF artifacts)")
+        else:
+            lines.append("Cleaned:" if counts else "Cleaned: nothing to clean")
         for kind, count in counts.items():
             lines.append(f"  {count:5d}  {kind}: {KIND_DESCRIPTIONS[kind]}")
         for part in self.dropped:
@@ -73,27 +80,26 @@ class ImportReport:
         return "\n".join(lines) + "\n"
 
 
-def read_import_file(path: str | os.PathLike[str]) -> str:
-    """The text of ``path``: strict UTF-8, BOM dropped; ClausewiseError for PDFs, binary or empty files."""
-    source = Path(path)
-    try:
-        data = source.read_bytes()
-    except OSError as exc:
-        raise ClausewiseError(f"{source}: cannot read ({exc.strerror}); check the path") from None
-    if data.startswith(b"%PDF-"):
-        raise ClausewiseError(
-            f"{source} is a PDF; extract its text first (e.g. 'pdftotext {source} out.txt') and import out.txt"
-        )
-    return decode_agreement(data, str(source))
+def read_import_file(path: str | os.PathLike[str], *, accept_revisions: bool = False) -> Extracted:
+    """The text of ``path``, told by its content: UTF-8 text (BOM dropped), Word (.docx) or PDF.
+
+    ClausewiseError for binary, empty, damaged or hostile files (see :mod:`.readers`);
+    ``accept_revisions`` reads a Word document's tracked changes as accepted instead of refusing it.
+    """
+    return read_agreement_file(path, accept_revisions=accept_revisions)
 
 
 def import_document(repo: AgreementRepo | None, text: str, *, split: bool = False, agreement_id: str | None = None,
                     title: str | None = None, language: str | None = None, kind: str | None = None,
                     notice_days: int | None = None, id_prefix: str | None = None, suffix: str = ".txt",
-                    source: str = "<text>", dry_run: bool = False) -> ImportReport:
+                    source: str = "<text>", dry_run: bool = False, file_format: str = "text",
+                    notes: list[str] | None = None) -> ImportReport:
     """Clean ``text``, find its agreements and add them to ``repo`` in one commit.
 
     Without ``split`` the whole document becomes one agreement. ``repo`` may be None for a dry run.
+    ``file_format`` is what the text was read from ("text", "pdf" or "docx": a Word document's text
+    has no PDF artifacts and is not cleaned); ``notes`` (what the reader left out) come first in the
+    report's notes.
     Raises UsageProblem for options that do not fit, ClausewiseError if no agreement is found or an
     id is taken; then nothing is written.
     """
@@ -102,9 +108,9 @@ def import_document(repo: AgreementRepo | None, text: str, *, split: bool = Fals
         raise UsageProblem(f"{given} name one agreement and cannot be used with --split; use --id-prefix instead")
     if agreement_id is not None:
         check_id(agreement_id)
-    cleaning = clean_extracted_text(text)
+    cleaning = CleanResult(text) if file_format == "docx" else clean_extracted_text(text)
     document = split_document(cleaning.text, id_prefix=id_prefix)
-    found, notes = document.agreements, []
+    found, notes = document.agreements, list(notes or [])
     if not found and not title:
         raise ClausewiseError(
             f"{source}: no agreement found (no title line such as '服务协议' or 'Terms of Service', no preamble "
@@ -116,7 +122,7 @@ def import_document(repo: AgreementRepo | None, text: str, *, split: bool = Fals
         found = [_as_one(found, cleaning.text, agreement_id, title, kind, id_prefix)]
     if language:
         found = [replace(a, language=language) for a in found]
-    report = ImportReport(source, found, cleaning, document.dropped, notes=notes)
+    report = ImportReport(source, found, cleaning, document.dropped, notes=notes, format=file_format)
     if not dry_run:
         if repo is None:
             raise UsageProblem("an import needs an agreements repository (or --dry-run)")

@@ -30,6 +30,7 @@ from .document import (
     split_front_matter,
 )
 from .notice_period import NoticeRequirement, preset_days, settle_notice_days
+from .pdfclean import clean_extracted_text
 from .publication import (
     AGREEMENT,
     Publication,
@@ -44,6 +45,7 @@ from .publication import (
     split_ref,
     tag_commit_field,
 )
+from .readers import read_agreement_file
 
 AGREEMENTS_DIR = "agreements"
 
@@ -288,11 +290,22 @@ class AgreementRepo:
             raise ClausewiseError(f"{exc}; {names} {'was' if len(drafts) == 1 else 'were'} not added") from None
 
     def add_file(self, agreement_id: str, file: str | os.PathLike[str], *, title: str | None = None,
-                 language: str | None = None, kind: str | None = None, notice_days: int | None = None) -> Agreement:
-        """:meth:`add` from a file; a front matter in the file supplies the values not given here."""
+                 language: str | None = None, kind: str | None = None, notice_days: int | None = None,
+                 accept_revisions: bool = False) -> tuple[Agreement, list[str]]:
+        """:meth:`add` from a file (text, Word or PDF, told by its content), and notes on what the reader
+        left out or cleaned. A front matter in the text supplies the values not given here; a Word
+        document is stored as Markdown (.md), a PDF's cleaned text as .txt."""
         check_id(agreement_id)
         source = Path(file)
-        text = decode_agreement(source.read_bytes(), str(source))
+        extracted = read_agreement_file(source, accept_revisions=accept_revisions)
+        text, notes = extracted.text, list(extracted.notes)
+        if extracted.needs_cleaning:
+            cleaning = clean_extracted_text(text)
+            text = cleaning.text
+            counts = ", ".join(f"{count} {kind}" for kind, count in cleaning.counts().items())
+            if counts:
+                notes.append(f"PDF artifacts cleaned ({counts}); 'clausewise import {source} --dry-run "
+                             "--show-cleaning' lists each change")
         front_matter, body = split_front_matter(text, str(source))
         given = parse_document(text, str(source))[0] if front_matter is not None else None
         title = title or (given.title if given else None)
@@ -304,10 +317,14 @@ class AgreementRepo:
                                        (language, "--lang", "en or zh-CN"), (kind, "--kind", "trial or commercial")):
             if not value:
                 raise UsageProblem(f"{source} has no {option.strip('-')}; give {option}, e.g. {option} {example}")
-        suffix = ".txt" if source.suffix == ".txt" else ".md"
+        if extracted.format == "text":
+            suffix = ".txt" if source.suffix == ".txt" else ".md"
+        else:
+            suffix = ".md" if extracted.format == "docx" else ".txt"
         check_agreement_text(body, f"{source} (after the front matter)" if front_matter is not None else str(source))
-        return self.add(agreement_id, body, title=title, language=language, kind=kind,
-                        notice_days=notice_days, suffix=suffix)
+        agreement = self.add(agreement_id, body, title=title, language=language, kind=kind,
+                             notice_days=notice_days, suffix=suffix)
+        return agreement, notes
 
     def write_text(self, agreement_id: str, text: str) -> Agreement:
         """Replace the working text of ``agreement_id`` (front matter kept), ready to publish; no commit."""

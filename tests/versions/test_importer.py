@@ -27,7 +27,7 @@ def run(*args: str):
 
 def test_seed_split_import_adds_four_agreements_in_one_commit(repo: AgreementRepo, corpus_path: Path):
     head = git.Repo(repo.root).head.commit.hexsha
-    report = import_document(repo, read_import_file(corpus_path), split=True, source=str(corpus_path))
+    report = import_document(repo, read_import_file(corpus_path).text, split=True, source=str(corpus_path))
     ids = ["agreement-1-sla", "agreement-2-general", "agreement-3-trial", "agreement-4-commercial"]
     assert [a.id for a in repo.agreements()] == ids
     commit = git.Repo(repo.root).head.commit
@@ -46,7 +46,7 @@ def test_import_is_all_or_nothing_when_an_id_is_taken(repo: AgreementRepo, corpu
     repo.add("agreement-4-commercial", "1. Existing terms.\n", title="Existing", language="en", kind="general")
     before = snapshot(repo)
     with pytest.raises(ClausewiseError, match="'agreement-4-commercial' already exists .*; nothing was added"):
-        import_document(repo, read_import_file(corpus_path), split=True)
+        import_document(repo, read_import_file(corpus_path).text, split=True)
     assert snapshot(repo) == before
 
 
@@ -123,4 +123,4 @@ def test_cli_split_with_id_is_a_usage_problem(repo: AgreementRepo, corpus_path: 
 def test_utf8_bom_is_dropped_when_reading(tmp_path: Path):
     path = tmp_path / "a.txt"
     path.write_bytes("\ufeff1. 甲方应付款。\n".encode())
-    assert read_import_file(path) == "1. 甲方应付款。\n"
+    assert read_import_file(path).text == "1. 甲方应付款。\n"

@@ -74,7 +74,8 @@ def test_add_writes_front_matter_and_commits_a_draft(trial_repo) -> None:
 def test_add_file_takes_front_matter_defaults_and_keeps_txt(repo, tmp_path: Path) -> None:
     source = tmp_path / "合同.txt"
     source.write_text('+++\ntitle = "试用协议"\nlanguage = "zh-CN"\nkind = "trial"\nnotice_days = 7\n+++\n一、定义\n1.1 本服务：指语音服务。\n')
-    agreement = repo.add_file("zh-trial", source)
+    agreement, notes = repo.add_file("zh-trial", source)
+    assert notes == []
     assert (agreement.title, agreement.language, agreement.notice_days) == ("试用协议", "zh-CN", 7)
     assert agreement.path.name == "zh-trial.txt"
     assert repo.text("zh-trial") == "一、定义\n1.1 本服务：指语音服务。\n"
