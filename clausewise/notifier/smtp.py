@@ -10,6 +10,11 @@ A local problem (a template or rendering error, the configuration, the state dat
 customer's: it stops the run with one error and leaves the notices pending. If the process is
 killed, only the messages whose DATA had started (at most one per connection) may go out twice,
 with the same Message-ID, and only those say so in the proof.
+
+Several senders may run at once on one ledger, on one machine or many: each claims under a lease
+(leases.py) and, when the relay's limits are set, takes a slot shared through the ledger before
+each message (ratelimit.py). A sender with nothing left to claim waits while others still hold
+notices, and takes over those of a sender whose lease expired.
 """
 
 from __future__ import annotations

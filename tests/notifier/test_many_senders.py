@@ -6,6 +6,7 @@ the same Message-ID, flagged in the proof."""
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import signal
@@ -23,6 +24,15 @@ from .smtp_server import smtp_server
 
 CAMPAIGN = "service-zh/assignment-2030-03-01"
 SENDERS, CONCURRENCY = 3, 2
+
+
+@pytest.fixture(autouse=True)
+def _collect_cycles():
+    """These tests leave reference cycles holding Popen objects, whose finalizer is Python code:
+    collect them now, while the stack is shallow, not inside a later test that recurses deeply
+    (a RecursionError in a finalizer there is reported as an unraisable exception)."""
+    yield
+    gc.collect()
 
 
 def _statuses(store: Store) -> dict[str, int]:
