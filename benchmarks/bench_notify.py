@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_notify.py            # 10,000 customers
     .venv/bin/python benchmarks/bench_notify.py --large    # 10,000 and 100,000 (memory growth)
+    .venv/bin/python benchmarks/bench_notify.py --attach pdf  # every notice carries the PDF redline
 
 An aiosmtpd Sink runs in its own process on 127.0.0.1. The bare loop sends one prebuilt notice
 (the same bytes clausewise sends, attachment included) over N reused connections; clausewise
@@ -29,7 +30,7 @@ from clausewise.notifier.campaigns import create_version_campaign
 from clausewise.notifier.compose import Composer
 from clausewise.notifier.message import date_header, message_bytes
 from clausewise.notifier.store import CustomerRow, store_for_repo
-from clausewise.versions import init_repo
+from clausewise.versions import init_repo, open_repo
 
 BIN = Path(sys.executable).parent
 AGREEMENT = "bench-cloud"
@@ -70,14 +71,20 @@ def start_sink() -> tuple[subprocess.Popen, int]:
     raise SystemExit("the aiosmtpd sink did not start")
 
 
-def make_repo(root: Path, customers: int):
-    """An agreements repo with v1 and v2 published, `customers` on v1 (half en, half zh-CN)."""
+def make_repo(root: Path, customers: int, attach: str | None = None):
+    """An agreements repo with v1 and v2 published, `customers` on v1 (half en, half zh-CN); with
+    ``attach`` (a redline_format), every notice carries the redline in that format."""
     repo = init_repo(root)
     repo.add(AGREEMENT, agreement_text(1), title="Bench Cloud Services Agreement", language="en", kind="commercial")
     repo.publish(AGREEMENT, date(2031, 1, 1), today=date(2030, 1, 1))
     path = repo.agreement(AGREEMENT).path
     path.write_text(path.read_text("utf-8").replace(agreement_text(1), agreement_text(2)), "utf-8")
     version = repo.publish(AGREEMENT, date(2031, 6, 1), summary="Shorter response times", today=date(2030, 1, 1))
+    if attach:  # after publishing, which wants a clean tree
+        config = root / "clausewise.toml"
+        config.write_text(config.read_text("utf-8").replace('redline_delivery = "link"', 'redline_delivery = "attach"')
+                          .replace('redline_format = "html"', f'redline_format = "{attach}"'), "utf-8")
+        repo = open_repo(root)
     with store_for_repo(repo) as store:
         store.upsert_customers(
             CustomerRow(f"K{i:07d}", f"Customer {i}" if i % 2 else f"客户{i}", f"k{i:07d}@example.com",
@@ -137,9 +144,9 @@ def run_send(repo_root: Path, port: int, concurrency: int) -> tuple[float, float
     return elapsed, cpu, peak, result.stdout.strip()
 
 
-def bench(size: int, concurrency: int, workdir: Path) -> int:
-    print(f"\n== {size:,} customers, concurrency {concurrency}")
-    repo, sample = make_repo(workdir / f"repo-{size}", size)
+def bench(size: int, concurrency: int, workdir: Path, attach: str | None = None) -> int:
+    print(f"\n== {size:,} customers, concurrency {concurrency}, redline {f'attached as {attach}' if attach else 'linked'}")
+    repo, sample = make_repo(workdir / f"repo-{size}", size, attach)
     sink, port = start_sink()
     try:
         bare_rate, bare_cpu = asyncio.run(bare_loop(port, sample, size, concurrency))
@@ -163,15 +170,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--large", action="store_true", help="also 100,000 customers, and compare memory")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--attach", choices=("html", "pdf", "docx"), help="attach the redline in this format (default: a link)")
     args = parser.parse_args()
     os.environ.setdefault("GIT_AUTHOR_NAME", "bench")
     os.environ.setdefault("GIT_AUTHOR_EMAIL", "bench@example.com")
     os.environ.setdefault("GIT_COMMITTER_NAME", "bench")
     os.environ.setdefault("GIT_COMMITTER_EMAIL", "bench@example.com")
     with tempfile.TemporaryDirectory(prefix="bench-notify-") as tmp:
-        small = bench(10_000, args.concurrency, Path(tmp))
+        small = bench(10_000, args.concurrency, Path(tmp), args.attach)
         if args.large:
-            large = bench(100_000, args.concurrency, Path(tmp))
+            large = bench(100_000, args.concurrency, Path(tmp), args.attach)
             print(f"\npeak RSS 100,000 / 10,000  {large / small:>10.2f}x  (target <= 1.5x)")
 
 

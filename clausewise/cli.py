@@ -26,7 +26,7 @@ HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Versions (record and publish agreements)",
      ("init", "add", "update", "import", "publish", "list", "log", "show", "verify")),
     ("Diff (compare texts clause by clause)", ("diff",)),
-    ("Notify (customers, campaigns, emails, proof)", ("customers", "announce", "notify")),
+    ("Notify (customers, campaigns, emails, proof)", ("customers", "announce", "notify", "state")),
     ("Try it", ("demo",)),
 )
 
@@ -388,20 +388,25 @@ def import_command(file: str, split: bool, agreement_id: str | None, id_prefix: 
 @click.option("--exit-code", is_flag=True,
               help="Exit with 1 when the texts differ (as git diff --exit-code); otherwise always 0.")
 @click.option("--lang", "ui_lang", type=click.Choice(DIFF_UI_LANGUAGES), default="auto", show_default=True,
-              help="Language of the HTML and PDF redline's labels (auto: from the new text's script).")
+              help="Language of the HTML and PDF redline's labels and the docx title block (auto: from "
+                   "the new text's script).")
+@click.option("--author", default=None, metavar="NAME",
+              help="Author of the tracked changes in a docx redline  [default: redline_author in "
+                   "clausewise.toml, else clausewise]")
 @repo_option
 def diff_command(old: str, new: str, output_format: str, output: str | None, context: str,
-                 exit_code: bool, ui_lang: str, repo_dir: str) -> None:
+                 exit_code: bool, ui_lang: str, author: str | None, repo_dir: str) -> None:
     """Compare two agreements clause by clause.
 
     OLD and NEW are each ID@vN (a published version), ID@latest, ID (the working copy) or a path to
-    a text file. Renumbered clauses that did not change are shown as renumbered, not changed.
-    pdf prints the HTML redline with headless Chromium (binary: give -o FILE).
+    a text, Markdown, Word (.docx) or PDF file. Renumbered clauses that did not change are shown as renumbered, not changed.
+    pdf prints the HTML redline with headless Chromium, docx writes a Word document with tracked
+    changes (both binary: give -o FILE).
     """
     from .diff_command import run_diff
 
     code = run_diff(old, new, output_format=output_format, output=output, context=context,
-                    exit_code=exit_code, ui_lang=ui_lang, repo_dir=repo_dir)
+                    exit_code=exit_code, ui_lang=ui_lang, repo_dir=repo_dir, author=author)
     if code:
         raise SystemExit(code)
 
@@ -771,6 +776,32 @@ def notify_preview(campaign_id: str, customer_id: str | None, part: str, output:
 
 
 # --- demo ----------------------------------------------------------------------------------------
+
+
+@main.group()
+def state() -> None:
+    """The state database (state_db in clausewise.toml: SQLite file or PostgreSQL)."""
+
+
+@state.command("migrate")
+@format_option("text", "json")
+@repo_option
+def state_migrate(output_format: str, repo_dir: str) -> None:
+    """Bring the state database to this clausewise's schema (safe to re-run; commands also do it
+    when they open an older one)."""
+    import json
+
+    from .notifier.store import migrate_state
+    from .versions import open_repo
+
+    done = migrate_state(open_repo(repo_dir))
+    if output_format == "json":
+        click.echo(json.dumps({"state_db": done.database, "from_version": done.from_version,
+                               "to_version": done.to_version}))
+    elif done.from_version == done.to_version:
+        click.echo(f"{done.database}: schema {done.to_version}, up to date")
+    else:
+        click.echo(f"{done.database}: schema {done.from_version} -> {done.to_version}")
 
 
 @main.command()

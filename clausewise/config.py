@@ -20,6 +20,7 @@ from .errors import ClausewiseError, UsageProblem
 CONFIG_NAME = "clausewise.toml"
 SECRETS_PATH = ".clausewise/secrets.toml"
 PASSWORD_ENV = "CLAUSEWISE_SMTP_PASSWORD"
+STATE_PASSWORD_ENV = "CLAUSEWISE_STATE_PASSWORD"  # a PostgreSQL state_db's password
 
 DEFAULT_CONFIG_TEXT = """\
 # clausewise configuration (committed with the agreements; put no secrets here).
@@ -31,7 +32,9 @@ DEFAULT_CONFIG_TEXT = """\
 sender = "Legal Team <legal@example.com>"
 # Advance-notice period used when an agreement does not set its own notice_days.
 default_notice_days = 30
-# State database (customers, campaigns, the notice ledger), relative to the repository.
+# State database (customers, campaigns, the notice ledger): a SQLite file relative to the repository,
+# or postgresql://user@host:port/database (its password: CLAUSEWISE_STATE_PASSWORD or PGPASSWORD,
+# or state_password in .clausewise/secrets.toml; never here).
 state_db = ".clausewise/state.sqlite3"
 # smtp://host:port (STARTTLS required unless the host is loopback), smtps://host:465 (implicit TLS).
 smtp_url = "smtp://127.0.0.1:8025"
@@ -64,6 +67,11 @@ redline_delivery = "link"
 # Where you publish the redline (clausewise diff ID@vA ID@vB --format html -o FILE);
 # {agreement}, {from_version} and {to_version} are filled in.
 redline_url = "https://example.com/legal/{agreement}/v{from_version}-v{to_version}.html"
+# The file attached with "attach" or "both": "html" (the page), "pdf" (printed by headless Chromium)
+# or "docx" (Word, with tracked changes by redline_author).
+redline_format = "html"
+# Who the tracked changes of a Word redline (diff --format docx) are by; empty: clausewise.
+redline_author = ""
 
 # Who sends the notices, named in every notice (legal name, postal address, where to write).
 # Optional per language: [provider."zh-CN"]. Without it: the sender's name and address.
@@ -83,6 +91,7 @@ redline_url = "https://example.com/legal/{agreement}/v{from_version}-v{to_versio
 """
 
 REDLINE_DELIVERIES = ("link", "attach", "both")
+REDLINE_FORMATS = ("html", "pdf", "docx")
 # The wording a notice uses for the customer's options, per language; clausewise.toml's
 # [notice_text.<lang>] replaces any of it. Placeholders are filled in per notice.
 NOTICE_TEXT_KEYS = ("object_change", "silence_change", "object_assignment", "silence_assignment",
@@ -138,6 +147,8 @@ class Config:
     reading_url: str = "https://example.com/legal/{agreement}/v{version}"
     redline_delivery: str = "link"
     redline_url: str = "https://example.com/legal/{agreement}/v{from_version}-v{to_version}.html"
+    redline_format: str = "html"  # of the attached redline: one of REDLINE_FORMATS
+    redline_author: str = ""  # of the tracked changes in a Word redline; empty: clausewise
     # From the tables [provider] (and [provider."<lang>"]), [assignees."<name>"], [notice_text.<lang>]:
     provider: dict[str, Party] = field(default_factory=dict)  # by language; "" for every language
     assignees: dict[str, Party] = field(default_factory=dict)  # by name, as given to announce --to
@@ -239,6 +250,9 @@ def load_config(repo_dir: str | os.PathLike[str]) -> Config:
     if config.redline_delivery not in REDLINE_DELIVERIES:
         raise ClausewiseError(f"{path}: 'redline_delivery' must be one of {', '.join(REDLINE_DELIVERIES)}, "
                               f"not {config.redline_delivery!r}")
+    if config.redline_format not in REDLINE_FORMATS:
+        raise ClausewiseError(f"{path}: 'redline_format' must be one of {', '.join(REDLINE_FORMATS)} (the file "
+                              f"attached when redline_delivery is attach or both), not {config.redline_format!r}")
     return config
 
 
@@ -357,18 +371,28 @@ def smtp_password(repo_dir: str | os.PathLike[str]) -> str | None:
 
     No error message ever quotes the password or a byte of the secrets file.
     """
-    if os.environ.get(PASSWORD_ENV):
-        value = os.environ[PASSWORD_ENV]
+    return _secret(repo_dir, PASSWORD_ENV, "smtp_password")
+
+
+def state_password(repo_dir: str | os.PathLike[str]) -> str | None:
+    """The PostgreSQL state database's password: CLAUSEWISE_STATE_PASSWORD, else ``state_password`` in
+    the git-ignored secrets file, else None (libpq then reads PGPASSWORD or ~/.pgpass itself)."""
+    return _secret(repo_dir, STATE_PASSWORD_ENV, "state_password")
+
+
+def _secret(repo_dir: str | os.PathLike[str], env: str, key: str) -> str | None:
+    if os.environ.get(env):
+        value = os.environ[env]
         if not _encodable(value):  # a non-UTF-8 byte, kept by Python as a lone surrogate
-            raise ClausewiseError(f"{PASSWORD_ENV} is not valid UTF-8 text; set it again in UTF-8")
+            raise ClausewiseError(f"{env} is not valid UTF-8 text; set it again in UTF-8")
         return value
     path = Path(repo_dir) / SECRETS_PATH
     if not path.exists():
         return None
-    data = _read_toml_file(path, 'write it as smtp_password = "..."', echo_errors=False)
-    value = data.get("smtp_password")
+    data = _read_toml_file(path, f'write it as {key} = "..."', echo_errors=False)
+    value = data.get(key)
     if value is not None and not isinstance(value, str):
-        raise ClausewiseError(f"{path}: 'smtp_password' must be a string")
+        raise ClausewiseError(f"{path}: '{key}' must be a string")
     return value
 
 

@@ -13,8 +13,8 @@ import os
 import sys
 from collections.abc import Mapping
 
-FORMATS = ("text", "json", "html", "md", "pdf")
-BINARY_FORMATS = ("pdf",)  # never written to a terminal
+FORMATS = ("text", "json", "html", "md", "pdf", "docx")
+BINARY_FORMATS = ("pdf", "docx")  # never written to a terminal
 CONTEXTS = ("unchanged", "none")
 UI_LANGUAGES = ("auto", "en", "zh")
 
@@ -26,10 +26,11 @@ _FLAGS = {"--exit-code": "exit_code"}
 
 def run_diff(old: str, new: str, *, output_format: str = "text", output: str | None = None,
              context: str = "unchanged", exit_code: bool = False, ui_lang: str = "auto",
-             repo_dir: str = ".") -> int:
+             repo_dir: str = ".", author: str | None = None) -> int:
     """Compare OLD and NEW, write the rendering to ``output`` (atomically) or standard output, and
     return the exit code: 1 with ``exit_code`` when the texts differ, else 0. ClausewiseError for
-    a bad ref or file."""
+    a bad ref or file. ``author`` names the reviser in a docx redline (default: clausewise.toml's
+    ``redline_author``)."""
     from .differ import diff_texts
     from .refs import load_document
 
@@ -38,12 +39,20 @@ def run_diff(old: str, new: str, *, output_format: str = "text", output: str | N
 
         raise UsageProblem(f"--format {output_format} writes a binary file, not text for the terminal; "
                            f"write it with -o redline.{output_format}, or redirect: > redline.{output_format}")
+    if output_format == "docx" and author is None:
+        author = _configured_author(repo_dir)
     gc.disable()  # a diff builds many objects without cycles; collections would cost, not free
     try:
         old_text, old_ref = load_document(old, repo_dir)
         new_text, new_ref = load_document(new, repo_dir)
         diff = diff_texts(old_text, new_text, old_ref, new_ref)
-        rendered = _render(diff, output_format, context, ui_lang, color=output is None and sys.stdout.isatty())
+        if output_format == "docx":
+            from .differ import render_docx
+
+            rendered: str | bytes = render_docx(diff, author=author or "",
+                                                lang=None if ui_lang == "auto" else ui_lang)
+        else:
+            rendered = _render(diff, output_format, context, ui_lang, color=output is None and sys.stdout.isatty())
     finally:
         gc.enable()
     if output:
@@ -53,6 +62,17 @@ def run_diff(old: str, new: str, *, output_format: str = "text", output: str | N
     else:
         _write_stdout(rendered if isinstance(rendered, bytes) or rendered.endswith("\n") else rendered + "\n")
     return 1 if exit_code and diff.changed() else 0
+
+
+def _configured_author(repo_dir: str) -> str | None:
+    """``redline_author`` from clausewise.toml in ``repo_dir``, when there is such a file."""
+    from pathlib import Path
+
+    from .config import CONFIG_NAME, load_config
+
+    if not (Path(repo_dir) / CONFIG_NAME).is_file():
+        return None
+    return load_config(repo_dir).redline_author or None
 
 
 def _write_stdout(data: str | bytes) -> None:

@@ -25,8 +25,8 @@ def translate_fault(exc: BaseException) -> ClausewiseError | None:
     """A ClausewiseError that says what failed and what to do, for a fault of the machine rather than
     of the input (a full disk, a read-only or damaged repository or database), else None.
 
-    Library code raises these as OSError, sqlite3 or git errors from deep inside; the CLI turns them
-    into one 'Error:' line here instead of a traceback. git and sqlite3 are looked up in
+    Library code raises these as OSError, sqlite3, psycopg or git errors from deep inside; the CLI turns them
+    into one 'Error:' line here instead of a traceback. git, sqlite3 and psycopg are looked up in
     ``sys.modules`` only: if a module was never imported, none of its errors can have been raised,
     and ``--help`` stays fast.
     """
@@ -35,6 +35,9 @@ def translate_fault(exc: BaseException) -> ClausewiseError | None:
     sqlite3 = sys.modules.get("sqlite3")
     if sqlite3 is not None and isinstance(exc, sqlite3.Error):
         return _database_fault(str(exc))
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None and isinstance(exc, psycopg.Error):
+        return _postgres_fault(exc, psycopg)
     git = sys.modules.get("git")
     if git is not None and isinstance(exc, git.GitCommandError):
         return _git_fault(exc)
@@ -73,6 +76,16 @@ def _database_fault(message: str) -> ClausewiseError:
     if "unable to open" in lowered:
         return ClausewiseError(f"{what}; check that its folder exists and can be written")
     return ClausewiseError(f"{what}; check the disk and the file, then run the command again")
+
+
+def _postgres_fault(exc: BaseException, psycopg: object) -> ClausewiseError:
+    """A PostgreSQL state database failed during a command (the connection was made: see statedb)."""
+    what = f"the PostgreSQL state database (state_db in clausewise.toml): {' '.join(str(exc).split())}"
+    if isinstance(exc, psycopg.OperationalError):  # type: ignore[attr-defined]
+        return ClausewiseError(f"{what}; check that the server runs and can be reached, then run the command again")
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):  # type: ignore[attr-defined]
+        return ClausewiseError(f"{what}; grant the user in state_db the rights on the database's tables")
+    return ClausewiseError(f"{what}; check the server's log, then run the command again")
 
 
 def _git_fault(exc: BaseException) -> ClausewiseError:

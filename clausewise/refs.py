@@ -1,7 +1,8 @@
 """Which text a ref names, for the commands that compare or show texts.
 
 A ref is a path to a UTF-8 text or Markdown file (no repository needed; a ``+++`` front matter is
-read for the title and left out), or ``ID@vN``, ``ID@latest`` or ``ID`` (the working copy) in the
+read for the title and left out), a Word (.docx) or PDF file (read as ``clausewise import`` reads
+it, PDF artifacts cleaned), or ``ID@vN``, ``ID@latest`` or ``ID`` (the working copy) in the
 agreements repository. This module sits above both stages: clausewise.versions reads the
 repository and never imports the differ; clausewise.differ compares texts and never opens a
 repository or a file; here a ref becomes a text and the differ's DocumentRef.
@@ -50,13 +51,26 @@ def resolve_in(repo: AgreementRepo, ref: str) -> tuple[str, DocumentRef]:
 
 
 def read_file(ref: str) -> tuple[str, DocumentRef]:
-    """The agreement text file at ``ref``, checked as every agreement is (clausewise.versions.document,
-    which does not load GitPython)."""
-    from .versions.document import file_document
+    """The agreement file at ``ref``, checked as every agreement is (clausewise.versions.document,
+    which does not load GitPython). Word and PDF files, told by their first bytes, are read as
+    ``clausewise import`` reads them."""
+    from .versions.document import check_agreement_text, file_document
+    from .versions.readers import PDF_MAGIC, ZIP_MAGIC
 
     try:
         data = Path(ref).read_bytes()
     except OSError as exc:
         raise ClausewiseError(f"{ref}: cannot read ({exc.strerror}); check the path and its permissions") from None
+    if data.startswith((PDF_MAGIC, ZIP_MAGIC)):
+        return check_agreement_text(_read_office_file(data, ref), ref), DocumentRef(ref=ref)
     text, title = file_document(data, ref)
     return text, DocumentRef(ref=ref, title=title)
+
+
+def _read_office_file(data: bytes, ref: str) -> str:
+    """The text of a Word or PDF file; a Word file's unaccepted revisions are refused, as on import."""
+    from .versions.pdfclean import clean_extracted_text
+    from .versions.readers import read_agreement_bytes
+
+    extracted = read_agreement_bytes(data, ref)
+    return clean_extracted_text(extracted.text).text if extracted.needs_cleaning else extracted.text

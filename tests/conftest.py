@@ -9,6 +9,56 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS_NAME = "000_7877eb3dfe678d1c.txt"
+# Which state back ends the tests that take ``state_backend`` run on: "sqlite", "postgresql" or "both".
+# Unset: both for modules marked ``both_states`` (the key notifier files), SQLite for the rest.
+STATE_ENV = "CLAUSEWISE_TEST_STATE"
+STATE_BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_states: run this module's state tests on SQLite and on PostgreSQL "
+                                       "in the default run (see STATE_ENV in tests/conftest.py)")
+    config.addinivalue_line("markers", "sqlite_only: a state test about SQLite itself (its file, PRAGMAs)")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that (directly or through a fixture) takes ``state_backend`` once per back end chosen."""
+    if "state_backend" not in metafunc.fixturenames:
+        return
+    chosen = os.environ.get(STATE_ENV, "").strip().lower()
+    if chosen not in ("", "both", *STATE_BACKENDS):
+        raise pytest.UsageError(f"{STATE_ENV}={chosen!r}: use sqlite, postgresql or both")
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        backends = ["sqlite"]
+    elif chosen in STATE_BACKENDS:
+        backends = [chosen]
+    elif chosen == "both" or metafunc.definition.get_closest_marker("both_states"):
+        backends = list(STATE_BACKENDS)
+    else:
+        backends = ["sqlite"]
+    metafunc.parametrize("state_backend", backends, indirect=True)
+
+
+@pytest.fixture
+def state_backend(request: pytest.FixtureRequest) -> str:
+    """"sqlite" or "postgresql": the back end of this run of the test (pytest_generate_tests)."""
+    return request.param
+
+
+@pytest.fixture
+def state_db(state_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A state_db value for this test's back end: a SQLite file in tmp_path, or a fresh PostgreSQL
+    database on the test server."""
+    if state_backend == "postgresql":
+        return request.getfixturevalue("postgres_url")
+    return str(tmp_path / "state" / "state.sqlite3")
+
+
+@pytest.fixture
+def repo_state_db(state_backend: str, request: pytest.FixtureRequest) -> str | None:
+    """The state_db an agreements repository of this test gets: None (its default SQLite file) or a
+    fresh PostgreSQL database (see tests/state_backends.py)."""
+    return request.getfixturevalue("postgres_url") if state_backend == "postgresql" else None
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +91,7 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
-                "CLAUSEWISE_REPO", "CLAUSEWISE_SMTP_PASSWORD"):
+                "CLAUSEWISE_REPO", "CLAUSEWISE_SMTP_PASSWORD", "CLAUSEWISE_STATE_PASSWORD", "PGPASSWORD"):
         monkeypatch.delenv(var, raising=False)
 
 

@@ -70,3 +70,37 @@ def test_repository_refs_become_document_refs(tmp_path):
 def test_a_path_that_is_no_file_names_the_fix(tmp_path, ref, hint):
     with pytest.raises(UsageProblem, match=hint):
         load_document(ref, tmp_path)
+
+
+def test_a_word_file_is_read_as_import_reads_it_and_compares_with_its_text(tmp_path: Path):
+    from tests.versions.office import docx_bytes, wp
+
+    word = tmp_path / "trial.docx"
+    word.write_bytes(docx_bytes(wp("Trial") + wp("1. The trial lasts thirty days.")))
+    text, document = load_document(str(word))
+    assert "1. The trial lasts thirty days." in text
+    assert document == DocumentRef(ref=str(word))
+
+
+def test_a_pdf_is_read_with_its_page_artifacts_cleaned(tmp_path: Path):
+    from tests.versions.pdf_maker import make_pdf, text_page
+
+    pages = [text_page([(72, 780, 11, "1. The trial lasts thirty days."), (290, 40, 9, "1")]),
+             text_page([(72, 780, 11, "2. Either party may end it."), (290, 40, 9, "2")])]
+    pdf = tmp_path / "trial.pdf"
+    pdf.write_bytes(make_pdf(pages))
+    text, _ = load_document(str(pdf))
+    assert "1. The trial lasts thirty days." in text and "2. Either party may end it." in text
+    assert not any(line.strip() in {"1", "2"} for line in text.splitlines()), "page numbers are cleaned away"
+
+
+def test_a_word_file_with_unaccepted_revisions_is_refused_by_name(tmp_path: Path):
+    from clausewise.errors import ClausewiseError
+    from tests.versions.office import docx_bytes
+
+    revised = ('<w:p><w:ins w:id="1" w:author="A" w:date="2026-01-01T00:00:00Z"><w:r><w:t>1. New text.</w:t></w:r>'
+               "</w:ins></w:p>")
+    word = tmp_path / "revised.docx"
+    word.write_bytes(docx_bytes(revised))
+    with pytest.raises(ClausewiseError, match=r"revised\.docx has unaccepted tracked changes"):
+        load_document(str(word))

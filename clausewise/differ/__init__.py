@@ -1,8 +1,8 @@
 """Clause-aware diffs of agreements (diff stage).
 
 Public API: parse_agreement, diff_texts, render_text, render_json, render_markdown, render_html,
-render_pdf, topic_tags, find_clauses. Everything loads on first use, so that a text diff never
-loads the HTML renderer or the JSON encoder.
+render_pdf, render_docx, topic_tags, find_clauses. Everything loads on first use, so that a text
+diff never loads the HTML renderer or the JSON encoder.
 
 The renderers share their modules' names (``render_html`` in ``render_html.py``). Importing a
 submodule binds it on its package, which would hide the function of the same name; the package's
@@ -28,6 +28,7 @@ _LAZY = {
     "render_markdown": "render_markdown",
     "render_html": "render_html",
     "render_pdf": "render_pdf",
+    "render_docx": "render_docx",
 }
 
 __all__ = sorted(_LAZY)

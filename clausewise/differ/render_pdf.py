@@ -15,10 +15,12 @@ $CLAUSEWISE_CHROMIUM, else ``chromium`` (Debian), ``chromium-browser``, ``google
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import ClausewiseError
@@ -35,12 +37,14 @@ _FLAGS = (
 )
 
 
-def render_pdf(diff: AgreementDiff, *, lang: str | None = None, timeout: float = PRINT_TIMEOUT) -> bytes:
-    """The redline of ``diff`` as PDF bytes (``lang`` as for render_html). ClausewiseError when
-    Chromium is missing, fails or runs past ``timeout`` seconds."""
+def render_pdf(diff: AgreementDiff, *, lang: str | None = None, created: datetime | None = None,
+               timeout: float = PRINT_TIMEOUT) -> bytes:
+    """The redline of ``diff`` as PDF bytes (``lang`` as for render_html). ``created`` fixes the
+    file's creation and modification dates (else: now), so that the same diff gives the same bytes.
+    ClausewiseError when Chromium is missing, fails or runs past ``timeout`` seconds."""
     from .render_html import render_html
 
-    return html_to_pdf(render_html(diff, lang=lang), timeout=timeout)
+    return html_to_pdf(render_html(diff, lang=lang), created=created, timeout=timeout)
 
 
 def find_chromium() -> str:
@@ -58,8 +62,9 @@ def find_chromium() -> str:
     raise ClausewiseError(f"Chromium is needed to print the PDF redline and was not found; {INSTALL_HINT}")
 
 
-def html_to_pdf(html: str, *, timeout: float = PRINT_TIMEOUT) -> bytes:
-    """Print the HTML page ``html`` (self-contained: no requests) to PDF with headless Chromium."""
+def html_to_pdf(html: str, *, created: datetime | None = None, timeout: float = PRINT_TIMEOUT) -> bytes:
+    """Print the HTML page ``html`` (self-contained: no requests) to PDF with headless Chromium;
+    ``created`` as for render_pdf."""
     browser = find_chromium()
     with tempfile.TemporaryDirectory(prefix="clausewise-pdf-", ignore_cleanup_errors=True) as folder:
         work = Path(folder)
@@ -75,7 +80,23 @@ def html_to_pdf(html: str, *, timeout: float = PRINT_TIMEOUT) -> bytes:
         detail = _last_error(errors)
         raise ClausewiseError(f"Chromium ({browser}) could not print the redline to PDF ({reason})"
                               f"{': ' + detail if detail else ''}; check that it runs: {browser} --headless --version")
-    return data
+    return data if created is None else with_dates(data, created)
+
+
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}[^)]*\)")
+
+
+def with_dates(pdf: bytes, when: datetime) -> bytes:
+    """``pdf`` with its creation and modification dates set to ``when``. Chromium runs in UTC
+    (TZ=UTC), so each date has the length of the new one and no offset in the file moves."""
+    stamp = when.astimezone(timezone.utc) if when.tzinfo else when
+    value = f"D:{stamp:%Y%m%d%H%M%S}+00'00'".encode("ascii")
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        new = b"/" + match[1] + b" (" + value + b")"
+        return new if len(new) == len(match[0]) else match[0]
+
+    return _PDF_DATE.sub(replace, pdf)
 
 
 def _run(command: list[str], timeout: float) -> tuple[int, str]:
@@ -83,7 +104,7 @@ def _run(command: list[str], timeout: float) -> tuple[int, str]:
     is killed when the browser exits (helpers it left) or runs past ``timeout``."""
     try:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE, start_new_session=True)
+                                   stderr=subprocess.PIPE, start_new_session=True, env={**os.environ, "TZ": "UTC"})
     except OSError as exc:
         raise ClausewiseError(f"cannot start Chromium ({command[0]}): {exc.strerror or exc}; {INSTALL_HINT}") from None
     try:

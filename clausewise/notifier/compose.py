@@ -12,7 +12,7 @@ import dataclasses
 import email.utils
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from .message import (
     check_header_text,
     message_id_for,
     parse_mailbox,
+    redline_file_part,
     redline_part,
     validate_address,
 )
@@ -40,6 +41,9 @@ from .schedule import notice_timing
 from .store import Campaign, Notice
 
 PACKAGE_TEMPLATES = Path(__file__).with_name("templates")
+# MIME types of the binary redline formats (redline_format in clausewise.toml).
+ATTACHMENT_TYPES = {"pdf": "application/pdf",
+                    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 FALLBACK_LANGUAGE = "en"
 # Private-use characters around the customer's fields in a notice rendered once for many customers.
 _SLOT_MARK = "\ue000"
@@ -388,16 +392,39 @@ class Composer:
     def _version_change(self, agreement_id: str, old: int, new: int) -> _VersionChange:
         key = (agreement_id, old, new)
         if key not in self._changes:
-            from ..differ import diff_texts, render_html
+            from ..differ import diff_texts
 
             diff = diff_texts(self._published(agreement_id, old)[0], self._published(agreement_id, new)[0],
                               *(self._ref(agreement_id, number) for number in (old, new)))
             attachment = name = None
             if self.config.redline_delivery in ("attach", "both"):
-                name = f"redline-{agreement_id}-v{old}-v{new}.html"
-                attachment = redline_part(name, render_html(diff))
+                name = f"redline-{agreement_id}-v{old}-v{new}.{self.config.redline_format}"
+                attachment = self._redline_attachment(name, diff, agreement_id, new)
             self._changes[key] = _VersionChange(change_list(diff), attachment, name)
         return self._changes[key]
+
+    def _redline_attachment(self, name: str, diff: Any, agreement_id: str, new: int) -> SharedPart:
+        """The redline file in ``redline_format``, rendered once per (agreement, old, new) and shared
+        by every message that carries it. A PDF or Word file is dated with the new version's
+        effective date, so a message rebuilt later (notify preview --part raw) has the bytes the
+        ledger's hash was taken of."""
+        from ..differ import render_html
+
+        fmt = self.config.redline_format
+        if fmt not in ATTACHMENT_TYPES:
+            return redline_part(name, render_html(diff))
+        effective = self.repo.version(agreement_id, new).effective
+        dated = datetime(effective.year, effective.month, effective.day, tzinfo=timezone.utc)
+        if fmt == "pdf":
+            from ..differ import render_pdf
+
+            data = render_pdf(diff, created=dated)
+        else:
+            from ..differ import render_docx
+            from ..differ.render_docx import DEFAULT_AUTHOR
+
+            data = render_docx(diff, author=self.config.redline_author or DEFAULT_AUTHOR, date=dated)
+        return redline_file_part(name, data, ATTACHMENT_TYPES[fmt])
 
     def _ref(self, agreement_id: str, number: int) -> Any:
         from ..differ.model import DocumentRef

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .campaigns import missing_campaigns
-from .store import open_store, state_db_path
+from .store import state_exists, state_location, store_for_repo
 
 if TYPE_CHECKING:
     from ..versions import AgreementRepo
@@ -20,12 +20,12 @@ def ledger_problems(repo: AgreementRepo) -> tuple[list[str], list[str]]:
     if replaced:
         notes.append(f"{len(replaced)} replace ref(s) ({replaced[0]}, ...) exist; clausewise ignores them and "
                      "reads the original objects")
-    path = state_db_path(repo)
-    if not path.exists():
-        notes.append(f"no state database ({path}): the ledger's records and the campaigns were not checked")
+    if not state_exists(repo):
+        notes.append(f"no state database ({state_location(repo)}): the ledger's records and the campaigns were "
+                     "not checked")
         return [], notes
     problems: list[str] = []
-    with open_store(path) as store:
+    with store_for_repo(repo) as store:
         records = store.publications()
         versions = {(v.agreement_id, v.number): v for v in repo.all_versions()}
         for key, record in sorted(records.items()):

@@ -215,6 +215,17 @@ def redline_part(filename: str, html: str) -> SharedPart:
     return part
 
 
+def redline_file_part(filename: str, data: bytes, mime_type: str) -> SharedPart:
+    """A binary redline (PDF, Word) as a base64 attachment part of type ``mime_type``; a non-ASCII
+    ``filename`` is written as RFC 2231 ``filename*=utf-8''...``. Shared like redline_part's."""
+    check_header_text(filename, "attachment file name")
+    maintype, subtype = mime_type.split("/")
+    part = SharedPart()
+    part.set_content(data, maintype=maintype, subtype=subtype, disposition="attachment", filename=filename)
+    del part["MIME-Version"]
+    return part
+
+
 class _Generator(BytesGenerator):
     """BytesGenerator that writes a SharedPart from its cached bytes (the same bytes, re-encoded
     once instead of once per message: the redline is most of a notice's size)."""

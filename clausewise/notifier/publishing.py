@@ -11,7 +11,6 @@ commit leaves a version without its campaign; ``missing_campaigns`` reports that
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -30,7 +29,8 @@ from .campaigns import (
     typographic_only,
 )
 from .schedule import plan_send_by
-from .store import Campaign, Customer, PublicationRecord, open_store, state_db_path, store_for_repo
+from .statedb import database_errors
+from .store import Campaign, Customer, PublicationRecord, state_exists, state_location, store_for_repo
 
 if TYPE_CHECKING:
     from ..versions import AgreementRepo, Version
@@ -141,8 +141,8 @@ def publish_version(repo: AgreementRepo, agreement_id: str, effective: date, *, 
                 version = repo.complete_publish(prepared)
             checkpoint("published")
             reach = notified_count(store, campaign) if campaign is not None else 0
-    except sqlite3.Error as exc:
-        where = state_db_path(repo)
+    except database_errors() as exc:
+        where = state_location(repo)
         if version is None:
             raise ClausewiseError(f"{where}: the state database failed ({exc}); nothing was published. Make it "
                                   "writable (or restore it from a backup) and publish again") from None
@@ -156,22 +156,21 @@ def repair_missing_campaigns(repo: AgreementRepo) -> list[str]:
     """Create the campaigns that interrupted publishes left missing (see reconcile_publications);
     ``publish`` runs it first, whatever then happens to the new version. Without a state database
     there is nothing to repair (publish creates it)."""
-    if not state_db_path(repo).exists():
+    if not state_exists(repo):
         return []
     try:
         with store_for_repo(repo) as store:
             return reconcile_publications(repo, store)
-    except sqlite3.Error as exc:
-        raise ClausewiseError(f"{state_db_path(repo)}: the state database failed ({exc}); nothing was published. "
+    except database_errors() as exc:
+        raise ClausewiseError(f"{state_location(repo)}: the state database failed ({exc}); nothing was published. "
                               "Make it writable (or restore it from a backup) and publish again") from None
 
 
 def _affected_without_writing(repo: AgreementRepo, agreement_id: str, number: int) -> list[Customer]:
     """The customers on a version below ``number`` (none when there is no state database yet)."""
-    path = state_db_path(repo)
-    if not path.exists():
+    if not state_exists(repo):
         return []
-    with open_store(path) as store:
+    with store_for_repo(repo) as store:
         return [customer for customer in store.customers(agreement=agreement_id) if customer.version < number]
 
 

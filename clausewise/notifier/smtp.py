@@ -25,7 +25,6 @@ import ipaddress
 import itertools
 import signal
 import socket
-import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable
@@ -42,6 +41,7 @@ from .compose import Composer
 from .message import date_header, sha256_hex
 from .schedule import notice_timing
 from . import leases, ratelimit
+from .statedb import database_errors
 from .store import INTERRUPTED, Campaign, LeaseLost, Notice, Store, utc_now
 
 MAX_ATTEMPTS = 5  # per notice and per run; a notice still failing stays pending for the next run
@@ -361,7 +361,7 @@ class _Sender:
                 if self.after_effective is None:
                     self.report.held_after_effective = self.store.pending_after_effective(self.today,
                                                                                           self.campaign_id)
-            except sqlite3.Error as exc:  # the next run reclaims what this one could not release
+            except database_errors() as exc:  # the next run reclaims what this one could not release
                 self.fatal = self.fatal or self._ledger_error(exc)
         if self.unrecorded:
             self.fatal = self._ledger_error(None)
@@ -424,7 +424,7 @@ class _Sender:
         if self.progress is not None:
             self.progress(self.done, self.report.total)
 
-    def _ledger_error(self, exc: sqlite3.Error | None) -> ClausewiseError:
+    def _ledger_error(self, exc: BaseException | None) -> ClausewiseError:
         if exc is not None and self.ledger_cause is None:
             self.ledger_cause = " ".join(str(exc).split())
         cause = f" ({self.ledger_cause})" if self.ledger_cause else ""
@@ -434,7 +434,7 @@ class _Sender:
             lost = (f"; the server accepted {len(self.unrecorded)} notices that could not be recorded ({named}"
                     f"{' ...' if len(self.unrecorded) > 5 else ''}): the next run resends them with the same "
                     "Message-ID and marks them as possible duplicates")
-        return ClausewiseError(f"{self.store.path}: the state database could not be written{cause}; sending "
+        return ClausewiseError(f"{self.store.name}: the state database could not be written{cause}; sending "
                                f"stopped{lost}; free disk space or fix the database, then run "
                                "'clausewise notify send' again")
 
@@ -524,7 +524,7 @@ class _Sender:
                     if not holding and not (holding := await self._connection_slot()):
                         return
                     notice = await self._next_notice()
-                except sqlite3.Error as exc:
+                except database_errors() as exc:
                     self.fatal = self.fatal or self._ledger_error(exc)
                     self._halt()
                     return
@@ -538,7 +538,7 @@ class _Sender:
                 except ClausewiseError as exc:  # a local problem: the notice stays claimed until
                     self.fatal = self.fatal or exc  # the release at the end of the run (pending again)
                     self._halt()
-                except sqlite3.Error as exc:
+                except database_errors() as exc:
                     self.fatal = self.fatal or self._ledger_error(exc)
                     self._halt()
                 except BaseException:  # a bug, or Ctrl-C's grace ran out: the others finish what is in flight
@@ -559,7 +559,7 @@ class _Sender:
                 self.connections -= 1
                 try:
                     self.store.drop_connection(self.worker)
-                except sqlite3.Error:
+                except database_errors():
                     pass  # the count ends with the lease anyway
 
     async def _connection_slot(self) -> bool:
@@ -680,7 +680,7 @@ class _Sender:
                 reply=evidence, sent_at=sent_at, date_header=stamp, timing=timing,
                 after_effective_reason=self.after_effective if timing == "after effective" else None,
                 worker=self.worker, duplicate_note=POSSIBLE_DUPLICATE)
-        except sqlite3.Error:
+        except database_errors():
             self.unrecorded.append(key)
             raise
         if not recorded:  # another sender's copy was recorded first (this one's lease had expired)

@@ -1,9 +1,10 @@
-"""The state store: customers, notice campaigns and the notice ledger, in one SQLite file.
+"""The state store: customers, notice campaigns and the notice ledger, in SQLite or PostgreSQL.
 
-Everything the notifier keeps goes through this module, in SQL that PostgreSQL also accepts
-(``INSERT ... ON CONFLICT ... DO UPDATE``, ``UPDATE ... FROM``, ``RETURNING``, row values, TEXT
-ISO-8601 UTC timestamps), so that a PostgreSQL backend for several sender machines only has to
-swap the connection and add ``FOR UPDATE SKIP LOCKED`` to the claim.
+Everything the notifier keeps goes through this module, in one set of SQL that both back ends
+accept (``INSERT ... ON CONFLICT ... DO UPDATE``, ``UPDATE ... FROM``, ``RETURNING``, row values,
+TEXT ISO-8601 UTC timestamps), written with SQLite's ``?`` parameters; statedb.py holds the
+connections and the few differences (PostgreSQL's parameter style, ``FOR UPDATE SKIP LOCKED`` on
+the claim, where the schema version is kept).
 
 The ledger has one row per (campaign, customer). A notice moves ``pending`` -> ``sending``
 (claimed by one worker) -> ``sent`` | ``failed`` | ``pending`` again (a retryable error); a
@@ -12,15 +13,15 @@ The ledger has one row per (campaign, customer). A notice moves ``pending`` -> `
 A notice recorded ``sent`` is never claimed again. Every attempt, retry, cancellation, removal and
 bounce is also written to the ``events`` journal.
 
-The schema is versioned with SQLite's ``user_version``: ``_MIGRATIONS[n]`` takes a database from
-version n-1 to n, all pending steps in one transaction, so an older database upgrades on open.
+The schema is versioned (SQLite: ``user_version``; PostgreSQL: the ``schema_version`` table):
+``_MIGRATIONS[n - 1]`` takes a database from version n-1 to n on both back ends, all pending steps
+in one transaction, on open or by ``clausewise state migrate``.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,10 +30,13 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from ..config import STATE_PASSWORD_ENV, state_password
 from ..errors import ClausewiseError, UsageProblem
 from ..fileutil import create_private_file
 from . import ratelimit
 from .schedule import NoticeTiming
+from .statedb import (PostgresDatabase, PostgresUrl, SqliteDatabase, StateLocation, connect_postgres, connect_sqlite,
+                      database_errors, parse_state_db)
 
 if TYPE_CHECKING:
     from ..versions import AgreementRepo
@@ -98,6 +102,13 @@ _SCHEMA_V1 = [
     "CREATE INDEX IF NOT EXISTS notices_customer ON notices (customer_id)",
 ]
 
+_EVENT_COLUMNS = """
+        at TEXT NOT NULL,
+        campaign_id TEXT,
+        customer_id TEXT,
+        event TEXT NOT NULL,
+        detail TEXT"""
+
 # Version 2: the ledger records timing, the DATA phase, bounces and cancellations; an events journal.
 # The notices table is rebuilt because its status CHECK gains 'cancelled'.
 _SCHEMA_V2 = [
@@ -141,12 +152,9 @@ _SCHEMA_V2 = [
     "CREATE INDEX notices_status ON notices (status, campaign_id, customer_id)",
     "CREATE INDEX notices_customer ON notices (customer_id)",
     "CREATE INDEX notices_message_id ON notices (message_id)",
-    """CREATE TABLE events (
-        at TEXT NOT NULL,
-        campaign_id TEXT,
-        customer_id TEXT,
-        event TEXT NOT NULL,
-        detail TEXT)""",
+    # The journal is read in the order it was written: SQLite's rowid, a PostgreSQL identity column.
+    {"sqlite": f"CREATE TABLE events ({_EVENT_COLUMNS})",
+     "postgresql": f"CREATE TABLE events (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, {_EVENT_COLUMNS})"},
     "CREATE INDEX events_notice ON events (campaign_id, customer_id)",
     """CREATE TABLE bounces (
         dsn_id TEXT NOT NULL,
@@ -200,20 +208,24 @@ _SCHEMA_V4 = [
         tat DOUBLE PRECISION NOT NULL)""",
 ]
 
-# _MIGRATIONS[n - 1] takes the database from version n - 1 to n; SCHEMA_VERSION is the newest.
-_MIGRATIONS = [_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4]
+# _MIGRATIONS[n - 1] takes the database from version n - 1 to n; SCHEMA_VERSION is the newest. A step
+# is a statement for both back ends (PostgreSQL's text columns get COLLATE "C": statedb.ddl) or a
+# {"sqlite": ..., "postgresql": ...} pair where they cannot share one.
+_MIGRATIONS: list[list[str | dict[str, str]]] = [_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4]
 SCHEMA_VERSION = len(_MIGRATIONS)
-
-# Appended to the claim's inner SELECT. PostgreSQL: " FOR UPDATE SKIP LOCKED". SQLite needs none:
-# the claim runs in a BEGIN IMMEDIATE transaction, which already excludes every other writer.
-_CLAIM_LOCK = ""
-# Appended to a SELECT of rows the transaction then updates (a sender's lease, a rate slot).
-# PostgreSQL: " FOR UPDATE"; SQLite: none (BEGIN IMMEDIATE).
-_ROW_LOCK = ""
 
 
 class LeaseLost(ClausewiseError):
     """A sender's lease is gone: it expired and another sender took the notices it held."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """What ``migrate_state`` did: the schema version found and the one left."""
+
+    database: str  # state_db as shown (a path, or a PostgreSQL URL without password)
+    from_version: int
+    to_version: int
 
 
 @dataclass(frozen=True)
@@ -399,84 +411,124 @@ def _process_start(pid: int) -> str:
     return stat.rsplit(")", 1)[1].split()[19]
 
 
-def open_store(path: str | os.PathLike[str]) -> "Store":
-    """Open (creating the file, its folder and the schema if needed) the state database at ``path``."""
-    target = Path(path)
-    try:
-        create_private_file(target)  # customers' names and addresses: 0600 in a 0700 folder when new
-        connection = sqlite3.connect(target, timeout=60, isolation_level=None, check_same_thread=False)
-    except (OSError, sqlite3.Error) as exc:
-        raise ClausewiseError(f"{target}: cannot open the state database ({exc}); check the path "
-                              "('state_db' in clausewise.toml) and its permissions") from None
-    store = Store(connection, target)
-    store._prepare()
+def open_store(location: str | os.PathLike[str] | PostgresUrl, *, password: str | None = None,
+               migrate: bool = True) -> "Store":
+    """Open the state database at ``location``: a SQLite path (the file, its folder and the schema are
+    created if needed) or a PostgreSQL URL (``password`` defaults to $CLAUSEWISE_STATE_PASSWORD, then
+    libpq's PGPASSWORD). An older schema is migrated unless ``migrate`` is False."""
+    if isinstance(location, str):
+        location = parse_state_db(location, Path.cwd())
+    if isinstance(location, PostgresUrl):
+        database: SqliteDatabase | PostgresDatabase = connect_postgres(
+            location, password or os.environ.get(STATE_PASSWORD_ENV) or None)
+    else:
+        target = Path(location)
+        try:
+            create_private_file(target)  # customers' names and addresses: 0600 in a 0700 folder when new
+            database = connect_sqlite(target)
+        except (OSError, *database_errors()) as exc:
+            raise ClausewiseError(f"{target}: cannot open the state database ({exc}); check the path "
+                                  "('state_db' in clausewise.toml) and its permissions") from None
+    store = Store(database)
+    store._prepare(migrate)
     return store
 
 
-def state_db_path(repo: AgreementRepo) -> Path:
+def state_location(repo: AgreementRepo) -> StateLocation:
     """Where the state database of an agreements repository is (``state_db`` in its clausewise.toml)."""
-    path = Path(repo.config.state_db)
-    return path if path.is_absolute() else Path(repo.root) / path
+    return parse_state_db(repo.config.state_db, Path(repo.root))
 
 
-def store_for_repo(repo: AgreementRepo) -> "Store":
-    """The state database of an agreements repository (``state_db`` in its clausewise.toml)."""
-    return open_store(state_db_path(repo))
+def state_exists(repo: AgreementRepo) -> bool:
+    """Whether the repository has a state database yet (a PostgreSQL one always counts as there)."""
+    location = state_location(repo)
+    return isinstance(location, PostgresUrl) or location.exists()
+
+
+def store_for_repo(repo: AgreementRepo, *, migrate: bool = True) -> "Store":
+    """The state database of an agreements repository (``state_db`` in its clausewise.toml), with
+    the repository's PostgreSQL password (environment, else its secrets file) when it has one."""
+    location = state_location(repo)
+    password = state_password(repo.root) if isinstance(location, PostgresUrl) else None
+    return open_store(location, password=password, migrate=migrate)
+
+
+def migrate_state(repo: AgreementRepo) -> Migration:
+    """Bring the repository's state database to the newest schema (``clausewise state migrate``);
+    running it again changes nothing."""
+    with store_for_repo(repo, migrate=False) as store:
+        before = store.schema_version()
+        store.migrate()
+        return Migration(store.name, before, store.schema_version())
 
 
 class Store:
     """A connection to the state database. Use one Store per thread (or per asyncio loop)."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
-        self._db = connection
-        self.path = path
+    def __init__(self, database: SqliteDatabase | PostgresDatabase) -> None:
+        self._db = database
+        self.path = database.path  # a SQLite file's Path, or a PostgreSQL URL (no password)
+        self.name = database.name  # how messages name it
+        self.backend = database.backend
         self._depth = 0
         self._import_before = self._import_written = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def _prepare(self) -> None:
+    def _prepare(self, migrate: bool) -> None:
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            if self._schema_version() != SCHEMA_VERSION:
-                with self.transaction():
-                    self._migrate(self._schema_version())
-        except sqlite3.DatabaseError as exc:
+            if self._db.backend == "sqlite":
+                self._db.configure()
+            version = self.schema_version()
+            if migrate and version != SCHEMA_VERSION:
+                self.migrate()
+            elif version > SCHEMA_VERSION:
+                self._refuse_newer(version)
+        except database_errors() as exc:
             self.close()
-            if not os.access(self.path.parent, os.W_OK):  # read-only file system or folder: not damaged
-                raise ClausewiseError(f"{self.path}: the state database's folder is read-only or not writable ({exc}); "
-                                      "make it writable (or mount it read-write) and run the command again") from None
-            raise ClausewiseError(f"{self.path}: not a usable state database ({exc}); if it is read-only make it "
-                                  "writable, if it is damaged restore it from a backup (or move it aside); the "
-                                  "file is 'state_db' in clausewise.toml") from None
+            raise ClausewiseError(self._unusable(exc)) from None
         except BaseException:
             self.close()
             raise
 
-    def _schema_version(self) -> int:
-        """The database's schema version: user_version, or the schema_version table of a database made
-        before user_version was used (0 for a new, empty database)."""
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchone():
-            row = self._db.execute("SELECT version FROM schema_version").fetchone()
-            version = max(version, row[0] if row else 1)
-        return version
+    def _unusable(self, exc: BaseException) -> str:
+        if self._db.backend == "postgresql":
+            detail = " ".join(str(exc).split())
+            return (f"state_db {self.name}: not a usable state database ({detail}); the user in state_db needs "
+                    "to create tables in the database (GRANT CREATE ON SCHEMA public), or run 'clausewise state "
+                    "migrate' as the database's owner")
+        if not os.access(self.path.parent, os.W_OK):  # read-only file system or folder: not damaged
+            return (f"{self.path}: the state database's folder is read-only or not writable ({exc}); "
+                    "make it writable (or mount it read-write) and run the command again")
+        return (f"{self.path}: not a usable state database ({exc}); if it is read-only make it "
+                "writable, if it is damaged restore it from a backup (or move it aside); the "
+                "file is 'state_db' in clausewise.toml")
 
-    def _migrate(self, current: int) -> None:
-        """Apply every migration after ``current`` (inside the caller's transaction)."""
-        if current > SCHEMA_VERSION:
-            raise ClausewiseError(
-                f"{self.path}: state database schema {current} is newer than this clausewise "
-                f"(schema {SCHEMA_VERSION}); upgrade clausewise")
-        for steps in _MIGRATIONS[current:]:
-            for statement in steps:
-                self._db.execute(statement)
-        # The schema_version table tells clausewise releases before user_version that this is newer.
-        self._db.execute("DELETE FROM schema_version")
-        self._db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-        self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+    def schema_version(self) -> int:
+        """The database's schema version (0 for a new, empty database)."""
+        return self._db.schema_version()
+
+    def migrate(self) -> None:
+        """Apply every migration the database lacks, in one transaction; re-reads the version inside
+        it (under a lock) so that two processes starting at once never migrate twice."""
+        try:
+            with self._db.schema_lock(), self.transaction():
+                current = self.schema_version()
+                if current > SCHEMA_VERSION:
+                    self._refuse_newer(current)
+                for steps in _MIGRATIONS[current:]:
+                    for step in steps:
+                        statement = step[self._db.backend] if isinstance(step, dict) else step
+                        self._db.execute(self._db.ddl(statement))
+                if current < SCHEMA_VERSION:
+                    self._db.write_schema_version(SCHEMA_VERSION)
+        except database_errors() as exc:
+            raise ClausewiseError(self._unusable(exc)) from None
+
+    def _refuse_newer(self, current: int) -> None:
+        raise ClausewiseError(
+            f"{self.name}: state database schema {current} is newer than this clausewise "
+            f"(schema {SCHEMA_VERSION}); upgrade clausewise")
 
     def close(self) -> None:
         self._db.close()
@@ -497,7 +549,7 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        self._db.execute("BEGIN IMMEDIATE")
+        self._db.begin()
         self._depth = 1
         try:
             yield self
@@ -505,7 +557,7 @@ class Store:
             self._depth = 0
             try:
                 self._db.execute("ROLLBACK")
-            except sqlite3.Error:
+            except database_errors():
                 pass  # SQLite rolled back already (e.g. after a full disk); the original error says why
             raise
         self._depth = 0
@@ -545,7 +597,7 @@ class Store:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        for row in self._db.execute(sql, params):
+        for row in self._db.stream(sql, params):
             yield _customer(row)
 
     def customer(self, customer_id: str) -> list[Customer]:
@@ -738,7 +790,7 @@ class Store:
                     WHERE (campaign_id, customer_id) IN (
                         SELECT campaign_id, customer_id FROM notices
                         WHERE status = 'pending' AND (not_before IS NULL OR not_before <= ?){scope}
-                        ORDER BY campaign_id, customer_id LIMIT ?{_CLAIM_LOCK})
+                        ORDER BY campaign_id, customer_id LIMIT ?{self._db.claim_lock})
                     RETURNING {_NOTICE_COLUMNS}""", params).fetchall()
         return sorted((_notice(row) for row in rows), key=lambda n: (n.campaign_id, n.customer_id))
 
@@ -906,7 +958,7 @@ class Store:
     def _lock_slot(self, key: str) -> float | None:
         """Create (if new) and lock a rate_slots row inside the current transaction; its TAT, or None if new."""
         self._db.execute("INSERT INTO rate_slots (key, tat) VALUES (?, 0) ON CONFLICT (key) DO NOTHING", (key,))
-        tat = self._db.execute(f"SELECT tat FROM rate_slots WHERE key = ?{_ROW_LOCK}", (key,)).fetchone()[0]
+        tat = self._db.execute(f"SELECT tat FROM rate_slots WHERE key = ?{self._db.row_lock}", (key,)).fetchone()[0]
         return tat or None
 
     def record_sent(self, campaign_id: str, customer_id: str, *, message_id: str, sha256: str, reply: str,
@@ -923,7 +975,7 @@ class Store:
         with self.transaction():
             if worker is not None:
                 row = self._db.execute("SELECT status, claimed_by, last_error FROM notices WHERE campaign_id = ? "
-                                       "AND customer_id = ?", (campaign_id, customer_id)).fetchone()
+                                       f"AND customer_id = ?{self._db.row_lock}", (campaign_id, customer_id)).fetchone()
                 if row is not None and row[0] == "sent":
                     self._event(campaign_id, customer_id, "accepted again (a copy sent by another sender)", reply, at)
                     return False
@@ -1117,7 +1169,7 @@ class Store:
         if campaign_id is not None:
             sql += " WHERE campaign_id = ?"
             params = (campaign_id,)
-        for row in self._db.execute(sql + " ORDER BY campaign_id, customer_id", params):
+        for row in self._db.stream(sql + " ORDER BY campaign_id, customer_id", params):
             yield _notice(row)
 
     def unreached(self) -> list[Notice]:
@@ -1137,7 +1189,7 @@ class Store:
                 params.append(value)
         sql = "SELECT at, campaign_id, customer_id, event, detail FROM events"
         sql += (" WHERE " + " AND ".join(where)) if where else ""
-        return [tuple(row) for row in self._db.execute(sql + " ORDER BY at, rowid", params)]
+        return [tuple(row) for row in self._db.execute(f"{sql} ORDER BY at, {self._db.insertion_order}", params)]
 
     def totals(self) -> dict[str, dict[str, int]]:
         """Notices per campaign and status (every campaign and status present, zeros included)."""

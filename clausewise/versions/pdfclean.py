@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from .split import is_title_line
@@ -30,6 +31,7 @@ KINDS = (
     "repeated-paragraph",
     "misplaced-title",
     "hyphenation",
+    "page-wrap",
     "split-word",
 )
 KIND_DESCRIPTIONS = {
@@ -43,6 +45,7 @@ KIND_DESCRIPTIONS = {
     "running-header": "running page headers and footers removed",
     "misplaced-title": "document titles printed after their page's text, moved to the page start",
     "hyphenation": "words hyphenated across lines, joined",
+    "page-wrap": "sentences that a page break cut in two, joined",
     "split-word": "words split by a stray space, joined",
 }
 
@@ -66,7 +69,7 @@ _LEADER = re.compile(r"^(?P<before>.*?\S)\s*(?P<leader>·{2,}|…+|\s\|\s)\s*(?P
 _CLOSING_ONLY = re.compile(r"^[)）\]】」』”’\"'>》〉]{1,3}$")
 _HYPHENATED = re.compile(r"(?<![A-Za-z-])(?P<word>[A-Za-z]{2,})-$")
 _CONTINUATION = re.compile(r"^(?P<word>[a-z]+)(?P<tail>\S*)\s*(?P<rest>.*)$")
-_SPLIT_PAIR = re.compile(r"(?<![A-Za-z])(?=(?P<left>[A-Za-z]{1,8}) (?P<right>[a-z]{1,8})(?![A-Za-z]))")
+_SPLIT_PAIR = re.compile(r"(?<![A-Za-z'’])(?=(?P<left>[A-Za-z]{1,8}) (?P<right>[a-z]{1,8})(?![A-Za-z]))")
 _VOWELS = set("aeiouyAEIOUY")
 
 # Short words that stand alone: two of them next to each other are never one split word.
@@ -138,6 +141,7 @@ def clean_extracted_text(text: str) -> CleanResult:
         _move_misplaced_titles,
         _tidy_page_breaks,
         _join_hyphenated,
+        _join_page_wraps,
         _join_split_words,
     ):
         lines = rule(lines, fixes)
@@ -492,10 +496,7 @@ def _join_hyphenated(lines: list[_Line], fixes: list[Fix]) -> list[_Line]:
         tail = _CONTINUATION.match(result[i + 1].text.strip())
         if not head or not tail:
             continue
-        left, right = head.group("word"), tail.group("word")
-        keep = (left + right).lower() not in words and (
-            f"{left}-{right}".lower() in words or left.lower() in COMPOUND_PREFIXES)
-        joined = left + ("-" if keep else "") + right + tail.group("tail")
+        joined = unhyphenate(head.group("word"), tail.group("word"), words) + tail.group("tail")
         before = f"{result[i].text}\n{result[i + 1].text}"
         result[i] = replace(result[i], text=result[i].text.rstrip()[: head.start()] + joined)
         result[i + 1] = replace(result[i + 1], text=tail.group("rest"))
@@ -503,14 +504,59 @@ def _join_hyphenated(lines: list[_Line], fixes: list[Fix]) -> list[_Line]:
     return result
 
 
-def _document_words(lines: list[_Line]) -> set[str]:
-    """Every ASCII word (and hyphenated compound) of the text, lowercased."""
+def unhyphenate(left: str, right: str, document_words: set[str]) -> str:
+    """The word hyphenated across a line break as ``left-`` + ``right``, joined: without the hyphen,
+    unless the document writes the compound with one elsewhere or ``left`` is a prefix that takes one."""
+    keep = (left + right).lower() not in document_words and (
+        f"{left}-{right}".lower() in document_words or left.lower() in COMPOUND_PREFIXES)
+    return left + ("-" if keep else "") + right
+
+
+def document_words(texts: Iterable[str]) -> set[str]:
+    """Every ASCII word (and hyphenated compound) of ``texts``, lowercased."""
     words: set[str] = set()
-    for line in lines:
-        for token in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", line.text):
+    for text in texts:
+        for token in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", text):
             words.add(token.lower())
             words.update(part.lower() for part in token.split("-"))
     return words
+
+
+def _join_page_wraps(lines: list[_Line], fixes: list[Fix]) -> list[_Line]:
+    """Join a sentence that a page break cut in two (``caused`` | page break | ``by negligence``):
+    the line before the break ends inside a sentence, and the line after it goes on with a
+    lower-case word or, in Chinese, with more of the sentence. Headings, labels and titles never join."""
+    result: list[_Line] = []
+    for line in lines:
+        previous = result[-1] if result else None
+        if previous is not None and line.page_start and _continues_across_page(previous.text, line.text):
+            head, tail = previous.text.rstrip(), line.text.strip()
+            joined = head + ("" if _is_cjk(head[-1]) or _is_cjk(tail[0]) else " ") + tail
+            fixes.append(Fix("page-wrap", line.number, f"{previous.text}\n{line.text}", joined))
+            result[-1] = replace(previous, text=joined)
+            continue
+        result.append(line)
+    return result
+
+
+def _continues_across_page(before: str, after: str) -> bool:
+    before, after = before.strip(), after.strip()
+    if not before or not after or before.endswith(_PARAGRAPH_END) or before.startswith("#"):
+        return False
+    if is_title_line(before) or is_title_line(after) or _STARTS_WITH_LABEL.match(after):
+        return False
+    if after[0].islower() and after[0].isascii():
+        return before[-1].isalpha() or before[-1] in ",;'’\")"
+    heading = _STARTS_WITH_LABEL.match(before) and len(before) < 30
+    return (_is_cjk(before[-1]) or before[-1] in "，、") and _is_cjk(after[0]) and len(before) >= 20 and not heading
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
+
+
+def _document_words(lines: list[_Line]) -> set[str]:
+    return document_words(line.text for line in lines)
 
 
 def _join_split_words(lines: list[_Line], fixes: list[Fix]) -> list[_Line]:

@@ -9,10 +9,13 @@ import pytest
 
 from clausewise.notifier.store import Campaign, CustomerRow, Store, open_store
 
+from ..state_backends import config_with_state_db
+
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    opened = open_store(tmp_path / "state" / "state.sqlite3")
+def store(state_db: str) -> Store:
+    """A new, empty state database on this test's back end (SQLite file or PostgreSQL database)."""
+    opened = open_store(state_db)
     yield opened
     opened.close()
 
@@ -71,10 +74,12 @@ def edit_agreement(repo, agreement_id: str, old: str, new: str) -> None:
 
 
 @pytest.fixture
-def legal_repo(tmp_path: Path):
-    """A real agreements repository: trial-en at v2 (v1, v2 published), service-zh at v1."""
+def legal_repo(tmp_path: Path, repo_state_db: str | None):
+    """A real agreements repository: trial-en at v2 (v1, v2 published), service-zh at v1. Its state_db
+    is the default SQLite file, or a fresh PostgreSQL database when the test runs on PostgreSQL."""
     from clausewise.versions import init_repo
 
+    config_with_state_db(tmp_path / "legal", repo_state_db)
     repo = init_repo(tmp_path / "legal")
     repo.add("trial-en", TRIAL_V1, title="Speech Trial Agreement", language="en", kind="trial", notice_days=30)
     repo.publish("trial-en", date(2030, 2, 15), summary="First edition", today=TODAY)

@@ -10,6 +10,7 @@ import mailbox
 from email.policy import compat32
 from datetime import datetime, timezone
 
+import pytest
 from click.testing import CliRunner
 
 from clausewise.cli import main
@@ -27,6 +28,8 @@ from clausewise.versions import open_repo
 
 from .notices import assignment_campaign, customers, setup
 from .smtp_server import free_port
+
+pytestmark = pytest.mark.both_states  # on SQLite and PostgreSQL in the default run
 
 CAMPAIGN = "service-zh/assignment-2030-03-01"
 

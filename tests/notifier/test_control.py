@@ -7,6 +7,7 @@ import sqlite3
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from clausewise.cli import main
@@ -16,6 +17,8 @@ from clausewise.notifier.store import SCHEMA_VERSION, open_store
 from .conftest import customer, make_campaign
 from .notices import assignment_campaign, customers, setup, version_campaign
 from .smtp_server import ProgrammableHandler, smtp_server
+
+pytestmark = pytest.mark.both_states  # on SQLite and PostgreSQL in the default run
 
 ASSIGNMENT = "service-zh/assignment-2030-03-01"
 

@@ -13,6 +13,8 @@ from clausewise.errors import ClausewiseError
 from clausewise.notifier.customers import import_customers, published_versions
 from clausewise.notifier.store import Store
 
+pytestmark = pytest.mark.both_states  # on SQLite and PostgreSQL in the default run
+
 HEADER = "customer_id,name,email,language,agreement,version\n"
 GOOD = HEADER + (
     "C1,Alice Example,alice@Example.COM,en-GB,trial-en,v1\n"

@@ -6,12 +6,15 @@ import csv
 import io
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from clausewise.cli import main
 from clausewise.notifier.store import CustomerRow, store_for_repo
 
 from .notices import assignment_campaign, setup
+
+pytestmark = pytest.mark.both_states  # on SQLite and PostgreSQL in the default run
 
 FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab"]
 
@@ -44,6 +47,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised_and_json_stays_e
     assert sorted(c["name"] for c in listed_json) == sorted(FORMULAS)
 
 
+@pytest.mark.sqlite_only
 def test_a_damaged_state_database_gives_one_error_line(legal_repo, repo_store):
     setup(repo_store, assignment_campaign(),
           rows=[CustomerRow(f"C{i:05d}", f"Customer {i} " + "x" * 200, f"c{i}@example.com", "en", "service-zh", 1)
@@ -77,6 +81,7 @@ def _read_only(folder):
     return lambda: subprocess.run(["mount", "-o", "remount,rw", str(folder)], check=True)
 
 
+@pytest.mark.sqlite_only
 def test_a_read_only_state_database_gives_one_error_line_and_changes_nothing(legal_repo, tmp_path):
     import os
     import shutil

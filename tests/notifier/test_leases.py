@@ -9,7 +9,6 @@ import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -18,6 +17,7 @@ from clausewise.notifier.store import INTERRUPTED, UNSTARTED, LeaseLost, Store, 
 
 from .conftest import customer, make_campaign
 
+pytestmark = pytest.mark.both_states  # on SQLite and PostgreSQL in the default run
 CAMPAIGN = "trial-en/v2"
 
 
@@ -180,8 +180,8 @@ def test_connection_slots_are_shared_and_end_with_the_lease(store: Store) -> Non
     assert store.take_connection(a.worker, relay, 3)
 
 
-def test_rate_slots_are_shared_by_every_connection(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite3"
+def test_rate_slots_are_shared_by_every_connection(state_db: str) -> None:
+    path = state_db
     open_store(path).close()
     starts: list[float] = []
     lock = threading.Lock()

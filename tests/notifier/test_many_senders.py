@@ -22,6 +22,7 @@ from .many_senders import (DUPLICATE_NOTE, GatedHandler, copies_by_message_id, m
 from .notices import assignment_campaign, customers, setup
 from .smtp_server import smtp_server
 
+pytestmark = pytest.mark.both_states  # on SQLite and PostgreSQL in the default run
 CAMPAIGN = "service-zh/assignment-2030-03-01"
 SENDERS, CONCURRENCY = 3, 2
 

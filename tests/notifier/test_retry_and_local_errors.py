@@ -9,6 +9,7 @@ import json
 from collections import Counter
 from datetime import date
 
+import pytest
 from click.testing import CliRunner
 
 from clausewise.cli import main
@@ -16,6 +17,8 @@ from clausewise.notifier.smtp import send_pending
 
 from .notices import assignment_campaign, customers, setup
 from .smtp_server import ProgrammableHandler, smtp_server
+
+pytestmark = pytest.mark.both_states  # on SQLite and PostgreSQL in the default run
 
 CAMPAIGN = "service-zh/assignment-2030-03-01"
 
@@ -165,7 +168,6 @@ def test_a_notice_sent_after_an_earlier_failed_attempt_is_dated_when_it_is_sent(
     # As if that run had been days ago: its claim dated the message then.
     stale = "Mon, 07 Jan 2030 09:00:00 +0000"
     repo_store._db.execute("UPDATE notices SET date_header = ? WHERE customer_id = ?", (stale, slow.customer_id))
-    repo_store._db.commit()
     with smtp_server() as (url, handler):
         assert send_pending(legal_repo, repo_store, smtp_url=url).sent == 1
     [received] = handler.received

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
+import pytest
 from click.testing import CliRunner
 
 from clausewise.cli import main
@@ -14,6 +15,8 @@ from clausewise.notifier.smtp import parse_smtp_url, send_pending
 
 from .notices import assignment_campaign, customers, setup, version_campaign
 from .smtp_server import smtp_server
+
+pytestmark = pytest.mark.both_states  # on SQLite and PostgreSQL in the default run
 
 
 def test_send_delivers_every_notice_once_and_records_the_proof(legal_repo, repo_store):

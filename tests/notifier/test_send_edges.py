@@ -25,6 +25,8 @@ from clausewise.notifier.store import CustomerRow, store_for_repo
 from .notices import assignment_campaign, customers, setup
 from .smtp_server import ProgrammableHandler, free_port, smtp_server
 
+pytestmark = pytest.mark.both_states  # on SQLite and PostgreSQL in the default run
+
 CLAUSEWISE = str(Path(sys.executable).with_name("clausewise"))
 
 
@@ -136,6 +138,7 @@ def test_a_server_that_never_greets_gives_a_clear_error_quickly(legal_repo, repo
         send_pending(legal_repo, repo_store, smtp_url=silent_server, timeout=0.5)
 
 
+@pytest.mark.sqlite_only
 def test_a_full_state_database_stops_sending_and_the_next_run_completes(legal_repo, repo_store):
     rows = customers(120, agreement="service-zh")
     setup(repo_store, assignment_campaign(), rows=rows)

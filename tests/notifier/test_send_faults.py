@@ -23,6 +23,8 @@ from clausewise.notifier.store import CustomerRow
 from .notices import assignment_campaign, customers, setup
 from .smtp_server import ProgrammableHandler, smtp_server
 
+pytestmark = pytest.mark.both_states  # on SQLite and PostgreSQL in the default run
+
 FAST = {"backoff": 0.02}
 CAMPAIGN = "service-zh/assignment-2030-03-01"
 

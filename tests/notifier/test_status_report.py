@@ -8,6 +8,7 @@ import json
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from clausewise.cli import main
@@ -15,6 +16,8 @@ from clausewise.notifier.report import REPORT_FIELDS, campaign_statuses, report_
 from clausewise.notifier.store import Store
 
 from .conftest import customer, make_campaign
+
+pytestmark = pytest.mark.both_states  # on SQLite and PostgreSQL in the default run
 
 SENT_AT = datetime(2030, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
 

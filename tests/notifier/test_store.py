@@ -17,6 +17,8 @@ from clausewise.notifier.store import (SCHEMA_VERSION, Store, local_worker_alive
 
 from .conftest import customer, make_campaign
 
+pytestmark = pytest.mark.both_states  # on SQLite and PostgreSQL in the default run
+
 SENT_AT = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
 
@@ -141,8 +143,8 @@ def test_claim_retry_fail_and_stable_date_header(store: Store) -> None:
         store.record_retry("trial-en/v2", "C9", error="x")
 
 
-def test_claim_batch_never_hands_a_notice_to_two_workers(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite3"
+def test_claim_batch_never_hands_a_notice_to_two_workers(state_db: str) -> None:
+    path = state_db
     with open_store(path) as setup:
         setup.upsert_customers([customer(f"C{i:04d}", 1) for i in range(1200)])
         setup.create_campaign(make_campaign())

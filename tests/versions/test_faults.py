@@ -19,7 +19,9 @@ import pytest
 
 from clausewise.notifier.publishing import publish_version
 from clausewise.notifier.store import CustomerRow, store_for_repo
-from clausewise.versions import init_repo
+from clausewise.versions import init_repo, open_repo
+
+from ..state_backends import config_with_state_db
 
 AGREEMENT = """# Cloud Trial Agreement
 
@@ -49,9 +51,11 @@ def git(root: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
 
 
-def make_repo(base: Path, customers: int = 3) -> Path:
-    """trial at v1 (published with the CLI, so the ledger has it), customers on v1, v2's text edited."""
+def make_repo(base: Path, customers: int = 3, state_db: str | None = None) -> Path:
+    """trial at v1 (published with the CLI, so the ledger has it), customers on v1, v2's text edited;
+    its state in ``state_db`` (default: the SQLite file in the repository)."""
     root = base / "legal"
+    config_with_state_db(root, state_db)
     repo = init_repo(root)
     repo.add("trial", AGREEMENT, title="Cloud Trial Agreement", language="en", kind="trial")
     publish_version(repo, "trial", date.fromisoformat(EFFECTIVE_V1))
@@ -102,9 +106,9 @@ def assert_consistent(root: Path) -> None:
 
 
 def ledger(root: Path) -> tuple[set, dict]:
-    with sqlite3.connect(root / ".clausewise" / "state.sqlite3") as db:
-        campaigns = {row[0] for row in db.execute("SELECT id FROM campaigns")}
-        records = {row[0]: row[1] for row in db.execute("SELECT version, commit_sha FROM publications")}
+    with store_for_repo(open_repo(root)) as store:
+        campaigns = {campaign.id for campaign in store.campaigns()}
+        records = {version: record.commit for (_, version), record in store.publications().items()}
     return campaigns, records
 
 
@@ -117,13 +121,15 @@ def assert_completed(root: Path) -> None:
     campaigns, records = ledger(root)
     assert "trial/v2" in campaigns
     assert records[2] == git(root, "rev-parse", "trial/v2^{commit}").stdout.strip()
-    with sqlite3.connect(root / ".clausewise" / "state.sqlite3") as db:
-        assert db.execute("SELECT COUNT(*) FROM notices WHERE campaign_id = 'trial/v2'").fetchone()[0] == 3
+    with store_for_repo(open_repo(root)) as store:
+        assert sum(store.totals()["trial/v2"].values()) == 3
 
 
+@pytest.mark.both_states  # the ledger's transaction holds on PostgreSQL too: a killed client's is rolled back
 @pytest.mark.parametrize("step", PUBLISH_STEPS)
-def test_publish_killed_at_each_step_finishes_or_leaves_nothing(tmp_path: Path, step: str) -> None:
-    root = make_repo(tmp_path)
+def test_publish_killed_at_each_step_finishes_or_leaves_nothing(tmp_path: Path, step: str,
+                                                                repo_state_db: str | None) -> None:
+    root = make_repo(tmp_path, state_db=repo_state_db)
     killed = cli(root, "publish", "trial", "--effective", EFFECTIVE_V2, "-m", "Shorter trial", kill_at=step)
     assert killed.returncode == -signal.SIGKILL
     assert_index_cannot_revert(root)

@@ -98,7 +98,7 @@ def test_cli_split_import_json(repo: AgreementRepo, corpus_path: Path):
         (b"", "is empty"),
         (b"\xef\xbb\xbf \n\xe2\x80\x8b\n", "is empty"),
         (b"1. Fees \xff\xfe are due\n", "is not UTF-8 (byte 0xff at offset 8)"),
-        (b"%PDF-1.7\n%binary", "is a PDF; extract its text first"),
+        (b"%PDF-1.7\n%binary", "is a damaged or truncated PDF"),
         ("Shopping list\n\neggs\nmilk\n".encode(), "no agreement found"),
     ],
 )

@@ -58,7 +58,7 @@ def test_running_headers_and_page_numbers_between_form_feeds_are_removed():
     result = clean_extracted_text(text)
     assert "Page" not in result.text
     assert "\f" not in result.text
-    assert "1.1 Fees are due\nwithin thirty days." in result.text  # the sentence flows on across the break
+    assert "1.1 Fees are due within thirty days." in result.text  # the sentence flows on across the break
     assert result.counts()["running-header"] == 3
     assert result.counts()["page-number"] == 1
 
