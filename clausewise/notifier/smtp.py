@@ -338,6 +338,7 @@ class _Sender:
         self.changed = asyncio.Event()
         self.limiter = _RateLimiter(self.rate)
         self.store.sync_notices(self.campaign_id)
+        self.store.end_stalled_transactions(self.lease_seconds)
         self.store.register_sender(self.worker, host=self.identity.host, pid=self.identity.pid,
                                    process=self.identity.process, relay=self.relay,
                                    campaign_id=self.campaign_id,

@@ -123,6 +123,9 @@ class SqliteDatabase(sqlite3.Connection):
     def begin(self) -> None:
         self.execute("BEGIN IMMEDIATE")
 
+    def end_stalled_transactions(self, seconds: float) -> None:
+        """No such setting: SQLite's lock goes with its process."""
+
     def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
         """Rows of a query as they are read (a long listing never sits in memory whole)."""
         return iter(self.execute(sql, params))
@@ -206,6 +209,12 @@ class PostgresDatabase:
 
     def begin(self) -> None:
         self._connection.execute("BEGIN")
+
+    def end_stalled_transactions(self, seconds: float) -> None:
+        """The server ends this session if it stays inside a transaction for longer than ``seconds``
+        (a client frozen mid-transaction, or cut off, would hold its row locks indefinitely)."""
+        self._connection.execute("SELECT set_config('idle_in_transaction_session_timeout', %s, false)",
+                                 (str(max(1, int(seconds * 1000))),))
 
     def commit(self) -> None:
         self._connection.execute("COMMIT")

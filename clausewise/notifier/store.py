@@ -865,6 +865,12 @@ class Store:
                 "UPDATE senders SET lease_until = ?, renewed_at = ?, sent = ? WHERE worker_id = ?",
                 (to_text(lease_until), to_text(utc_now()), sent, worker)).rowcount == 1
 
+    def end_stalled_transactions(self, seconds: float) -> None:
+        """Have PostgreSQL end this connection's session if it stalls inside a transaction for
+        longer than ``seconds`` (a sender frozen or cut off mid-transaction would otherwise hold row
+        locks the other senders wait for); nothing on SQLite."""
+        self._db.end_stalled_transactions(seconds)
+
     def set_waiting(self, worker: str, waiting: bool) -> None:
         """Whether a sender has nothing to do but wait for the others (see ``outstanding``)."""
         with self.transaction():
@@ -874,9 +880,10 @@ class Store:
         """A sender stops: its unsent claims go back to 'pending' (see ``release``) and its lease
         ends, in one transaction; returns how many notices it gave back."""
         with self.transaction():
-            released = self.release(worker)
+            # The lease row first, then the notices: the order every transaction that touches both
+            # keeps (claim_batch, reclaim_expired), so two of them never wait for each other.
             self._db.execute("DELETE FROM senders WHERE worker_id = ?", (worker,))
-        return released
+            return self.release(worker)
 
     def reclaim_expired(self, orphan_age: float, alive: Callable[[str], bool] = local_worker_alive,
                         now: datetime | None = None) -> int:

@@ -201,3 +201,32 @@ def test_rate_slots_are_shared_by_every_connection(state_db: str) -> None:
     starts.sort()
     assert len(starts) == 120
     assert all(later - earlier >= 0.01 - 1e-6 for earlier, later in zip(starts, starts[1:]))  # no slot given twice
+
+
+def test_postgresql_ends_the_session_of_a_sender_stalled_mid_transaction(postgres_url: str) -> None:
+    """A sender frozen inside a transaction (SIGSTOP, a machine cut off with its connection open)
+    holds row locks; the server ends its session after the lease, so the others go on."""
+    from clausewise.notifier.statedb import database_errors
+
+    with open_store(postgres_url) as frozen, open_store(postgres_url) as other:
+        stalled = SenderIdentity(process="elsewhere:1:1")
+        _register(frozen, stalled, seconds=1, now=utc_now() - timedelta(seconds=5))
+        frozen.end_stalled_transactions(1)
+        outcome: list[BaseException] = []
+
+        def stall() -> None:
+            try:
+                with frozen.transaction():
+                    frozen.renew_lease(stalled.worker, utc_now() - timedelta(seconds=5), sent=0)  # its row locked
+                    time.sleep(4)
+            except database_errors() as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=stall)
+        thread.start()
+        time.sleep(0.3)
+        other.reclaim_expired(60)  # waits for the lock until the server ends the stalled session
+        thread.join()
+        assert other.senders() == []  # its lease ended
+        # ... because the server ended the stalled session (without the setting its commit would succeed)
+        assert len(outcome) == 1 and "idle-in-transaction" in str(outcome[0])
