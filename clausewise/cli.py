@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import click
 
 from . import __version__
-from .completion import complete_agreement_ids, complete_directories, complete_refs
+from .completion import complete_agreement_ids, complete_campaign_ids, complete_directories, complete_refs
 from .diff_command import CONTEXTS as DIFF_CONTEXTS
 from .diff_command import FORMATS as DIFF_FORMATS
 from .diff_command import UI_LANGUAGES as DIFF_UI_LANGUAGES
@@ -596,7 +596,8 @@ def notify_status(output_format: str, repo_dir: str) -> None:
 
 
 @notify.command("report")
-@click.option("--campaign", "campaign_id", metavar="ID", help="Only this campaign.")
+@click.option("--campaign", "campaign_id", metavar="ID", shell_complete=complete_campaign_ids,
+              help="Only this campaign.")
 @format_option("csv", "json", default="csv")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (atomically).")
 @repo_option
@@ -618,7 +619,8 @@ def notify_report(campaign_id: str | None, output_format: str, output: str | Non
 
 
 @notify.command("send")
-@click.option("--campaign", "campaign_id", metavar="ID", help="Only this campaign.  [default: all]")
+@click.option("--campaign", "campaign_id", metavar="ID", shell_complete=complete_campaign_ids,
+              help="Only this campaign.  [default: all]")
 @click.option("--smtp", "smtp_url", metavar="URL",
               help="smtp://[user@]host[:port] (STARTTLS) or smtps://[user@]host[:port] (TLS).  "
                    "[default: smtp_url in clausewise.toml]")
@@ -681,7 +683,8 @@ def notify_send(campaign_id: str | None, smtp_url: str | None, concurrency: int,
 
 
 @notify.command("retry")
-@click.option("--campaign", "campaign_id", metavar="ID", help="Only this campaign's failed notices.")
+@click.option("--campaign", "campaign_id", metavar="ID", shell_complete=complete_campaign_ids,
+              help="Only this campaign's failed notices.")
 @click.option("--customer", "customer_id", metavar="ID", help="Only this customer's failed notices.")
 @repo_option
 def notify_retry(campaign_id: str | None, customer_id: str | None, repo_dir: str) -> None:
@@ -701,7 +704,7 @@ def notify_retry(campaign_id: str | None, customer_id: str | None, repo_dir: str
 
 
 @notify.command("cancel")
-@click.argument("campaign_id", metavar="CAMPAIGN")
+@click.argument("campaign_id", metavar="CAMPAIGN", shell_complete=complete_campaign_ids)
 @click.option("--reason", required=True, help="Why the campaign is cancelled (recorded in the ledger).")
 @repo_option
 def notify_cancel(campaign_id: str, reason: str, repo_dir: str) -> None:
@@ -751,7 +754,7 @@ def notify_bounces(maildir: str | None, imap_url: str | None, repo_dir: str) -> 
 
 
 @notify.command("preview")
-@click.argument("campaign_id", metavar="CAMPAIGN")
+@click.argument("campaign_id", metavar="CAMPAIGN", shell_complete=complete_campaign_ids)
 @click.option("--customer", "customer_id", metavar="ID", help="This customer.  [default: the first one]")
 @click.option("--part", type=click.Choice(["all", "text", "html", "raw"]), default="all", show_default=True,
               help="Headers with both parts, the text part, the HTML part, or the message as sent.")

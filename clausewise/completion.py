@@ -1,4 +1,4 @@
-"""Shell completion of agreement ids and ``ID@vN`` refs (click's ``shell_complete`` functions).
+"""Shell completion of agreement ids, ``ID@vN`` refs and campaign ids (click's ``shell_complete`` functions).
 
 Completion must never fail or print: any problem (no repository, a broken file) completes nothing.
 """
@@ -47,6 +47,23 @@ def complete_refs(ctx: click.Context, param: click.Parameter, incomplete: str) -
     if "@" not in incomplete:
         items.append(CompletionItem(incomplete, type="file"))
     return items
+
+
+def complete_campaign_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Campaign ids starting with ``incomplete``, read from an existing state database, which is
+    never created or migrated for it (an older schema is read as it is, or completes nothing)."""
+    try:
+        from .notifier.store import state_exists, store_for_repo
+        from .versions import open_repo
+
+        repo = open_repo(_repo_dir(ctx))
+        if not state_exists(repo):
+            return []
+        with store_for_repo(repo, migrate=False) as store:
+            ids = [campaign.id for campaign in store.campaigns()]
+    except Exception:  # noqa: BLE001 - completion must never fail or print, whatever the state holds
+        return []
+    return [CompletionItem(campaign_id) for campaign_id in ids if campaign_id.startswith(incomplete)]
 
 
 def complete_directories(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:

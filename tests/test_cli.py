@@ -118,3 +118,19 @@ def test_the_demos_last_line_names_the_command_as_the_user_can_run_it(monkeypatc
     assert _command_as_typed() == str(installed)
     monkeypatch.setenv("PATH", f"{installed.parent}:/usr/bin:/bin")  # activated
     assert _command_as_typed() == "clausewise"
+
+
+def test_campaign_ids_complete_from_the_state_database_which_completion_never_creates(repo: Path,
+                                                                                        tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    assert CliRunner().invoke(main, ["init", str(empty)]).exit_code == 0
+    assert complete("notify cancel", "", empty) == []
+    assert not (empty / ".clausewise" / "state.sqlite3").exists()
+    assert complete("notify cancel", "", repo) == []
+    result = CliRunner().invoke(main, ["--repo", str(repo), "announce", "assignment", "trial", "--to", "Example Cloud Ltd",
+                                       "--effective", "2099-06-01", "--notice-days", "30", "--clause", "1"])
+    assert result.exit_code == 0, result.output
+    campaign = "trial/assignment-2099-06-01"
+    assert complete("notify cancel", "", repo) == [campaign]
+    assert complete("notify send --campaign", "trial/", repo) == [campaign]
+    assert complete("notify report --campaign", "other", repo) == []

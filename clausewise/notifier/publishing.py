@@ -167,10 +167,13 @@ def repair_missing_campaigns(repo: AgreementRepo) -> list[str]:
 
 
 def _affected_without_writing(repo: AgreementRepo, agreement_id: str, number: int) -> list[Customer]:
-    """The customers on a version below ``number`` (none when there is no state database yet)."""
+    """The customers on a version below ``number`` (none when there is no state database yet, or an
+    empty PostgreSQL one: a dry run creates no schema)."""
     if not state_exists(repo):
         return []
-    with store_for_repo(repo) as store:
+    with store_for_repo(repo, migrate=False) as store:
+        if store.schema_version() == 0:
+            return []
         return [customer for customer in store.customers(agreement=agreement_id) if customer.version < number]
 
 

@@ -5,6 +5,7 @@ ends (a real PostgreSQL server: tests/pg_server.py)."""
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import subprocess
 import threading
@@ -81,7 +82,9 @@ def password_url(postgres_server) -> str:
     postgres_server.drop_database(name)
 
 
-def test_wrong_or_missing_password_names_state_db_and_never_shows_the_password(password_url, tmp_path: Path) -> None:
+def test_wrong_or_missing_password_names_state_db_and_never_shows_the_password(postgres_server, password_url,
+                                                                             tmp_path: Path, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
     url = password_url
     repo = _repo_with_state_db(tmp_path, url)
     missing = _one_error_line(_cli(repo, "state", "migrate"))
@@ -92,6 +95,9 @@ def test_wrong_or_missing_password_names_state_db_and_never_shows_the_password(p
         line = _one_error_line(refused)
         assert "password authentication failed" in line and "CLAUSEWISE_STATE_PASSWORD" in line
         assert wrong not in refused.output
+    server_log = (postgres_server.folder / "server.log").read_text("utf-8", "replace")
+    assert "password authentication failed" in server_log  # the server logged the refusals ...
+    assert wrong not in server_log and wrong not in caplog.text  # ... and nothing logged the password
 
 
 def test_password_from_the_environment_or_the_secrets_file(password_url, tmp_path: Path) -> None:
@@ -99,7 +105,7 @@ def test_password_from_the_environment_or_the_secrets_file(password_url, tmp_pat
     repo = _repo_with_state_db(tmp_path, url)
     for env in ({"CLAUSEWISE_STATE_PASSWORD": PASSWORD}, {"PGPASSWORD": PASSWORD}):
         result = _cli(repo, "customers", "list", env=env)
-        assert result.exit_code == 0 and PASSWORD not in result.output, result.output
+        assert result.exit_code == 0 and result.output.startswith("CUSTOMER ") and PASSWORD not in result.output
     secrets = repo.root / ".clausewise" / "secrets.toml"
     secrets.parent.mkdir(exist_ok=True)
     secrets.write_text(f'state_password = "{PASSWORD}"\n', "utf-8")
@@ -171,6 +177,16 @@ def test_an_older_postgresql_database_upgrades_in_place_and_keeps_its_ledger(pos
         assert store.events(campaign.id) == []  # the journal, added by schema 2, exists
     with psycopg.connect(postgres_url) as raw:
         assert raw.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+
+
+def test_a_dry_run_publish_creates_no_schema_in_an_empty_postgresql_database(postgres_url, tmp_path: Path) -> None:
+    repo = _repo_with_state_db(tmp_path, postgres_url)
+    repo.add("trial", "# Trial\n\n## 1. Fees\n\n1.1 Free for thirty days.\n", title="Trial", language="en",
+             kind="trial")
+    result = _cli(repo, "publish", "trial", "--effective", "2099-01-01", "-m", "First", "--dry-run")
+    assert result.exit_code == 0, result.output
+    with psycopg.connect(postgres_url) as raw:
+        assert raw.execute("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'").fetchone() == (0,)
 
 
 def test_processes_opening_a_new_postgresql_database_at_once_migrate_it_once(postgres_url) -> None:
