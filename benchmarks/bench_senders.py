@@ -205,7 +205,7 @@ def finish(processes: list[subprocess.Popen]) -> list[tuple[int, str, str]]:
 
 
 def ledger_totals(repo) -> tuple[dict[str, int], list]:
-    with store_for_repo(repo) as store:
+    with store_for_repo(open_repo(repo.root)) as store:  # the state_db of this run (see fresh())
         [campaign] = store.campaigns()
         return store.totals()[campaign.id], list(store.notices())
 
