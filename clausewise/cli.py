@@ -804,6 +804,32 @@ def state_migrate(output_format: str, repo_dir: str) -> None:
         click.echo(f"{done.database}: schema {done.from_version} -> {done.to_version}")
 
 
+@state.command("copy")
+@click.option("--to", "target", required=True, metavar="URL",
+              help="The PostgreSQL database, postgresql://user@host:port/database (no password in it: "
+                   "CLAUSEWISE_STATE_PASSWORD or state_password in .clausewise/secrets.toml).")
+@click.option("--replace", is_flag=True, help="Delete the state the target already holds, in the same transaction.")
+@format_option("text", "json")
+@quiet_option
+@repo_option
+def state_copy(target: str, replace: bool, output_format: str, quiet: bool, repo_dir: str) -> None:
+    """Copy the SQLite state (every table) to a PostgreSQL database in one transaction, verified by
+    each table's row count and SHA-256 digest read back from the target.
+
+    The target must be empty or hold only the schema (it gets the schema if it has none); the source
+    must have this clausewise's schema (run 'clausewise state migrate' first). Stop senders and
+    imports first: what they write after the copy starts is not copied.
+    """
+    from .notifier.statecopy import copy_lines, copy_to_postgres
+    from .versions import open_repo
+
+    repo = open_repo(repo_dir)
+    with progress_bar("Copying the state (rows)") as progress:
+        copied = copy_to_postgres(repo, target, replace=replace, progress=progress)
+    for line in copy_lines(copied, output_format):
+        click.echo(line)
+
+
 @main.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def demo(directory: str | None) -> None:

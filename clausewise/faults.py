@@ -8,7 +8,10 @@ crash or ``kill -9``. Unset (always, outside tests), a checkpoint does nothing.
 Steps of a git write (publish, add, import): ``commit-built``, ``journal-written``,
 ``index-locked``, ``files-written``, ``tagged``, ``branch-moved``, ``index-installed``; of a
 publish around them: ``ledger-written`` (campaign and ledger rows written, not yet committed)
-and ``published`` (git and ledger both done).
+and ``published`` (git and ledger both done). Of a customers import into PostgreSQL:
+``import-merged`` (the file's rows merged into customers, not yet committed). Of ``state copy``:
+``state-copy-table`` (after each table is written) and ``state-copy-verified`` (every table read
+back and verified, not yet committed).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ a message unless it is named.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Characters that reorder the text around them (embeddings, overrides, isolates): they make an
@@ -16,6 +17,10 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 # format characters such as U+200B ZERO WIDTH SPACE and U+202E (Cf), lone surrogates (Cs),
 # private use (Co), unassigned code points (Cn), and line and paragraph separators (Zl, Zp).
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+# In ASCII text only the controls are invisible (and U+0020 is the only space): one regex search
+# instead of a category lookup per character, for the ids and addresses of a million-row import.
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def char_name(char: str) -> str:
@@ -26,16 +31,19 @@ def char_name(char: str) -> str:
 
 def first_surrogate(text: str) -> str | None:
     """The first lone surrogate in ``text`` (JSON's ``"\\ud800"`` decodes to one): not text at all."""
-    for char in text:
-        if "\ud800" <= char <= "\udfff":
-            return char
-    return None
+    if text.isascii():  # constant time for a str
+        return None
+    found = _SURROGATE.search(text)
+    return found.group() if found else None
 
 
 def first_invisible(text: str, *, wide_spaces: bool = False) -> str | None:
     """The first character of ``text`` that is a control, format, surrogate, private-use,
     unassigned or line/paragraph separator character; with ``wide_spaces``, also any space other
     than U+0020 (no-break, ideographic, thin ... spaces look like nothing or like a plain space)."""
+    if text.isascii():
+        found = _ASCII_CONTROL.search(text)
+        return found.group() if found else None
     for char in text:
         category = unicodedata.category(char)
         if category in _INVISIBLE_CATEGORIES or (wide_spaces and category == "Zs" and char != " "):

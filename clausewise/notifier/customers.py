@@ -66,21 +66,56 @@ def import_customers(store: Store, path: str | os.PathLike[str], published: Mapp
     """
     lines = _lines(path, progress)
     records = _csv_records(path, lines) if file_format(path, fmt) == "csv" else _jsonl_records(path, lines)
+    rows = _validated_rows(path, records, published)
     with store.transaction():
-        store.begin_import()
-        batch: list[tuple[int, CustomerRow]] = []
-        for line, record in records:
-            try:
-                batch.append((line, parse_row(record, published)))
-            except RowProblem as problem:
-                _flush(store, path, batch)  # a conflict on an earlier line is reported first
-                raise _row_error(path, line, str(problem)) from None
-            if len(batch) >= batch_size:
-                _flush(store, path, batch)
-        _flush(store, path, batch)
-        counts = store.end_import()
+        if store.backend == "postgresql":
+            from .pgimport import copy_customers
+
+            counts = copy_customers(store.pg_connection, path, rows)
+        else:
+            counts = _staged_import(store, path, rows, batch_size)
         store.sync_notices()  # in the same transaction: a corrected address re-queues a failed notice now
         return counts
+
+
+class BadRow(Exception):
+    """The first row of the file that cannot be imported: ``error`` says why. The importer reports a
+    conflict on an earlier line first, so that both back ends name the same first fault."""
+
+    def __init__(self, error: ClausewiseError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _validated_rows(path: str | os.PathLike[str], records: Iterator[tuple[int, Mapping[str, object]]],
+                    published: Mapping[str, set[int]]) -> Iterator[tuple[int, CustomerRow]]:
+    """(line, validated row) for every record; BadRow at the first unreadable record or invalid row."""
+    try:
+        for line, record in records:
+            try:
+                row = parse_row(record, published)
+            except RowProblem as problem:
+                raise BadRow(_row_error(path, line, str(problem))) from None
+            yield line, row
+    except ClausewiseError as exc:  # the reader's: malformed CSV, invalid JSON, not UTF-8, a bad header
+        raise BadRow(exc) from None
+
+
+def _staged_import(store: Store, path: str | os.PathLike[str], rows: Iterator[tuple[int, CustomerRow]],
+                   batch_size: int) -> ImportCounts:
+    """SQLite: rows staged in batches (Store.stage_import) and upserted as they come."""
+    store.begin_import()
+    batch: list[tuple[int, CustomerRow]] = []
+    try:
+        for numbered in rows:
+            batch.append(numbered)
+            if len(batch) >= batch_size:
+                _flush(store, path, batch)
+    except BadRow as bad:
+        _flush(store, path, batch)  # a conflict on an earlier line is reported first
+        raise bad.error from None
+    _flush(store, path, batch)
+    return store.end_import()
 
 
 def published_versions(repo: AgreementRepo) -> dict[str, set[int]]:
@@ -95,9 +130,15 @@ def _flush(store: Store, path: str | os.PathLike[str], batch: list[tuple[int, Cu
     batch.clear()
     if conflict is not None:
         line, earlier, row = conflict
-        raise _row_error(path, line, f"conflicts with line {earlier}: customer {row.customer_id!r} on agreement "
-                                     f"{row.agreement!r} has a different name, email, language or version there; "
-                                     "keep one row per customer and agreement")
+        raise conflict_error(path, line, earlier, row.customer_id, row.agreement)
+
+
+def conflict_error(path: str | os.PathLike[str], line: int, earlier: int, customer_id: str,
+                   agreement: str) -> ClausewiseError:
+    """The error for a row that contradicts an earlier row of the same file."""
+    return _row_error(path, line, f"conflicts with line {earlier}: customer {customer_id!r} on agreement "
+                                  f"{agreement!r} has a different name, email, language or version there; "
+                                  "keep one row per customer and agreement")
 
 
 def _row_error(path: str | os.PathLike[str], line: int, problem: str) -> ClausewiseError:

@@ -186,6 +186,12 @@ class PostgresDatabase:
         self.path = url
         self.name = str(url)
 
+    @property
+    def connection(self) -> Any:
+        """The psycopg connection itself (COPY, server-side cursors), in autocommit mode: a statement
+        outside ``begin``/``commit`` commits at once."""
+        return self._connection
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self._connection.execute(to_postgres(sql), params)
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..config import STATE_PASSWORD_ENV, state_password
 from ..errors import ClausewiseError, UsageProblem
@@ -561,6 +561,14 @@ class Store:
             "SELECT customer_id, name, email, language, agreement, version, created_at, updated_at "
             "FROM customers WHERE customer_id = ? ORDER BY agreement", (customer_id,)).fetchall()
         return [_customer(row) for row in rows]
+
+    @property
+    def pg_connection(self) -> Any:
+        """A PostgreSQL store's psycopg connection, for the bulk paths that stream with COPY (the
+        customers import, state copy); they run inside this store's transactions."""
+        if self.backend != "postgresql":
+            raise TypeError("pg_connection: this state database is SQLite")
+        return self._db.connection
 
     # Staging for an import: rows of one file go to a temporary table keyed by (customer,
     # agreement) so that conflicting rows are found by the database, not by a dict in memory.
