@@ -25,6 +25,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 from .describe import document_line, show_controls, summary_line
 from .model import AgreementDiff, Clause, ClauseChange, DocumentRef, OpKind
@@ -74,7 +75,7 @@ def render_docx(diff: AgreementDiff, *, author: str = DEFAULT_AUTHOR, date: date
         else:
             writer.new_side(item.change)
     writer.plain_paragraph("", "Normal")  # the last paragraph mark, which no revision may take
-    return _package(writer.body(), ui, _clean(diff.new.title or diff.new.ref), writer.author)
+    return _package(writer.body(), ui, _clean(document_name(diff)), writer.author)
 
 
 def clause_paragraphs(clause: Clause) -> list[str]:
@@ -231,6 +232,7 @@ class _Paragraph:
     mark: str | None  # the revision element of the paragraph mark: None, "w:ins" or "w:del"
     runs: list[str]  # XML of the runs (plain or inside revisions) and range markers
     inserted: bool = False  # every run is inserted (w:ins, w:moveTo), and so is the mark
+    outline: int | None = None  # outline level of a clause heading (Word's navigation pane): 0 for sections
 
 
 @dataclass
@@ -246,9 +248,9 @@ class _BodyWriter:
     def body(self) -> str:
         """The paragraphs as XML. A block of wholly inserted (or moved-to) paragraphs after a plain
         paragraph is written as Word writes paragraphs typed after it: the plain paragraph's mark
-        inserted and the block's last mark plain. Both read the same, but LibreOffice only reads
-        this form right when the plain paragraph ends with an insertion (else it joins that
-        insertion to the block and rejects one paragraph mark too many)."""
+        inserted and the block's last mark plain. Both mean the same, but where the plain paragraph
+        ends with an insertion LibreOffice reads only this form right (it joins that insertion to
+        the block, and rejecting all then removes one paragraph mark too many)."""
         paragraphs = self.paragraphs
         for index in range(1, len(paragraphs)):
             block_starts = paragraphs[index].inserted and not paragraphs[index - 1].inserted
@@ -261,7 +263,9 @@ class _BodyWriter:
 
     def _xml(self, paragraph: _Paragraph) -> str:
         mark = f"<w:rPr><{paragraph.mark} {self._revision()}/></w:rPr>" if paragraph.mark else ""
-        return f'<w:p><w:pPr><w:pStyle w:val="{paragraph.style}"/>{mark}</w:pPr>{"".join(paragraph.runs)}</w:p>'
+        outline = "" if paragraph.outline is None else f'<w:outlineLvl w:val="{paragraph.outline}"/>'
+        return (f'<w:p><w:pPr><w:pStyle w:val="{paragraph.style}"/>{outline}{mark}</w:pPr>'
+                f'{"".join(paragraph.runs)}</w:p>')
 
     def _revision(self) -> str:
         number = self.next_id
@@ -312,14 +316,18 @@ class _BodyWriter:
         paragraph mark as ``mark``."""
         if not ops:
             return
-        heading = bool((change.new or change.old).heading)
+        clause = change.new or change.old
+        heading = bool(clause.heading)
         first = len(self.paragraphs)
         runs: list[str] = [start] if start else []
         inserted = True
 
         def close(mark: str | None) -> None:
-            style = "ClauseHeading" if heading and len(self.paragraphs) == first else "Normal"
-            self.paragraphs.append(_Paragraph(style, mark, runs, inserted and mark == "w:ins"))
+            if heading and len(self.paragraphs) == first:
+                self.paragraphs.append(_Paragraph("ClauseHeading", mark, runs, inserted and mark == "w:ins",
+                                                  min(max(clause.level - 1, 0), 8)))
+            else:
+                self.paragraphs.append(_Paragraph("Normal", mark, runs, inserted and mark == "w:ins"))
 
         for op, text in ops:
             wrap = wraps[op]
@@ -356,12 +364,17 @@ def _runs(text: str, text_tag: str) -> str:
 def _title_block(writer: _BodyWriter, diff: AgreementDiff, ui: str, when: datetime) -> None:
     """Both versions with their effective dates, the counts, and who made the revisions when."""
     labels = TITLE_LABELS[ui]
-    writer.plain_paragraph(labels["redline"].format(title=diff.new.title or diff.old.title or diff.new.ref), "Title")
+    writer.plain_paragraph(labels["redline"].format(title=document_name(diff)), "Title")
     writer.plain_paragraph(labels["old"].format(line=_version_line(diff.old, labels)), "Normal")
     writer.plain_paragraph(labels["new"].format(line=_version_line(diff.new, labels)), "Normal")
     writer.plain_paragraph(labels["summary"].format(summary=_summary(diff, ui)), "Normal")
     writer.plain_paragraph(labels["revisions"].format(author=writer.author, date=when.strftime("%Y-%m-%d %H:%M UTC")),
                            "Note")
+
+
+def document_name(diff: AgreementDiff) -> str:
+    """What the redline is of: a title, else the new file's name (never a reviewer's folder path)."""
+    return diff.new.title or diff.old.title or Path(diff.new.ref).name or diff.new.ref
 
 
 def _summary(diff: AgreementDiff, ui: str) -> str:

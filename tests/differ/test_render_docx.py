@@ -211,3 +211,28 @@ def test_exact_ops_of_added_and_removed_clauses():
     removed = next(c for c in diff.changes if c.status == "removed")
     assert exact_ops(removed)[0][0] == "-"
     assert isinstance(removed, ClauseChange)
+
+
+@pytest.mark.parametrize("case", SAMPLE_CASES[:6], ids=lambda case: case.name)
+def test_clausewise_reads_its_own_redline_as_the_new_text_once_accepted(case):
+    """The Word reader (clausewise.versions.readers) refuses the redline for its tracked changes,
+    and reads it, accepted, as the new text: every numbered clause unchanged, in place, with its
+    number; only the preamble differs, where the title block stands."""
+    from clausewise.errors import ClausewiseError
+    from clausewise.versions.readers import read_agreement_bytes
+
+    docx = docx_of(case)
+    with pytest.raises(ClausewiseError, match="unaccepted tracked changes"):
+        read_agreement_bytes(docx, "redline.docx")
+    text = read_agreement_bytes(docx, "redline.docx", accept_revisions=True).text
+    diff = diff_texts(case.new, text, DocumentRef("new"), DocumentRef("redline.docx"))
+    numbered = [change for change in diff.changes if (change.new or change.old).label]
+    assert numbered and all(change.status == "unchanged" and not change.moved and not change.renumbered
+                            for change in numbered)
+
+
+def test_an_untitled_file_is_named_by_its_file_name_not_the_folder_it_sits_in():
+    diff = diff_texts(OLD_EN, NEW_EN, DocumentRef("/home/reviewer/drafts/terms.md"),
+                      DocumentRef("/home/reviewer/drafts/terms.v2.md"))
+    paragraphs = revised_paragraphs(render_docx(diff, date=WHEN), accept=True)
+    assert paragraphs[0] == "Redline: terms.v2.md"
