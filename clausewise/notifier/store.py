@@ -1078,11 +1078,20 @@ class Store:
     def cancel_campaign(self, campaign_id: str, reason: str) -> int:
         """Cancel a campaign none of whose notices was attempted yet; returns how many notices were
         cancelled. ClausewiseError if it has started (a notice sent, in flight, failed or tried)."""
-        campaign = self.campaign(campaign_id)
+        self.campaign(campaign_id)  # UsageProblem naming the known campaigns
         with self.transaction():
-            if campaign.cancelled_at is not None:
+            # Cancel first, then look for a started notice (and roll back if there is one): on
+            # PostgreSQL, where senders do not wait for this transaction, the UPDATEs lock the rows
+            # they change, so a sender's claim either committed before them (the check sees it) or
+            # skips those rows. Checking first would leave a gap for a claim between check and cancel.
+            now = to_text(utc_now())
+            if not self._db.execute("UPDATE campaigns SET cancelled_at = ?, cancel_reason = ? "
+                                    "WHERE id = ? AND cancelled_at IS NULL", (now, reason, campaign_id)).rowcount:
+                campaign = self.campaign(campaign_id)
                 raise ClausewiseError(f"campaign {campaign_id} was already cancelled on "
                                       f"{to_text(campaign.cancelled_at)} ({campaign.cancel_reason})")
+            self._event(campaign_id, None, "campaign cancelled", reason, now)
+            cancelled = self._cancel_notices("campaign_id = ?", (campaign_id,), f"campaign cancelled: {reason}", now)
             started = self._db.execute(
                 "SELECT COUNT(*) FROM notices WHERE campaign_id = ? AND (status IN ('sent', 'sending') "
                 "OR attempts > 0)", (campaign_id,)).fetchone()[0]
@@ -1090,11 +1099,7 @@ class Store:
                 raise ClausewiseError(f"campaign {campaign_id} has started: {started} notices were sent or attempted, "
                                       "and a notice that may have reached a customer cannot be taken back; send a "
                                       "correcting notice instead")
-            now = to_text(utc_now())
-            self._db.execute("UPDATE campaigns SET cancelled_at = ?, cancel_reason = ? WHERE id = ?",
-                             (now, reason, campaign_id))
-            self._event(campaign_id, None, "campaign cancelled", reason, now)
-            return self._cancel_notices("campaign_id = ?", (campaign_id,), f"campaign cancelled: {reason}", now)
+            return cancelled
 
     def remove_customer(self, customer_id: str, reason: str, agreement: str | None = None) -> tuple[int, int]:
         """Remove a customer who left (one agreement's row, or all); their unsent notices are
