@@ -208,10 +208,17 @@ _SCHEMA_V4 = [
         tat DOUBLE PRECISION NOT NULL)""",
 ]
 
+# Claims and reclaims read only what is left to hand out, in the claim's order: without these a claim
+# steps over every notice already sent (docs/architecture.md, "Scale on paper").
+_SCHEMA_V5 = [
+    "CREATE INDEX IF NOT EXISTS notices_pending ON notices (campaign_id, customer_id) WHERE status = 'pending'",
+    "CREATE INDEX IF NOT EXISTS notices_sending ON notices (campaign_id, customer_id) WHERE status = 'sending'",
+]
+
 # _MIGRATIONS[n - 1] takes the database from version n - 1 to n; SCHEMA_VERSION is the newest. A step
 # is a statement for both back ends (PostgreSQL's text columns get COLLATE "C": statedb.ddl) or a
 # {"sqlite": ..., "postgresql": ...} pair where they cannot share one.
-_MIGRATIONS: list[list[str | dict[str, str]]] = [_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4]
+_MIGRATIONS: list[list[str | dict[str, str]]] = [_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4, _SCHEMA_V5]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
