@@ -3,6 +3,7 @@ office suite (LibreOffice headless), and one clear error for every PDF it cannot
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import shutil
@@ -11,9 +12,12 @@ import textwrap
 import uuid
 from pathlib import Path
 
+import git
 import pypdf
 import pytest
+from click.testing import CliRunner
 
+from clausewise.cli import main
 from clausewise.differ.diff import diff_texts
 from clausewise.differ.model import DocumentRef
 from clausewise.differ.render_json import render_json
@@ -21,7 +25,9 @@ from clausewise.errors import ClausewiseError
 from clausewise.versions.pdfclean import clean_extracted_text
 from clausewise.versions.readers import read_agreement_file
 from clausewise.versions.readers.pdf import MAX_PAGES, read_pdf
+from clausewise.versions.store import AgreementRepo
 
+from .conftest import snapshot
 from .pdf_maker import assemble, make_pdf, text_page
 
 SAMPLES = Path(__file__).resolve().parents[2] / "clausewise" / "samples"
@@ -108,6 +114,13 @@ def test_what_pypdf_warns_about_becomes_a_note_and_is_not_printed(capsys: pytest
     assert any("F9" in note for note in extracted.notes)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def test_text_turned_sideways_is_left_out_with_a_note():
+    page = text_page([(72, 770, 11, "1.1 Fees are due monthly.")]) + b"\nBT /F1 11 Tf 0 1 -1 0 300 400 Tm (DRAFT) Tj ET"
+    extracted = read_pdf(make_pdf([page]), "deal.pdf")
+    assert extracted.text == "1.1 Fees are due monthly.\n"
+    assert extracted.notes == ["text turned sideways (a stamp, a margin note, a rotated table) is left out of the text"]
 
 
 # --- files the reader refuses -------------------------------------------------------------------
@@ -240,3 +253,54 @@ def test_chinese_comes_back_in_reading_order_without_spaces_between_characters(r
 def test_the_seed_document_survives_a_round_trip_through_a_libreoffice_pdf(rendered, corpus_path: Path):
     source, pdf = rendered["seed"]
     assert _changes(source, pdf) == []
+
+
+# --- clausewise import FILE.pdf ------------------------------------------------------------------
+
+
+def test_cli_import_of_a_pdf_commits_the_cleaned_agreement(rendered, repo: AgreementRepo):
+    source, pdf = rendered["yuyin-trial.txt"]
+    result = CliRunner().invoke(main, ["import", str(pdf), "--id", "yuyin-trial", "--repo", str(repo.root)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 1 agreement(s)" in result.output
+    agreement = repo.agreement("yuyin-trial")
+    assert (agreement.title, agreement.language) == ("北风云语音服务试用协议", "zh-CN")
+    assert repo.text("yuyin-trial") == source
+    assert git.Repo(repo.root).is_dirty(untracked_files=True) is False
+
+
+def test_cli_import_of_a_scan_says_so_and_commits_nothing(repo: AgreementRepo, tmp_path: Path):
+    scan = tmp_path / "signed.pdf"
+    scan.write_bytes(make_pdf([b""], image=True))
+    before = snapshot(repo)
+    result = CliRunner().invoke(main, ["import", str(scan), "--repo", str(repo.root)])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {scan}: has no text layer (a scan?); run OCR first (e.g. ocrmypdf) and "
+                             "import the result\n")
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize("name", ["yuyin-trial.txt", "speech-trial.md"])
+def test_a_sample_printed_by_chromium_survives_the_round_trip_with_its_chinese_characters(name: str, tmp_path: Path):
+    from clausewise.differ.render_pdf import find_chromium, html_to_pdf
+
+    try:
+        find_chromium()
+    except ClausewiseError as exc:
+        pytest.skip(f"no Chromium to print with: {exc}")
+    source = (SAMPLES / name).read_text(encoding="utf-8")
+    paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in source.splitlines() if line.strip())
+    pdf = tmp_path / "printed.pdf"
+    pdf.write_bytes(html_to_pdf(f'<!doctype html><html lang="{"zh-CN" if name.startswith("yuyin") else "en"}">'
+                                f'<meta charset="utf-8"><body>{paragraphs}</body></html>'))
+    text = read_agreement_file(pdf).text
+    assert not any("\u2e80" <= char <= "\u2fdf" for char in text)  # Noto CJK's radicals read as characters
+    assert _changes(source, pdf) == []
+
+
+def test_radicals_become_the_characters_of_simplified_or_traditional_text():
+    from clausewise.versions.readers.pdf_layout import with_ideographs
+
+    assert with_ideographs("北⻛云向⽤⼾发出的通知") == "北风云向用户发出的通知"
+    assert with_ideographs("本協議對⽤⼾們適⽤") == "本協議對用戶們適用"
+    assert with_ideographs("1.1 Fees") == "1.1 Fees"

@@ -22,10 +22,12 @@ from typing import TYPE_CHECKING
 
 from ...errors import ClausewiseError
 from ..pdfclean import document_words, unhyphenate
-from .pdf_layout import Line, Run, document_text, page_lines
+from .pdf_content import Unparsed, content_operations
+from .pdf_layout import Line, Run, document_text, page_lines, with_ideographs
 
 if TYPE_CHECKING:
     from pypdf import PageObject
+    from pypdf.generic._font import Font
 
     from . import Extracted
 
@@ -57,10 +59,10 @@ def read_pdf(data: bytes, source: str) -> "Extracted":
         except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds of errors on malformed input
             raise ClausewiseError(f"{source}: is a damaged or truncated PDF ({_describe(exc)}); {_DAMAGED_HINT}") from None
     words = document_words(line.text for page in pages for line in page)
-    text = document_text(pages, lambda left, right: unhyphenate(left, right, words))
+    text = with_ideographs(document_text(pages, lambda left, right: unhyphenate(left, right, words)))
     if not text.strip():
         raise ClausewiseError(f"{source}: has no text layer (a scan?); run OCR first (e.g. ocrmypdf) and import the result")
-    notes.extend(f"the PDF reader warned: {message}" for message in warnings[:MAX_NOTED_WARNINGS])
+    notes.extend(_note(message) for message in warnings[:MAX_NOTED_WARNINGS])
     return Extracted(text, "pdf", notes, needs_cleaning=True)
 
 
@@ -82,8 +84,9 @@ def _read_pages(data: bytes, source: str) -> tuple[list[list[Line]], list[str]]:
             "split it into its agreements and import each")
     pages: list[list[Line]] = []
     scanned: list[int] = []
+    fonts: dict[tuple[int, int], Font] = {}
     for number, page in enumerate(reader.pages, 1):
-        lines = page_lines(_page_runs(page, source, number))
+        lines = page_lines(_page_runs(page, source, number, fonts))
         if not lines and _has_images(page):
             scanned.append(number)
         pages.append(lines)
@@ -94,8 +97,9 @@ def _read_pages(data: bytes, source: str) -> tuple[list[list[Line]], list[str]]:
     return pages, notes
 
 
-def _page_runs(page: "PageObject", source: str, number: int) -> list[Run]:
-    """The text runs of one page, from pypdf's layout-mode text operations."""
+def _page_runs(page: "PageObject", source: str, number: int, fonts: dict[tuple[int, int], Font]) -> list[Run]:
+    """The text runs of one page, from pypdf's layout-mode text operations; ``fonts`` keeps the fonts
+    read so far by object number (pages share their fonts, and reading a font's maps is costly)."""
     from pypdf._text_extraction._layout_mode import text_show_operations
     from pypdf.generic import ArrayObject, ContentStream, StreamObject
 
@@ -104,13 +108,51 @@ def _page_runs(page: "PageObject", source: str, number: int) -> list[Run]:
     if not isinstance(contents, (ArrayObject, StreamObject)):
         return []
     stream = ContentStream(contents, page.pdf, "bytes")
-    if len(stream.get_data()) > MAX_PAGE_CONTENT_BYTES:
+    data = stream.get_data()
+    if len(data) > MAX_PAGE_CONTENT_BYTES:
         raise ClausewiseError(
             f"{source}: page {number} draws more than {MAX_PAGE_CONTENT_BYTES // 1_000_000} MB of content, more "
             f"than a page of text needs (a PDF bomb?); {_DAMAGED_HINT}")
-    groups = text_show_operations(iter(stream.operations), page._layout_mode_fonts(), strip_rotated=True)
+    try:
+        operations = list(content_operations(data))
+    except Unparsed:  # an inline image or odd syntax: pypdf's own (slower) parser reads it
+        operations = stream.operations
+    groups = text_show_operations(iter(operations), _page_fonts(page, fonts), strip_rotated=True)
     return [Run(group["tx"], max(group["displaced_tx"], group["tx"]), -group["ty"] * group["flip_sort"],
                 max(group["font_height"], 1.0), group["text"]) for group in groups]
+
+
+def _page_fonts(page: "PageObject", cache: dict[tuple[int, int], Font]) -> dict[str, Font]:
+    """The page's fonts by resource name (inherited resources included), as pypdf's layout mode
+    reads them, each font object read once per document."""
+    from pypdf.generic import DictionaryObject, IndirectObject
+    from pypdf.generic._font import Font
+
+    fonts: dict[str, Font] = {}
+    node, seen = page, set()
+    while isinstance(node, DictionaryObject) and id(node) not in seen:
+        seen.add(id(node))
+        resources = _resolved(node.get("/Resources"))
+        font_resources = _resolved(resources.get("/Font")) if isinstance(resources, DictionaryObject) else None
+        if isinstance(font_resources, DictionaryObject):
+            for name, reference in font_resources.items():
+                key = (reference.idnum, reference.generation) if isinstance(reference, IndirectObject) else None
+                if name in fonts:
+                    continue
+                if key is not None and key in cache:
+                    fonts[name] = cache[key]
+                    continue
+                font_object = reference.get_object()
+                if isinstance(font_object, DictionaryObject):
+                    fonts[name] = Font.from_font_resource(font_object)
+                    if key is not None:
+                        cache[key] = fonts[name]
+        node = _resolved(node.get("/Parent"))
+    return fonts
+
+
+def _resolved(value: object) -> object:
+    return value.get_object() if value is not None and hasattr(value, "get_object") else value
 
 
 def _has_images(page: "PageObject") -> bool:
@@ -131,6 +173,12 @@ def _ranges(numbers: list[int]) -> str:
         else:
             spans.append([n, n])
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def _note(warning: str) -> str:
+    if warning.startswith("Rotated text discovered"):
+        return "text turned sideways (a stamp, a margin note, a rotated table) is left out of the text"
+    return f"the PDF reader warned: {warning}"
 
 
 def _describe(exc: Exception) -> str:

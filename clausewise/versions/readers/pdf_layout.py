@@ -25,6 +25,17 @@ PARAGRAPH_GAP_PITCHES = 1.6
 DOUBLE_PRINT_POINTS = 1.0
 
 _CONTROL = {code: " " for code in (*range(0, 32), 0x7F)}
+# Fonts such as Noto CJK map some glyphs to radicals (⽤ U+2F64, ⻛ U+2EDB) or compatibility
+# ideographs instead of the characters themselves (用, 风): the text reads the same but compares
+# unequal. Kangxi radicals and compatibility ideographs have their character in NFKC; the simplified
+# radicals have none, and the Kangxi door radical is 户 in simplified text, 戶 in traditional.
+_IDEOGRAPHS = {code: unicodedata.normalize("NFKC", chr(code))
+               for code in (*range(0x2E80, 0x2FE0), *range(0xF900, 0xFB00))
+               if len(unicodedata.normalize("NFKC", chr(code))) == 1 and unicodedata.normalize("NFKC", chr(code)) != chr(code)}
+_IDEOGRAPHS.update((ord(radical), character) for radical, character in zip(
+    "⺠⻅⻆⻉⻋⻓⻔⻙⻚⻛⻜⻢⻥⻦⻧⻨⻩⻪⻬⻮⻰", "民见角贝车长门韦页风飞马鱼鸟卤麦黄黾齐齿龙"))
+_SIMPLIFIED_IDEOGRAPHS = {**_IDEOGRAPHS, 0x2F3E: "户"}
+_SIMPLIFIED_MARKS, _TRADITIONAL_MARKS = "们这个为说国发于与务议应该时会对", "們這個為說國發於與務議應該時會對"
 _LABEL = re.compile(r"^(?:\d+(?:\.\d+)*[.、．)]?\s|\d+(?:\.\d+)+|[（(][^）)]{1,4}[）)]|第\S{1,6}[条章节]"
                     r"|[一二三四五六七八九十百]+[、.．]|[-•·*▪◦●]\s|[A-Za-z][.)]\s|#+\s)")
 _BREAK_BEFORE_LABEL = tuple("。．.；;：:！!？?")
@@ -188,6 +199,15 @@ def _gutter(rows: list[list[Line]]) -> float | None:
     if statistics.median(map(len, left)) < 15 or statistics.median(map(len, right)) < 15:
         return None  # short cells: a table, read row by row
     return gutter
+
+
+def with_ideographs(text: str) -> str:
+    """``text`` with the radicals and compatibility ideographs a font put in place of Chinese
+    characters replaced by those characters (``⽤⼾`` -> ``用户``)."""
+    if not any(code in _IDEOGRAPHS or code == 0x2F3E for code in map(ord, set(text))):
+        return text
+    simplified = sum(map(text.count, _SIMPLIFIED_MARKS)) >= sum(map(text.count, _TRADITIONAL_MARKS))
+    return text.translate(_SIMPLIFIED_IDEOGRAPHS if simplified else _IDEOGRAPHS)
 
 
 def document_text(pages: Sequence[Sequence[Line]],
