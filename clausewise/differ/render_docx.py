@@ -25,6 +25,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 from .describe import document_line, show_controls, summary_line
 from .model import AgreementDiff, Clause, ClauseChange, DocumentRef, OpKind
@@ -74,7 +75,7 @@ def render_docx(diff: AgreementDiff, *, author: str = DEFAULT_AUTHOR, date: date
         else:
             writer.new_side(item.change)
     writer.plain_paragraph("", "Normal")  # the last paragraph mark, which no revision may take
-    return _package(writer.body(), ui, _clean(diff.new.title or diff.new.ref), writer.author)
+    return _package(writer.body(), ui, _clean(document_name(diff)), writer.author)
 
 
 def clause_paragraphs(clause: Clause) -> list[str]:
@@ -363,12 +364,17 @@ def _runs(text: str, text_tag: str) -> str:
 def _title_block(writer: _BodyWriter, diff: AgreementDiff, ui: str, when: datetime) -> None:
     """Both versions with their effective dates, the counts, and who made the revisions when."""
     labels = TITLE_LABELS[ui]
-    writer.plain_paragraph(labels["redline"].format(title=diff.new.title or diff.old.title or diff.new.ref), "Title")
+    writer.plain_paragraph(labels["redline"].format(title=document_name(diff)), "Title")
     writer.plain_paragraph(labels["old"].format(line=_version_line(diff.old, labels)), "Normal")
     writer.plain_paragraph(labels["new"].format(line=_version_line(diff.new, labels)), "Normal")
     writer.plain_paragraph(labels["summary"].format(summary=_summary(diff, ui)), "Normal")
     writer.plain_paragraph(labels["revisions"].format(author=writer.author, date=when.strftime("%Y-%m-%d %H:%M UTC")),
                            "Note")
+
+
+def document_name(diff: AgreementDiff) -> str:
+    """What the redline is of: a title, else the new file's name (never a reviewer's folder path)."""
+    return diff.new.title or diff.old.title or Path(diff.new.ref).name or diff.new.ref
 
 
 def _summary(diff: AgreementDiff, ui: str) -> str:

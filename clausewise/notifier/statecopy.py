@@ -25,7 +25,7 @@ from urllib.parse import quote
 from ..config import state_password
 from ..errors import ClausewiseError, UsageProblem
 from ..faults import checkpoint
-from .statedb import PostgresUrl, parse_state_db
+from .statedb import PostgresUrl, SqliteDatabase, parse_state_db
 from .store import SCHEMA_VERSION, open_store, state_location
 from .tabledigest import DigestBuilder, TableDigest
 
@@ -157,30 +157,22 @@ def copy_state(source: Path, target: "psycopg.Connection", *, replace: bool = Fa
         reader.close()
 
 
-def _open_source(path: Path) -> sqlite3.Connection:
+def _open_source(path: Path) -> SqliteDatabase:
     if not path.is_file():
         raise ClausewiseError(f"{path}: no state database there; 'state_db' in clausewise.toml names the SQLite "
                               "file to copy")
     try:
-        return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, isolation_level=None)
+        return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, isolation_level=None,
+                               factory=SqliteDatabase)
     except sqlite3.Error as exc:
         raise ClausewiseError(f"{path}: cannot open the state database ({exc})") from None
 
 
-def schema_version(reader: sqlite3.Connection) -> int:
-    """The SQLite state's schema version (user_version, or the schema_version table of an older one)."""
-    version = reader.execute("PRAGMA user_version").fetchone()[0]
-    if reader.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchone():
-        row = reader.execute("SELECT version FROM schema_version").fetchone()
-        version = max(version, row[0] if row else 1)
-    return version
-
-
-def source_tables(reader: sqlite3.Connection, path: Path) -> list[SourceTable]:
+def source_tables(reader: SqliteDatabase, path: Path) -> list[SourceTable]:
     """The state's tables, each after the tables it references, with their columns and row counts;
     ClausewiseError unless the schema is this clausewise's."""
     try:
-        version = schema_version(reader)
+        version = reader.schema_version()
         names = [name for (name,) in reader.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name")
             if name not in _NOT_COPIED]
@@ -237,7 +229,7 @@ def _check_target(target: "psycopg.Connection", tables: list[SourceTable], repla
         target.execute("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables))
 
 
-def _copy_table(reader: sqlite3.Connection, target: "psycopg.Connection", table: SourceTable, source: Path,
+def _copy_table(reader: SqliteDatabase, target: "psycopg.Connection", table: SourceTable, source: Path,
                 progress: Callable[[int], None]) -> TableDigest:
     import psycopg
 

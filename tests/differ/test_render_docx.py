@@ -229,3 +229,10 @@ def test_clausewise_reads_its_own_redline_as_the_new_text_once_accepted(case):
     numbered = [change for change in diff.changes if (change.new or change.old).label]
     assert numbered and all(change.status == "unchanged" and not change.moved and not change.renumbered
                             for change in numbered)
+
+
+def test_an_untitled_file_is_named_by_its_file_name_not_the_folder_it_sits_in():
+    diff = diff_texts(OLD_EN, NEW_EN, DocumentRef("/home/reviewer/drafts/terms.md"),
+                      DocumentRef("/home/reviewer/drafts/terms.v2.md"))
+    paragraphs = revised_paragraphs(render_docx(diff, date=WHEN), accept=True)
+    assert paragraphs[0] == "Redline: terms.v2.md"
