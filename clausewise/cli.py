@@ -569,8 +569,8 @@ def notify() -> None:
 @format_option("text", "json")
 @repo_option
 def notify_status(output_format: str, repo_dir: str) -> None:
-    """Every campaign with its totals, send-by and effective dates, and the customers not reached
-    (failed or bounced); exits 1 if a campaign is OVERDUE or has failed or bounced notices."""
+    """Every campaign with its totals, send-by and effective dates, the customers not reached (failed
+    or bounced) and the senders at work; exits 1 if a campaign is OVERDUE or has failed or bounced notices."""
     from datetime import date
 
     from .notifier.report import attention_message, status_json, status_report, status_text
@@ -584,8 +584,8 @@ def notify_status(output_format: str, repo_dir: str) -> None:
     with store_for_repo(repo) as store:
         found = status_report(store, today)
         missing = missing_campaigns(repo, store)
-    click.echo(status_json(found.campaigns, today, found.unreached) if output_format == "json"
-               else status_text(found.campaigns, found.unreached))
+    click.echo(status_json(found.campaigns, today, found.unreached, found.senders) if output_format == "json"
+               else status_text(found.campaigns, found.unreached, found.senders))
     for line in missing:
         click.echo(f"MISSING: {line}", err=True)
     problem = attention_message(found.campaigns)
@@ -644,7 +644,10 @@ def notify_send(campaign_id: str | None, smtp_url: str | None, concurrency: int,
     The SMTP password comes from CLAUSEWISE_SMTP_PASSWORD or .clausewise/secrets.toml. Ctrl-C lets
     the messages in flight finish for a few seconds, records what the server accepted, and leaves the
     rest pending (a second Ctrl-C stops at once). A notice sent after its campaign's send-by date is
-    recorded LATE; one whose campaign already took effect is sent only with --after-effective."""
+    recorded LATE; one whose campaign already took effect is sent only with --after-effective.
+    Several senders may run at once, on one machine or many, sharing the state database: each holds
+    a lease on what it claimed (send_lease_seconds), and the relay's limits in clausewise.toml
+    (relay_rate, relay_connections, domain_rate) hold for all of them together."""
     import sys
 
     from .notifier.smtp import send_pending
