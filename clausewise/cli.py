@@ -214,14 +214,19 @@ def add(agreement_id: str, file: str, title: str | None, language: str | None, k
 @main.command()
 @click.argument("agreement_id", metavar="ID", shell_complete=complete_agreement_ids)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--accept-revisions", is_flag=True,
+              help="Read a Word document's unaccepted tracked changes as accepted (default: refuse it).")
 @repo_option
-def update(agreement_id: str, file: str, repo_dir: str) -> None:
-    """Replace the text of ID with FILE (a new version from the lawyers), keeping its front matter.
+def update(agreement_id: str, file: str, accept_revisions: bool, repo_dir: str) -> None:
+    """Replace the text of ID with FILE (a new version from the lawyers: text, Word .docx or PDF),
+    keeping its front matter.
 
     Commits the new text as a draft (no tag); refuses a FILE that would change nothing."""
     from .versions import open_repo
 
-    agreement = open_repo(repo_dir).update_file(agreement_id, file)
+    agreement, notes = open_repo(repo_dir).update_file(agreement_id, file, accept_revisions=accept_revisions)
+    for note in notes:
+        click.echo(f"Note: {note}", err=True)
     review = (f"clausewise diff {agreement.id}@latest {agreement.id}" if agreement.latest
               else f"clausewise show {agreement.id}")
     click.echo(f"Updated draft {agreement.id} ({agreement.path.name}) from {file}; review it with '{review}' "
@@ -569,8 +574,8 @@ def notify() -> None:
 @format_option("text", "json")
 @repo_option
 def notify_status(output_format: str, repo_dir: str) -> None:
-    """Every campaign with its totals, send-by and effective dates, and the customers not reached
-    (failed or bounced); exits 1 if a campaign is OVERDUE or has failed or bounced notices."""
+    """Every campaign with its totals, send-by and effective dates, the customers not reached (failed
+    or bounced) and the senders at work; exits 1 if a campaign is OVERDUE or has failed or bounced notices."""
     from datetime import date
 
     from .notifier.report import attention_message, status_json, status_report, status_text
@@ -584,8 +589,8 @@ def notify_status(output_format: str, repo_dir: str) -> None:
     with store_for_repo(repo) as store:
         found = status_report(store, today)
         missing = missing_campaigns(repo, store)
-    click.echo(status_json(found.campaigns, today, found.unreached) if output_format == "json"
-               else status_text(found.campaigns, found.unreached))
+    click.echo(status_json(found.campaigns, today, found.unreached, found.senders) if output_format == "json"
+               else status_text(found.campaigns, found.unreached, found.senders))
     for line in missing:
         click.echo(f"MISSING: {line}", err=True)
     problem = attention_message(found.campaigns)
@@ -644,7 +649,10 @@ def notify_send(campaign_id: str | None, smtp_url: str | None, concurrency: int,
     The SMTP password comes from CLAUSEWISE_SMTP_PASSWORD or .clausewise/secrets.toml. Ctrl-C lets
     the messages in flight finish for a few seconds, records what the server accepted, and leaves the
     rest pending (a second Ctrl-C stops at once). A notice sent after its campaign's send-by date is
-    recorded LATE; one whose campaign already took effect is sent only with --after-effective."""
+    recorded LATE; one whose campaign already took effect is sent only with --after-effective.
+    Several senders may run at once, on one machine or many, sharing the state database: each holds
+    a lease on what it claimed (send_lease_seconds), and the relay's limits in clausewise.toml
+    (relay_rate, relay_connections, domain_rate) hold for all of them together."""
     import sys
 
     from .notifier.smtp import send_pending

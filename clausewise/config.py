@@ -47,6 +47,18 @@ smtp_timeout = 30
 # Send each notice with a VERP return path (sender+TOKEN@domain), so that bounces match it exactly;
 # the relay must accept such envelope senders.
 bounce_verp = false
+# Several senders ('clausewise notify send' on one machine or many) share the state database. Each
+# holds a lease on the notices it claimed and renews it while it works; when a sender stops for
+# longer than this (killed, machine gone), the others take its notices over. Seconds.
+send_lease_seconds = 60
+# The relay's limits, kept by all senders together through the state database (0 or "": none):
+# messages per second, SMTP connections open at once, and a cap per recipient domain ("100/hour",
+# "5/second"); [domain_rates] sets a domain's own cap.
+relay_rate = 0
+relay_connections = 0
+domain_rate = ""
+# [domain_rates]
+# "example.org" = "500/hour"
 # Where customers read the full text; {agreement} and {version} are filled in.
 reading_url = "https://example.com/legal/{agreement}/v{version}"
 # How the full redline reaches customers: "link" (to redline_url; the safe default: a large .html
@@ -128,6 +140,10 @@ class Config:
     smtp_allow_plaintext: bool = False
     smtp_timeout: float = 30.0
     bounce_verp: bool = False
+    send_lease_seconds: float = 60.0
+    relay_rate: float = 0.0
+    relay_connections: int = 0
+    domain_rate: str = ""
     reading_url: str = "https://example.com/legal/{agreement}/v{version}"
     redline_delivery: str = "link"
     redline_url: str = "https://example.com/legal/{agreement}/v{from_version}-v{to_version}.html"
@@ -137,6 +153,7 @@ class Config:
     provider: dict[str, Party] = field(default_factory=dict)  # by language; "" for every language
     assignees: dict[str, Party] = field(default_factory=dict)  # by name, as given to announce --to
     notice_text: dict[str, dict[str, str]] = field(default_factory=dict)  # by language, then key
+    domain_rates: dict[str, str] = field(default_factory=dict)  # [domain_rates]: lower-case domain -> "N/unit"
 
     def provider_for(self, language: str) -> Party | None:
         """The provider as named in ``language`` (its own table over the common one), or None."""
@@ -154,7 +171,7 @@ class Config:
         return {**shipped, **self.notice_text.get(language, {})}
 
 
-_TABLES = ("provider", "assignees", "notice_text")
+_TABLES = ("provider", "assignees", "notice_text", "domain_rates")
 
 
 def parse_toml(text: str, problem: str, fix: str) -> dict[str, Any]:
@@ -223,7 +240,9 @@ def load_config(repo_dir: str | os.PathLike[str]) -> Config:
     values["assignees"] = {name: _party(path, f"assignees.{name!r}", table, ("address", "contact"))
                            for name, table in _table(path, "assignees", data.get("assignees", {})).items()}
     values["notice_text"] = _notice_text(path, data.get("notice_text", {}))
+    values["domain_rates"] = _domain_rates(path, data.get("domain_rates", {}))
     config = Config(**values)
+    _check_sending_limits(path, config)
     if not 0 <= config.default_notice_days <= 3650:
         raise ClausewiseError(f"{path}: 'default_notice_days' must be from 0 to 3650 days (ten years)")
     if not 0 < config.smtp_timeout <= 3600:
@@ -281,6 +300,31 @@ def _notice_text(path: Path, table: object) -> dict[str, dict[str, str]]:
                                       + ", ".join(f"{{{name}}}" for name in NOTICE_TEXT_PLACEHOLDERS))
             wording.setdefault(language, {})[key] = text.strip()
     return wording
+
+
+def _domain_rates(path: Path, table: object) -> dict[str, str]:
+    """[domain_rates]: "domain" = "COUNT/UNIT" (checked by _check_sending_limits)."""
+    rates = {}
+    for domain, text in _table(path, "domain_rates", table).items():
+        if not isinstance(text, str):
+            raise ClausewiseError(f'{path}: [domain_rates] "{domain}" must be a string such as "500/hour"')
+        rates[domain.strip().lower().rstrip(".")] = text
+    return rates
+
+
+def _check_sending_limits(path: Path, config: Config) -> None:
+    from .notifier.ratelimit import parse_limit  # pure; imported here to keep start-up light
+
+    if not 1 <= config.send_lease_seconds <= 86400:
+        raise ClausewiseError(f"{path}: 'send_lease_seconds' must be from 1 to 86400 seconds (default 60)")
+    if config.relay_rate < 0:
+        raise ClausewiseError(f"{path}: 'relay_rate' must be 0 (no limit) or more messages per second")
+    if config.relay_connections < 0:
+        raise ClausewiseError(f"{path}: 'relay_connections' must be 0 (no limit) or more connections")
+    if config.domain_rate.strip():
+        parse_limit(config.domain_rate, f"{path}: 'domain_rate'")
+    for domain, text in config.domain_rates.items():
+        parse_limit(text, f'{path}: [domain_rates] "{domain}"')
 
 
 def fill_placeholders(text: str, values: dict[str, str]) -> str:

@@ -11,13 +11,13 @@ import io
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TextIO
 
 from ..fileutil import output_file
 from .schedule import campaign_status, needs_attention
-from .store import Campaign, Customer, Notice, Store, to_text
+from .store import Campaign, Customer, Notice, SenderRecord, Store, to_text, utc_now
 
 REPORT_SCHEMA = "clausewise.notice-report/2"
 STATUS_SCHEMA = "clausewise.notify-status/2"
@@ -115,6 +115,7 @@ class CampaignStatus:
 class StatusReport:
     campaigns: list[CampaignStatus]
     unreached: list[Notice]  # failed or bounced: these customers need another channel (or a corrected address)
+    senders: list[SenderRecord] = field(default_factory=list)  # `notify send` processes holding a lease
 
 
 def campaign_statuses(store: Store, today: date) -> list[CampaignStatus]:
@@ -137,10 +138,11 @@ def campaign_statuses(store: Store, today: date) -> list[CampaignStatus]:
 
 def status_report(store: Store, today: date) -> StatusReport:
     """Every campaign's status, and the customers the ledger says were not reached."""
-    return StatusReport(campaign_statuses(store, today), store.unreached())
+    return StatusReport(campaign_statuses(store, today), store.unreached(), store.senders())
 
 
-def status_text(statuses: list[CampaignStatus], unreached: list[Notice] | None = None) -> str:
+def status_text(statuses: list[CampaignStatus], unreached: list[Notice] | None = None,
+                senders: list[SenderRecord] | None = None) -> str:
     if not statuses:
         return "no notice campaigns yet; 'clausewise publish' and 'clausewise announce' create them"
     width = max(len("CAMPAIGN"), *(len(s.campaign.id) for s in statuses))
@@ -162,17 +164,35 @@ def status_text(statuses: list[CampaignStatus], unreached: list[Notice] | None =
         if len(unreached) > UNREACHED_SHOWN:
             lines.append(f"  ... and {len(unreached) - UNREACHED_SHOWN} more (see 'clausewise notify status "
                          "--format json')")
+    if senders:
+        now = utc_now()
+        lines.append("")
+        lines.append(f"Senders ({len(senders)}):")
+        for sender in senders:
+            state = "running" if sender.lease_until >= now else "LEASE EXPIRED (its notices go to the next sender)"
+            lines.append(f"  {sender.host} pid {sender.pid}  since {to_text(sender.started_at)}  {state}, lease until "
+                         f"{to_text(sender.lease_until)}  {sender.sent} sent  {sender.connections} connections to "
+                         f"{sender.relay}" + (f"  campaign {sender.campaign_id}" if sender.campaign_id else ""))
     return "\n".join(lines)
 
 
-def status_json(statuses: list[CampaignStatus], today: date, unreached: list[Notice] | None = None) -> str:
+def sender_dict(sender: SenderRecord) -> dict[str, object]:
+    return {"worker_id": sender.worker_id, "host": sender.host, "pid": sender.pid, "relay": sender.relay,
+            "campaign": sender.campaign_id, "started_at": to_text(sender.started_at),
+            "renewed_at": to_text(sender.renewed_at), "lease_until": to_text(sender.lease_until),
+            "expired": sender.lease_until < utc_now(), "connections": sender.connections, "sent": sender.sent}
+
+
+def status_json(statuses: list[CampaignStatus], today: date, unreached: list[Notice] | None = None,
+                senders: list[SenderRecord] | None = None) -> str:
     return json.dumps({"schema": STATUS_SCHEMA, "today": today.isoformat(),
                        "overdue": [s.campaign.id for s in statuses if "OVERDUE" in s.state.split(", ")],
                        "attention": [s.campaign.id for s in statuses if needs_attention(s.state)],
                        "campaigns": [s.to_dict() for s in statuses],
                        "unreached": [{"campaign": n.campaign_id, "customer_id": n.customer_id, "email": n.email,
                                       "status": n.status, "last_error": n.last_error, "bounce": n.bounce}
-                                     for n in unreached or []]}, ensure_ascii=False, indent=2)
+                                     for n in unreached or []],
+                       "senders": [sender_dict(s) for s in senders or []]}, ensure_ascii=False, indent=2)
 
 
 def attention_message(statuses: list[CampaignStatus]) -> str | None:

@@ -10,6 +10,11 @@ A local problem (a template or rendering error, the configuration, the state dat
 customer's: it stops the run with one error and leaves the notices pending. If the process is
 killed, only the messages whose DATA had started (at most one per connection) may go out twice,
 with the same Message-ID, and only those say so in the proof.
+
+Several senders may run at once on one ledger, on one machine or many: each claims under a lease
+(leases.py) and, when the relay's limits are set, takes a slot shared through the ledger before
+each message (ratelimit.py). A sender with nothing left to claim waits while others still hold
+notices, and takes over those of a sender whose lease expired.
 """
 
 from __future__ import annotations
@@ -35,8 +40,9 @@ from .bounces import verp_address
 from .compose import Composer
 from .message import date_header, sha256_hex
 from .schedule import notice_timing
+from . import leases, ratelimit
 from .statedb import database_errors
-from .store import INTERRUPTED, Campaign, Notice, Store, local_worker_alive, worker_id
+from .store import INTERRUPTED, Campaign, LeaseLost, Notice, Store, utc_now
 
 MAX_ATTEMPTS = 5  # per notice and per run; a notice still failing stays pending for the next run
 BACKOFF_SECONDS = 1.0  # first retry delay; doubles on every further attempt
@@ -45,6 +51,7 @@ GREETING_TIMEOUT = 10.0  # at most this long (or the timeout, if shorter) to con
 STOP_GRACE = 3.0  # after Ctrl-C, messages in flight get this long to finish before they are abandoned
 POSSIBLE_DUPLICATE = (" (resent after a dropped connection, a timeout or an interrupted run: an earlier copy "
                       "may have arrived too)")
+DEFER_AFTER = 2.0  # a notice whose domain has no slot for longer than this goes back to the ledger until then
 
 Progress = Callable[[int, int], None]  # (notices finished, total)
 
@@ -121,6 +128,8 @@ class SendReport:
     held_after_effective: dict[str, int] = field(default_factory=dict)  # campaign -> pending, not sent
     late: int = 0  # sent after the send-by date (before the effective date)
     after_effective: int = 0  # sent on or after the effective date (with --after-effective)
+    deferred: int = 0  # given back to wait for the recipient domain's cap (domain_rate)
+    taken_over: int = 0  # lost to another sender before their DATA (this sender's lease had expired)
 
     def summary(self) -> str:
         """One line for the user."""
@@ -129,6 +138,10 @@ class SendReport:
                     f"{len(self.failures)} could not be; nothing sent or recorded")
         rate = f", {self.sent / self.elapsed:.1f}/s" if self.elapsed and self.sent else ""
         extra = f", {self.possibly_duplicated} resent after an ambiguous error" if self.possibly_duplicated else ""
+        if self.deferred:
+            extra += f", {self.deferred} deferred for their domain's rate"
+        if self.taken_over:
+            extra += f", {self.taken_over} taken over by other senders"
         if self.late or self.after_effective:
             extra += f", {self.late} LATE, {self.after_effective} after the effective date"
         return (f"{self.sent} sent, {self.failed} failed, {self.left_pending} left pending "
@@ -188,6 +201,8 @@ def send_pending(
     Notices of a campaign that takes effect today or earlier are sent only with an
     ``after_effective`` reason (recorded with each of them); otherwise they stay pending and the
     report's ``held_after_effective`` names them. ``timeout`` defaults to ``smtp_timeout``.
+    Other senders may work on the same ledger at the same time (see leases.py); the relay's limits
+    in clausewise.toml (relay_rate, relay_connections, domain_rate) hold for all of them together.
     """
     if concurrency < 1:
         raise UsageProblem(f"--concurrency must be 1 or more, not {concurrency}")
@@ -218,10 +233,13 @@ def send_pending(
     if target.username and not password:
         raise ClausewiseError(f"{target.display()}: login '{target.username}' needs a password; set "
                               "CLAUSEWISE_SMTP_PASSWORD or smtp_password in .clausewise/secrets.toml")
+    limits = ratelimit.limits_from_settings(config.relay_rate, config.relay_connections, config.domain_rate,
+                                            config.domain_rates, CONFIG_NAME)
     sender = _Sender(composer, store, target, password, campaign_id=campaign_id, concurrency=concurrency,
                      rate=rate, progress=progress, backoff=backoff, max_attempts=max_attempts, timeout=timeout,
                      after_effective=after_effective.strip() if after_effective else None,
-                     today=today or datetime.now(timezone.utc).date())
+                     today=today or datetime.now(timezone.utc).date(), limits=limits,
+                     lease_seconds=config.send_lease_seconds)
     return asyncio.run(sender.run())
 
 
@@ -261,13 +279,17 @@ def _dry_run(composer: Composer, store: Store, campaign_id: str | None, target: 
     return report
 
 
+class _NoLongerHeld(Exception):
+    """The ledger says another sender holds the notice now (this sender's lease had expired)."""
+
+
 class _Sender:
-    """One run: N connection workers sharing one worker id, one claim buffer and one rate limit."""
+    """One run: N connection workers sharing one worker id and lease, one claim buffer and one rate limit."""
 
     def __init__(self, composer: Composer, store: Store, target: SmtpTarget, password: str | None, *,
                  campaign_id: str | None, concurrency: int, rate: float | None, progress: Progress | None,
                  backoff: float, max_attempts: int, timeout: float, after_effective: str | None,
-                 today: date) -> None:
+                 today: date, limits: ratelimit.RateLimits, lease_seconds: float) -> None:
         self.composer = composer
         self.store = store
         self.target = target
@@ -282,7 +304,13 @@ class _Sender:
         self.after_effective = after_effective
         self.today = today
         self.verp = composer.config.bounce_verp
-        self.worker = worker_id()
+        self.identity = leases.SenderIdentity()
+        self.worker = self.identity.worker
+        self.relay = target.display()
+        self.limits = limits
+        self.lease_seconds = lease_seconds
+        self.connections = 0  # connection slots this sender holds (see relay_connections)
+        self.waiting = False  # told the others it has nothing left but to wait for them
         self.batch_size = max(8, concurrency * 8)
         self.report = SendReport(smtp=target.display())
         self.campaigns: dict[str, Campaign] = {}
@@ -310,19 +338,26 @@ class _Sender:
         self.changed = asyncio.Event()
         self.limiter = _RateLimiter(self.rate)
         self.store.sync_notices(self.campaign_id)
-        self.store.release(self.worker)  # claims a crashed earlier run of this very process left
-        self.store.reclaim_stale(local_worker_alive)
-        self.report.total = self._pending()
-        self._report_progress()
+        self.store.end_stalled_transactions(self.lease_seconds)
+        self.store.register_sender(self.worker, host=self.identity.host, pid=self.identity.pid,
+                                   process=self.identity.process, relay=self.relay,
+                                   campaign_id=self.campaign_id,
+                                   lease_until=leases.lease_until(utc_now(), self.lease_seconds))
+        heartbeat = leases.Heartbeat(self._renew_lease, leases.renew_every(self.lease_seconds), self._lease_lost)
         restore = self._install_signal_handlers()
         try:
+            self.store.reclaim_expired(self.lease_seconds)
+            self.report.total = self._pending()
+            self._report_progress()
+            heartbeat.start()
             self.tasks = [asyncio.create_task(self._connection_worker()) for _ in range(self.concurrency)]
             outcomes = await asyncio.gather(*self.tasks, return_exceptions=True)
         finally:
+            await heartbeat.stop()
             restore()
             self.report.elapsed = time.monotonic() - started
             try:
-                self.store.release(self.worker)
+                self.store.end_lease(self.worker)
                 self.report.left_pending = self._pending()
                 if self.after_effective is None:
                     self.report.held_after_effective = self.store.pending_after_effective(self.today,
@@ -337,6 +372,16 @@ class _Sender:
             if isinstance(outcome, BaseException) and not isinstance(outcome, asyncio.CancelledError):
                 raise outcome
         return self.report
+
+    def _renew_lease(self) -> bool:
+        return self.store.renew_lease(self.worker, leases.lease_until(utc_now(), self.lease_seconds),
+                                      self.report.sent)
+
+    def _lease_lost(self, reason: str) -> None:
+        self.fatal = self.fatal or ClausewiseError(
+            f"{self.store.path}: this sender's lease could not be renewed ({reason}); it stopped claiming notices "
+            "and the other senders (or the next 'clausewise notify send') take over the rest")
+        self._halt()
 
     def _pending(self) -> int:
         totals = self.store.totals()
@@ -405,7 +450,14 @@ class _Sender:
                 return self._take(heapq.heappop(self.delayed)[2])
             if self.buffer:
                 return self._take(self.buffer.popleft())
-            batch = self.store.claim_batch(self.worker, self.batch_size, self.campaign_id, effective_after=held)
+            try:
+                batch = self.store.claim_batch(self.worker, self.batch_size, self.campaign_id, effective_after=held,
+                                               lease_until=leases.lease_until(utc_now(), self.lease_seconds))
+            except LeaseLost as exc:
+                self._lease_lost(str(exc))
+                return None
+            if batch and self.waiting:
+                self._set_waiting(False)
             for notice in batch:
                 key = (notice.campaign_id, notice.customer_id)
                 tries = self.tries.get(key, 0)
@@ -418,14 +470,37 @@ class _Sender:
             if batch:
                 continue
             if self.in_flight == 0 and not self.delayed:
-                return None
-            wait = self.delayed[0][0] - loop.time() if self.delayed else None
+                wait = self._idle_wait(held)
+                if wait is None:
+                    return None
+            else:
+                wait = self.delayed[0][0] - loop.time() if self.delayed else None
             self.changed.clear()
             try:
                 await asyncio.wait_for(self.changed.wait(), wait)
             except TimeoutError:
                 pass
         return None
+
+    def _idle_wait(self, held: date | None) -> float | None:
+        """Nothing to claim and nothing of this sender's own under way: seconds to wait before
+        looking again, or None when the run is done (no other working sender holds a notice in its
+        scope and none waits for its domain's slot)."""
+        if self.store.reclaim_expired(self.lease_seconds):
+            return 0.0  # a dead sender's notices came back: claim them now
+        others, next_slot = self.store.outstanding(self.worker, self.campaign_id, effective_after=held)
+        if not others and next_slot is None:
+            return None
+        if not self.waiting:
+            self._set_waiting(True)
+        wait = leases.idle_poll(self.lease_seconds)
+        if next_slot is not None:
+            wait = min(wait, max(0.0, (next_slot - utc_now()).total_seconds()))
+        return wait
+
+    def _set_waiting(self, waiting: bool) -> None:
+        self.store.set_waiting(self.worker, waiting)
+        self.waiting = waiting
 
     def _take(self, notice: Notice) -> Notice:
         self.in_flight += 1
@@ -442,9 +517,13 @@ class _Sender:
 
     async def _connection_worker(self) -> None:
         client: aiosmtplib.SMTP | None = None
+        holding = False  # this worker holds one of the relay's connection slots
         try:
             while True:
                 try:
+                    # A connection slot first: a sender never holds notices it has no connection for.
+                    if not holding and not (holding := await self._connection_slot()):
+                        return
                     notice = await self._next_notice()
                 except database_errors() as exc:
                     self.fatal = self.fatal or self._ledger_error(exc)
@@ -477,6 +556,35 @@ class _Sender:
                         await client.quit()
                     except (aiosmtplib.SMTPException, OSError):
                         client.close()
+            if holding:
+                self.connections -= 1
+                try:
+                    self.store.drop_connection(self.worker)
+                except database_errors():
+                    pass  # the count ends with the lease anyway
+
+    async def _connection_slot(self) -> bool:
+        """One of the relay's connections (relay_connections, counted over every sender's live
+        lease). A sender that holds some does with those (False); one that holds none waits for
+        one while there is work left (False when there is none)."""
+        while not self.stopping:
+            if self.store.take_connection(self.worker, self.relay, self.limits.connections):
+                self.connections += 1
+                return True
+            if self.connections or not self._work_left():
+                return False
+            await asyncio.sleep(leases.idle_poll(self.lease_seconds))
+        return False
+
+    def _work_left(self) -> bool:
+        """Whether any notice in this run's scope is claimable, held by a working sender, or waiting
+        for its domain's slot."""
+        held = None if self.after_effective is not None else self.today
+        self.store.reclaim_expired(self.lease_seconds)
+        if self.store.claimable(self.campaign_id, effective_after=held):
+            return True
+        others, next_slot = self.store.outstanding(self.worker, self.campaign_id, effective_after=held)
+        return bool(others) or next_slot is not None
 
     async def _connect(self) -> aiosmtplib.SMTP:
         """A logged-in connection; retried with backoff, then a ClausewiseError for the whole run."""
@@ -537,8 +645,13 @@ class _Sender:
                                         f"server {self.target.display()} does not offer; use a server that does, "
                                         "or an ASCII address for this customer, then 'clausewise notify retry'")
         await self.limiter.wait()
+        if self.limits.paces_messages and not await self._paced(notice):
+            return False
         try:
             reply = await self._transfer(client, notice, sender, recipient, data, utf8)
+        except _NoLongerHeld:
+            self.report.taken_over += 1
+            return False
         except aiosmtplib.SMTPRecipientRefused as exc:
             return self._reply_error(client, notice, exc.code, exc.message)
         except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, ConnectionError,
@@ -563,18 +676,46 @@ class _Sender:
         sent_at = datetime.now(timezone.utc)
         timing = notice_timing(sent_at.date(), campaign.send_by, campaign.effective)
         try:
-            self.store.record_sent(notice.campaign_id, notice.customer_id, message_id=message_id,
-                                   sha256=sha256_hex(data), reply=evidence, sent_at=sent_at, date_header=stamp,
-                                   timing=timing,
-                                   after_effective_reason=self.after_effective if timing == "after effective" else None)
+            recorded = self.store.record_sent(
+                notice.campaign_id, notice.customer_id, message_id=message_id, sha256=sha256_hex(data),
+                reply=evidence, sent_at=sent_at, date_header=stamp, timing=timing,
+                after_effective_reason=self.after_effective if timing == "after effective" else None,
+                worker=self.worker, duplicate_note=POSSIBLE_DUPLICATE)
         except database_errors():
             self.unrecorded.append(key)
             raise
+        if not recorded:  # another sender's copy was recorded first (this one's lease had expired)
+            self.report.possibly_duplicated += 1
+            return True
         self.report.sent += 1
         if timing == "late":
             self.report.late += 1
         elif timing == "after effective":
             self.report.after_effective += 1
+        return True
+
+    async def _paced(self, notice: Notice) -> bool:
+        """Wait for the relay's and the recipient domain's next slot, shared with every sender; False
+        (the notice given back to the ledger until then) if the domain has none for DEFER_AFTER seconds."""
+        intervals = {}
+        if self.limits.relay is not None:
+            intervals[ratelimit.relay_key(self.relay)] = self.limits.relay.interval
+        domain = ratelimit.recipient_domain(notice.email)
+        domain_limit = self.limits.domain_limit(domain)
+        if domain_limit is not None:
+            intervals[ratelimit.domain_key(domain)] = domain_limit.interval
+        if not intervals:
+            return True
+        slot = self.store.take_slot(intervals, deferrable=frozenset([ratelimit.domain_key(domain)]),
+                                    horizon=DEFER_AFTER)
+        if isinstance(slot, ratelimit.Deferred):
+            self.store.defer(notice.campaign_id, notice.customer_id, self.worker,
+                             datetime.fromtimestamp(slot.until, timezone.utc))
+            self.report.deferred += 1
+            return False
+        delay = slot.start - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
         return True
 
     async def _transfer(self, client: aiosmtplib.SMTP, notice: Notice, sender: str, recipient: str, data: bytes,
@@ -591,7 +732,12 @@ class _Sender:
             except (aiosmtplib.SMTPException, OSError):
                 client.close()
             raise
-        self.store.mark_data_started(notice.campaign_id, notice.customer_id)
+        if not self.store.mark_data_started(notice.campaign_id, notice.customer_id, self.worker):
+            try:
+                await client.rset()
+            except (aiosmtplib.SMTPException, OSError):
+                client.close()
+            raise _NoLongerHeld
         self.data_started.add((notice.campaign_id, notice.customer_id))
         response = await client.data(data)
         return response.message

@@ -107,6 +107,7 @@ class SqliteDatabase(sqlite3.Connection):
     # Appended to the claim's inner SELECT: none, the claim runs in a BEGIN IMMEDIATE transaction,
     # which already excludes every other writer.
     claim_lock = ""
+    row_lock = ""  # appended to a SELECT of rows the transaction then updates: BEGIN IMMEDIATE suffices
     insertion_order = "rowid"  # the events journal's order of writing
 
     @property
@@ -121,6 +122,9 @@ class SqliteDatabase(sqlite3.Connection):
 
     def begin(self) -> None:
         self.execute("BEGIN IMMEDIATE")
+
+    def end_stalled_transactions(self, seconds: float) -> None:
+        """No such setting: SQLite's lock goes with its process."""
 
     def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
         """Rows of a query as they are read (a long listing never sits in memory whole)."""
@@ -176,6 +180,7 @@ class PostgresDatabase:
 
     backend: Backend = "postgresql"
     claim_lock = " FOR UPDATE SKIP LOCKED"  # concurrent claims skip each other's rows instead of waiting
+    row_lock = " FOR UPDATE"  # a sender's lease, a rate slot: read, then updated by the same transaction
     insertion_order = "id"
     # Any 64-bit number of our own: migrations hold it (pg_advisory_lock) so that two processes
     # starting at once never migrate the same database twice.
@@ -210,6 +215,12 @@ class PostgresDatabase:
 
     def begin(self) -> None:
         self._connection.execute("BEGIN")
+
+    def end_stalled_transactions(self, seconds: float) -> None:
+        """The server ends this session if it stays inside a transaction for longer than ``seconds``
+        (a client frozen mid-transaction, or cut off, would hold its row locks indefinitely)."""
+        self._connection.execute("SELECT set_config('idle_in_transaction_session_timeout', %s, false)",
+                                 (str(max(1, int(seconds * 1000))),))
 
     def commit(self) -> None:
         self._connection.execute("COMMIT")

@@ -25,7 +25,7 @@ import socket
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..config import STATE_PASSWORD_ENV, state_password
 from ..errors import ClausewiseError, UsageProblem
 from ..fileutil import create_private_file
+from . import ratelimit
 from .schedule import NoticeTiming
 from .statedb import (PostgresDatabase, PostgresUrl, SqliteDatabase, StateLocation, connect_postgres, connect_sqlite,
                       database_errors, parse_state_db)
@@ -184,11 +185,45 @@ _SCHEMA_V3 = [
         PRIMARY KEY (agreement, version))""",
 ]
 
+# Version 4: several senders. Each running sender holds a lease (senders), renewed while it works;
+# the notices it claimed go back to the others when the lease expires. A notice waiting for its
+# recipient domain's cap has a not_before; the relays' and domains' paces are shared (rate_slots).
+_SCHEMA_V4 = [
+    "ALTER TABLE notices ADD COLUMN not_before TEXT",
+    """CREATE TABLE senders (
+        worker_id TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        process TEXT NOT NULL,
+        relay TEXT NOT NULL,
+        campaign_id TEXT,
+        started_at TEXT NOT NULL,
+        renewed_at TEXT NOT NULL,
+        lease_until TEXT NOT NULL,
+        connections INTEGER NOT NULL DEFAULT 0,
+        sent INTEGER NOT NULL DEFAULT 0,
+        waiting INTEGER NOT NULL DEFAULT 0)""",
+    """CREATE TABLE rate_slots (
+        key TEXT PRIMARY KEY,
+        tat DOUBLE PRECISION NOT NULL)""",
+]
+
+# Claims and reclaims read only what is left to hand out, in the claim's order: without these a claim
+# steps over every notice already sent (docs/architecture.md, "Scale on paper").
+_SCHEMA_V5 = [
+    "CREATE INDEX IF NOT EXISTS notices_pending ON notices (campaign_id, customer_id) WHERE status = 'pending'",
+    "CREATE INDEX IF NOT EXISTS notices_sending ON notices (campaign_id, customer_id) WHERE status = 'sending'",
+]
+
 # _MIGRATIONS[n - 1] takes the database from version n - 1 to n; SCHEMA_VERSION is the newest. A step
 # is a statement for both back ends (PostgreSQL's text columns get COLLATE "C": statedb.ddl) or a
 # {"sqlite": ..., "postgresql": ...} pair where they cannot share one.
-_MIGRATIONS: list[list[str | dict[str, str]]] = [_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3]
+_MIGRATIONS: list[list[str | dict[str, str]]] = [_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4, _SCHEMA_V5]
 SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+class LeaseLost(ClausewiseError):
+    """A sender's lease is gone: it expired and another sender took the notices it held."""
 
 
 @dataclass(frozen=True)
@@ -303,6 +338,23 @@ class Bounce:
     verp_token: str | None  # the token in a VERP return path (bounces+TOKEN@domain)
     original_recipient: str | None = None  # Original-Recipient, when the DSN gives it
     reports: int = 1  # recipient reports in the DSN
+
+
+@dataclass(frozen=True)
+class SenderRecord:
+    """One running ``notify send`` as the ``senders`` table holds it: its lease and what it did."""
+
+    worker_id: str  # a random uuid: never reused, on any host
+    host: str
+    pid: int
+    process: str  # host:pid:start (see worker_id()), so a dead sender on this host is known at once
+    relay: str  # the SMTP URL it sends through (never with a password)
+    campaign_id: str | None  # None: every campaign
+    started_at: datetime
+    renewed_at: datetime
+    lease_until: datetime  # after this, its claims go to the other senders
+    connections: int  # SMTP connections it holds open
+    sent: int  # notices it recorded sent (as of its last renewal)
 
 
 @dataclass(frozen=True)
@@ -726,7 +778,7 @@ class Store:
         return added
 
     def claim_batch(self, worker: str, limit: int, campaign_id: str | None = None, *,
-                    effective_after: date | None = None) -> list[Notice]:
+                    effective_after: date | None = None, lease_until: datetime | None = None) -> list[Notice]:
         """Atomically hand up to ``limit`` pending notices to ``worker`` (status 'sending').
 
         With ``effective_after``, only notices of campaigns that take effect after that day are
@@ -734,26 +786,59 @@ class Store:
         (``date_header``): a notice sent days after its first attempt must not say it was written
         then, and the email's on-time wording follows its Date. The Date of the copy the server
         accepted is what ``mark_sent`` keeps, so the message bytes and their SHA-256 can be rebuilt.
+
+        With ``lease_until``, the claim also renews ``worker``'s lease, and raises LeaseLost (claiming
+        nothing) if the lease is gone: another sender reclaimed its notices after it expired.
         """
-        only = " AND campaign_id = ?" if campaign_id is not None else ""
-        if effective_after is not None:
-            only += " AND campaign_id IN (SELECT id FROM campaigns WHERE effective > ?)"
         now = utc_now()
-        params: list[object] = [worker, to_text(now), format_datetime(now.replace(microsecond=0))]
-        if campaign_id is not None:
-            params.append(campaign_id)
-        if effective_after is not None:
-            params.append(effective_after.isoformat())
-        params.append(limit)
+        scope, scope_params = _claim_scope(campaign_id, effective_after)
+        params: list[object] = [worker, to_text(now), format_datetime(now.replace(microsecond=0)), to_text(now),
+                                *scope_params, limit]
         with self.transaction():
+            if lease_until is not None and self._db.execute(
+                    "UPDATE senders SET lease_until = ?, renewed_at = ? WHERE worker_id = ?",
+                    (to_text(lease_until), to_text(now), worker)).rowcount == 0:
+                raise LeaseLost(f"the lease of sender {worker} ended (it expired and another sender took its notices)")
             rows = self._db.execute(
                 f"""UPDATE notices SET status = 'sending', claimed_by = ?, claimed_at = ?,
-                                       date_header = ?, data_started_at = NULL
+                                       date_header = ?, data_started_at = NULL, not_before = NULL
                     WHERE (campaign_id, customer_id) IN (
-                        SELECT campaign_id, customer_id FROM notices WHERE status = 'pending'{only}
+                        SELECT campaign_id, customer_id FROM notices
+                        WHERE status = 'pending' AND (not_before IS NULL OR not_before <= ?){scope}
                         ORDER BY campaign_id, customer_id LIMIT ?{self._db.claim_lock})
                     RETURNING {_NOTICE_COLUMNS}""", params).fetchall()
         return sorted((_notice(row) for row in rows), key=lambda n: (n.campaign_id, n.customer_id))
+
+    def claimable(self, campaign_id: str | None = None, *, effective_after: date | None = None) -> int:
+        """How many notices ``claim_batch`` could hand out now."""
+        scope, params = _claim_scope(campaign_id, effective_after)
+        return self._db.execute(
+            f"SELECT COUNT(*) FROM notices WHERE status = 'pending' AND (not_before IS NULL OR not_before <= ?){scope}",
+            (to_text(utc_now()), *params)).fetchone()[0]
+
+    def outstanding(self, worker: str, campaign_id: str | None = None, *,
+                    effective_after: date | None = None) -> tuple[int, datetime | None]:
+        """What keeps a sender with nothing to claim from being done: (notices held 'sending' by
+        other senders that are still working, the earliest ``not_before`` of pending notices waiting
+        for their domain's cap). A sender that is itself waiting holds only notices it gave up for
+        its run (released when it ends), so two waiting senders never wait for each other."""
+        scope, params = _claim_scope(campaign_id, effective_after)
+        held = self._db.execute(
+            f"""SELECT COUNT(*) FROM notices WHERE status = 'sending' AND COALESCE(claimed_by, '') <> ?{scope}
+                AND COALESCE(claimed_by, '') NOT IN (SELECT worker_id FROM senders WHERE waiting = 1)""",
+            (worker, *params)).fetchone()[0]
+        waiting = self._db.execute(
+            f"SELECT MIN(not_before) FROM notices WHERE status = 'pending' AND not_before IS NOT NULL{scope}",
+            params).fetchone()[0]
+        return held, _from_text(waiting)
+
+    def defer(self, campaign_id: str, customer_id: str, worker: str, until: datetime) -> None:
+        """Give a claimed notice back until ``until`` (its recipient domain's cap has no slot before)."""
+        with self.transaction():
+            self._db.execute(
+                "UPDATE notices SET status = 'pending', claimed_by = NULL, claimed_at = NULL, not_before = ? "
+                "WHERE campaign_id = ? AND customer_id = ? AND status = 'sending' AND claimed_by = ?",
+                (to_text(until), campaign_id, customer_id, worker))
 
     def pending_after_effective(self, today: date, campaign_id: str | None = None) -> dict[str, int]:
         """Pending notices of campaigns that take effect on or before ``today``, per campaign."""
@@ -764,36 +849,160 @@ class Store:
                 WHERE n.status = 'pending' AND c.effective <= ?{only} GROUP BY c.id ORDER BY c.id""",
             params).fetchall())
 
-    def mark_data_started(self, campaign_id: str, customer_id: str) -> None:
-        """The sender is about to send the message's DATA: from now on the server may have it."""
-        with self.transaction():
-            self._db.execute("UPDATE notices SET data_started_at = ? WHERE campaign_id = ? AND customer_id = ? "
-                             "AND status = 'sending'", (to_text(utc_now()), campaign_id, customer_id))
+    def mark_data_started(self, campaign_id: str, customer_id: str, worker: str) -> bool:
+        """The sender is about to send the message's DATA: from now on the server may have it.
 
-    def reclaim_stale(self, worker_alive: Callable[[str], bool] = local_worker_alive) -> int:
-        """Put notices left 'sending' by workers that are gone back to 'pending'; returns how many.
+        False if ``worker`` no longer holds the notice (its lease expired and another sender took
+        it, or it was recorded sent meanwhile): then the message must not be sent."""
+        with self.transaction():
+            return self._db.execute(
+                "UPDATE notices SET data_started_at = ? WHERE campaign_id = ? AND customer_id = ? "
+                "AND status = 'sending' AND claimed_by = ?",
+                (to_text(utc_now()), campaign_id, customer_id, worker)).rowcount == 1
+
+    # -- senders: leases and connections -------------------------------------------------------
+
+    def register_sender(self, worker: str, *, host: str, pid: int, process: str, relay: str,
+                        campaign_id: str | None, lease_until: datetime) -> None:
+        """Start a sender's lease (its claims are its own until ``lease_until``, renewed while it works)."""
+        now = to_text(utc_now())
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO senders (worker_id, host, pid, process, relay, campaign_id, started_at, renewed_at, "
+                "lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (worker, host, pid, process, relay, campaign_id, now, now, to_text(lease_until)))
+
+    def renew_lease(self, worker: str, lease_until: datetime, sent: int) -> bool:
+        """Extend a sender's lease; False if it is gone (it expired and another sender reclaimed its
+        notices): the sender must stop claiming."""
+        with self.transaction():
+            return self._db.execute(
+                "UPDATE senders SET lease_until = ?, renewed_at = ?, sent = ? WHERE worker_id = ?",
+                (to_text(lease_until), to_text(utc_now()), sent, worker)).rowcount == 1
+
+    def end_stalled_transactions(self, seconds: float) -> None:
+        """Have PostgreSQL end this connection's session if it stalls inside a transaction for
+        longer than ``seconds`` (a sender frozen or cut off mid-transaction would otherwise hold row
+        locks the other senders wait for); nothing on SQLite."""
+        self._db.end_stalled_transactions(seconds)
+
+    def set_waiting(self, worker: str, waiting: bool) -> None:
+        """Whether a sender has nothing to do but wait for the others (see ``outstanding``)."""
+        with self.transaction():
+            self._db.execute("UPDATE senders SET waiting = ? WHERE worker_id = ?", (int(waiting), worker))
+
+    def end_lease(self, worker: str) -> int:
+        """A sender stops: its unsent claims go back to 'pending' (see ``release``) and its lease
+        ends, in one transaction; returns how many notices it gave back."""
+        with self.transaction():
+            # The lease row first, then the notices: the order every transaction that touches both
+            # keeps (claim_batch, reclaim_expired), so two of them never wait for each other.
+            self._db.execute("DELETE FROM senders WHERE worker_id = ?", (worker,))
+            return self.release(worker)
+
+    def reclaim_expired(self, orphan_age: float, alive: Callable[[str], bool] = local_worker_alive,
+                        now: datetime | None = None) -> int:
+        """End the leases that expired, and those of senders on this host that are gone (``alive``
+        says so of their ``process``: no need to wait for the expiry), and put their claims back to
+        'pending'; also claims with no lease at all (made by a clausewise before leases) once older
+        than ``orphan_age`` seconds. Returns how many notices came back.
 
         Those whose DATA had started are marked ``INTERRUPTED`` (the server may already have them),
         the others ``UNSTARTED`` (nothing of them reached the server)."""
+        moment = to_text(now or utc_now())
+        cutoff = to_text((now or utc_now()) - timedelta(seconds=orphan_age))
         with self.transaction():
-            workers = [w for (w,) in self._db.execute(
-                "SELECT DISTINCT claimed_by FROM notices WHERE status = 'sending'").fetchall()]
+            # The DELETE re-checks the expiry under the row's lock, so a sender renewing at this
+            # moment either renews first (and keeps its lease) or finds its row gone (and stops).
+            expired = [worker for (worker,) in self._db.execute(
+                "DELETE FROM senders WHERE lease_until < ? RETURNING worker_id", (moment,)).fetchall()]
+            for worker, process in self._db.execute("SELECT worker_id, process FROM senders").fetchall():
+                if not alive(process):
+                    self._db.execute("DELETE FROM senders WHERE worker_id = ?", (worker,))
+                    expired.append(worker)
+            back = "UPDATE notices SET status = 'pending', claimed_by = NULL, claimed_at = NULL, " \
+                   "last_error = CASE WHEN data_started_at IS NULL THEN ? ELSE ? END WHERE status = 'sending' AND "
             reclaimed = 0
-            for worker in workers:
-                if worker is None or not worker_alive(worker):
-                    reclaimed += self._db.execute(
-                        "UPDATE notices SET status = 'pending', claimed_by = NULL, claimed_at = NULL, "
-                        "last_error = CASE WHEN data_started_at IS NULL THEN ? ELSE ? END "
-                        "WHERE status = 'sending' AND COALESCE(claimed_by, '') = ?",
-                        (UNSTARTED, INTERRUPTED, worker or "")).rowcount
+            for worker in expired:
+                reclaimed += self._db.execute(back + "claimed_by = ?", (UNSTARTED, INTERRUPTED, worker)).rowcount
+            reclaimed += self._db.execute(
+                back + "(claimed_by IS NULL OR claimed_by NOT IN (SELECT worker_id FROM senders)) AND claimed_at < ?",
+                (UNSTARTED, INTERRUPTED, cutoff)).rowcount
         return reclaimed
+
+    def held_by(self, worker: str) -> list[Notice]:
+        """The notices ``worker`` holds 'sending' (the ones whose DATA started have ``data_started_at``)."""
+        rows = self._db.execute(f"SELECT {_NOTICE_COLUMNS} FROM notices WHERE status = 'sending' AND claimed_by = ? "
+                                "ORDER BY campaign_id, customer_id", (worker,)).fetchall()
+        return [_notice(row) for row in rows]
+
+    def senders(self) -> list[SenderRecord]:
+        """The senders holding a lease (expired ones too, until another sender reclaims them)."""
+        rows = self._db.execute(
+            "SELECT worker_id, host, pid, process, relay, campaign_id, started_at, renewed_at, lease_until, "
+            "connections, sent FROM senders ORDER BY started_at, worker_id").fetchall()
+        return [SenderRecord(*row[:6], *(_from_text(value) for value in row[6:9]), row[9], row[10]) for row in rows]
+
+    def take_connection(self, worker: str, relay: str, limit: int | None) -> bool:
+        """Count one more SMTP connection of ``worker`` to ``relay``, if the relay's limit (connections
+        of every sender with a live lease) allows it; False if it does not."""
+        with self.transaction():
+            if limit is not None:
+                # The relay's rate row doubles as its lock, so that two senders never both take the last one.
+                self._lock_slot(ratelimit.relay_key(relay) + " connections")
+                open_now = self._db.execute(
+                    "SELECT COALESCE(SUM(connections), 0) FROM senders WHERE relay = ? AND lease_until >= ?",
+                    (relay, to_text(utc_now()))).fetchone()[0]
+                if not ratelimit.within_connections(open_now, 0, limit):
+                    return False
+            return self._db.execute("UPDATE senders SET connections = connections + 1 WHERE worker_id = ?",
+                                    (worker,)).rowcount == 1
+
+    def drop_connection(self, worker: str) -> None:
+        with self.transaction():
+            self._db.execute("UPDATE senders SET connections = connections - 1 WHERE worker_id = ? AND connections > 0",
+                             (worker,))
+
+    # -- rate slots --------------------------------------------------------------------------------
+
+    def take_slot(self, intervals: dict[str, float], *, deferrable: frozenset[str] = frozenset(),
+                  horizon: float = 0.0) -> ratelimit.Slot | ratelimit.Deferred:
+        """Take the next slot of every key in ``intervals`` (see ratelimit.plan), in one transaction
+        that every other sender waits for; times are seconds since the epoch."""
+        with self.transaction():
+            tats = {key: self._lock_slot(key) for key in sorted(intervals)}  # one lock order: no deadlock
+            outcome = ratelimit.plan(utc_now().timestamp(), tats, intervals, deferrable=deferrable, horizon=horizon)
+            if isinstance(outcome, ratelimit.Slot):
+                self._db.executemany("UPDATE rate_slots SET tat = ? WHERE key = ?",
+                                     [(tat, key) for key, tat in outcome.tats.items()])
+        return outcome
+
+    def _lock_slot(self, key: str) -> float | None:
+        """Create (if new) and lock a rate_slots row inside the current transaction; its TAT, or None if new."""
+        self._db.execute("INSERT INTO rate_slots (key, tat) VALUES (?, 0) ON CONFLICT (key) DO NOTHING", (key,))
+        tat = self._db.execute(f"SELECT tat FROM rate_slots WHERE key = ?{self._db.row_lock}", (key,)).fetchone()[0]
+        return tat or None
 
     def record_sent(self, campaign_id: str, customer_id: str, *, message_id: str, sha256: str, reply: str,
                     sent_at: datetime, date_header: str, timing: NoticeTiming | None = None,
-                    after_effective_reason: str | None = None) -> None:
-        """The server accepted the message: status 'sent', with the evidence and its timing."""
+                    after_effective_reason: str | None = None, worker: str | None = None,
+                    duplicate_note: str = "") -> bool:
+        """The server accepted the message: status 'sent', with the evidence and its timing.
+
+        With ``worker``, a sender that lost the notice while its DATA was under way (its lease
+        expired, so another sender may send it again) adds ``duplicate_note`` to the reply; and if
+        the other copy was recorded first, that record stays and this one goes to the journal only
+        (returns False)."""
         at = to_text(sent_at)
         with self.transaction():
+            if worker is not None:
+                row = self._db.execute("SELECT status, claimed_by, last_error FROM notices WHERE campaign_id = ? "
+                                       f"AND customer_id = ?{self._db.row_lock}", (campaign_id, customer_id)).fetchone()
+                if row is not None and row[0] == "sent":
+                    self._event(campaign_id, customer_id, "accepted again (a copy sent by another sender)", reply, at)
+                    return False
+                if row is not None and row[1] != worker and row[2] == INTERRUPTED and duplicate_note not in reply:
+                    reply += duplicate_note
             self._update_notice(
                 campaign_id, customer_id,
                 "status = 'sent', attempts = attempts + 1, message_id = ?, sha256 = ?, reply = ?, sent_at = ?, "
@@ -801,6 +1010,7 @@ class Store:
                 "after_effective_reason = ?",
                 (message_id, sha256, reply, at, date_header, timing, after_effective_reason))
             self._event(campaign_id, customer_id, "sent", reply, at)
+        return True
 
     def record_retry(self, campaign_id: str, customer_id: str, *, error: str) -> None:
         """A retryable failure (4xx, dropped connection): back to 'pending', one more attempt."""
@@ -875,11 +1085,20 @@ class Store:
     def cancel_campaign(self, campaign_id: str, reason: str) -> int:
         """Cancel a campaign none of whose notices was attempted yet; returns how many notices were
         cancelled. ClausewiseError if it has started (a notice sent, in flight, failed or tried)."""
-        campaign = self.campaign(campaign_id)
+        self.campaign(campaign_id)  # UsageProblem naming the known campaigns
         with self.transaction():
-            if campaign.cancelled_at is not None:
+            # Cancel first, then look for a started notice (and roll back if there is one): on
+            # PostgreSQL, where senders do not wait for this transaction, the UPDATEs lock the rows
+            # they change, so a sender's claim either committed before them (the check sees it) or
+            # skips those rows. Checking first would leave a gap for a claim between check and cancel.
+            now = to_text(utc_now())
+            if not self._db.execute("UPDATE campaigns SET cancelled_at = ?, cancel_reason = ? "
+                                    "WHERE id = ? AND cancelled_at IS NULL", (now, reason, campaign_id)).rowcount:
+                campaign = self.campaign(campaign_id)
                 raise ClausewiseError(f"campaign {campaign_id} was already cancelled on "
                                       f"{to_text(campaign.cancelled_at)} ({campaign.cancel_reason})")
+            self._event(campaign_id, None, "campaign cancelled", reason, now)
+            cancelled = self._cancel_notices("campaign_id = ?", (campaign_id,), f"campaign cancelled: {reason}", now)
             started = self._db.execute(
                 "SELECT COUNT(*) FROM notices WHERE campaign_id = ? AND (status IN ('sent', 'sending') "
                 "OR attempts > 0)", (campaign_id,)).fetchone()[0]
@@ -887,11 +1106,7 @@ class Store:
                 raise ClausewiseError(f"campaign {campaign_id} has started: {started} notices were sent or attempted, "
                                       "and a notice that may have reached a customer cannot be taken back; send a "
                                       "correcting notice instead")
-            now = to_text(utc_now())
-            self._db.execute("UPDATE campaigns SET cancelled_at = ?, cancel_reason = ? WHERE id = ?",
-                             (now, reason, campaign_id))
-            self._event(campaign_id, None, "campaign cancelled", reason, now)
-            return self._cancel_notices("campaign_id = ?", (campaign_id,), f"campaign cancelled: {reason}", now)
+            return cancelled
 
     def remove_customer(self, customer_id: str, reason: str, agreement: str | None = None) -> tuple[int, int]:
         """Remove a customer who left (one agreement's row, or all); their unsent notices are
@@ -1022,6 +1237,18 @@ class Store:
                    FROM notices GROUP BY campaign_id"""):
             result[c_id] = {"late": late, "after_effective": after, "bounced": bounced}
         return result
+
+
+def _claim_scope(campaign_id: str | None, effective_after: date | None) -> tuple[str, list[object]]:
+    """The WHERE clause (starting with AND) and parameters that limit claims to one run's notices."""
+    where, params = "", []
+    if campaign_id is not None:
+        where += " AND campaign_id = ?"
+        params.append(campaign_id)
+    if effective_after is not None:
+        where += " AND campaign_id IN (SELECT id FROM campaigns WHERE effective > ?)"
+        params.append(effective_after.isoformat())
+    return where, params
 
 
 def _fingerprint(row: CustomerRow) -> str:

@@ -175,6 +175,21 @@ class Draft:
     suffix: str = ".md"
 
 
+def read_new_text(source: Path, accept_revisions: bool = False) -> tuple[str, list[str], str]:
+    """The text of an agreement file given to add or update (text, Word or PDF, told by its content),
+    a PDF's text cleaned; with the notes on what was left out or cleaned, and the format read."""
+    extracted = read_agreement_file(source, accept_revisions=accept_revisions)
+    text, notes = extracted.text, list(extracted.notes)
+    if extracted.needs_cleaning:
+        cleaning = clean_extracted_text(text)
+        text = cleaning.text
+        counts = ", ".join(f"{count} {kind}" for kind, count in cleaning.counts().items())
+        if counts:
+            notes.append(f"PDF artifacts cleaned ({counts}); 'clausewise import {source} --dry-run "
+                         "--show-cleaning' lists each change")
+    return text, notes, extracted.format
+
+
 class AgreementRepo:
     """An agreements repository; build one with :func:`init_repo` or :func:`open_repo`."""
 
@@ -297,15 +312,7 @@ class AgreementRepo:
         document is stored as Markdown (.md), a PDF's cleaned text as .txt."""
         check_id(agreement_id)
         source = Path(file)
-        extracted = read_agreement_file(source, accept_revisions=accept_revisions)
-        text, notes = extracted.text, list(extracted.notes)
-        if extracted.needs_cleaning:
-            cleaning = clean_extracted_text(text)
-            text = cleaning.text
-            counts = ", ".join(f"{count} {kind}" for kind, count in cleaning.counts().items())
-            if counts:
-                notes.append(f"PDF artifacts cleaned ({counts}); 'clausewise import {source} --dry-run "
-                             "--show-cleaning' lists each change")
+        text, notes, file_format = read_new_text(source, accept_revisions)
         front_matter, body = split_front_matter(text, str(source))
         given = parse_document(text, str(source))[0] if front_matter is not None else None
         title = title or (given.title if given else None)
@@ -317,10 +324,10 @@ class AgreementRepo:
                                        (language, "--lang", "en or zh-CN"), (kind, "--kind", "trial or commercial")):
             if not value:
                 raise UsageProblem(f"{source} has no {option.strip('-')}; give {option}, e.g. {option} {example}")
-        if extracted.format == "text":
+        if file_format == "text":
             suffix = ".txt" if source.suffix == ".txt" else ".md"
         else:
-            suffix = ".md" if extracted.format == "docx" else ".txt"
+            suffix = ".md" if file_format == "docx" else ".txt"
         check_agreement_text(body, f"{source} (after the front matter)" if front_matter is not None else str(source))
         agreement = self.add(agreement_id, body, title=title, language=language, kind=kind,
                              notice_days=notice_days, suffix=suffix)
@@ -334,9 +341,11 @@ class AgreementRepo:
         atomic_write_bytes(path, format_document(metadata, text).encode("utf-8"))
         return self._agreement_at(path)
 
-    def update_file(self, agreement_id: str, file: str | os.PathLike[str]) -> Agreement:
+    def update_file(self, agreement_id: str, file: str | os.PathLike[str], *,
+                    accept_revisions: bool = False) -> tuple[Agreement, list[str]]:
         """Replace the text of ``agreement_id`` with the text of ``file`` (a new version sent by the
-        lawyers), keeping the agreement's front matter as it is, and commit it as a draft (no tag).
+        lawyers: text, Word or PDF, as for :meth:`add_file`), keeping the agreement's front matter as it
+        is, and commit it as a draft (no tag); with notes on what the reader left out or cleaned.
 
         ClausewiseError, nothing changed, when the new text equals the working copy (ignoring trailing
         whitespace), when ``file`` has a front matter that differs from the agreement's, or when the
@@ -348,11 +357,8 @@ class AgreementRepo:
         current_text = decode_agreement(original, relative)
         metadata, current_body = parse_document(current_text, relative)
         source = Path(file)
-        try:
-            data = source.read_bytes()
-        except OSError as exc:
-            raise ClausewiseError(f"{source}: cannot read ({exc.strerror}); check the path") from None
-        front_matter, body = split_front_matter(decode_agreement(data, str(source)), str(source))
+        text, notes, _ = read_new_text(source, accept_revisions)
+        front_matter, body = split_front_matter(text, str(source))
         if front_matter is not None and parse_metadata(front_matter, str(source)) != metadata:
             raise ClausewiseError(
                 f"{source} has a front matter that differs from {relative}'s; update keeps the agreement's title, "
@@ -381,7 +387,7 @@ class AgreementRepo:
         except BaseException:
             atomic_write_bytes(path, original)
             raise
-        return self._agreement_at(path)
+        return self._agreement_at(path), notes
 
     def repair_tags(self) -> list[Version]:
         """Recreate every deleted version tag on its publish commit, with the publication's fields.

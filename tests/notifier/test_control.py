@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from clausewise.cli import main
+from clausewise.errors import ClausewiseError
 from clausewise.notifier.smtp import send_pending
 from clausewise.notifier.store import SCHEMA_VERSION, open_store
 
@@ -50,6 +51,18 @@ def test_a_campaign_not_started_can_be_cancelled_and_is_recorded(legal_repo, rep
     assert again.exit_code == 1 and "already cancelled" in again.stderr
     report = cli(legal_repo, "notify", "report", "--format", "csv")
     assert report.stdout.count("campaign cancelled: the assignment was called off") == 3
+
+
+def test_a_notice_in_flight_stops_a_cancellation_and_nothing_of_it_is_kept(store):
+    store.upsert_customers([customer(f"C{i}") for i in range(3)])
+    campaign = store.create_campaign(make_campaign())
+    store.sync_notices()
+    [claimed] = store.claim_batch("a-sender", 1)  # a sender has it: the server may be receiving it now
+    with pytest.raises(ClausewiseError, match="has started: 1 notices were sent or attempted"):
+        store.cancel_campaign(campaign.id, "called off")
+    assert store.campaign(campaign.id).cancelled_at is None
+    assert Counter(n.status for n in store.notices()) == {"sending": 1, "pending": 2}
+    assert store.events(campaign.id) == []
 
 
 def test_a_campaign_that_started_cannot_be_cancelled(legal_repo, repo_store):

@@ -37,7 +37,8 @@ def migrated(url: str) -> str:
 
 def populated_state(path: Path, customers: int = 40) -> Path:
     """A SQLite state with a row in every table: customers, two campaigns, a ledger with sent,
-    failed, retried, cancelled and bounced notices, the journal, a bounce and a publication."""
+    failed, retried, cancelled and bounced notices, the journal, a bounce, a publication, a sender's
+    lease and rate slots."""
     store = open_store(path)
     try:
         store.upsert_customers([customer(f"C{n:03d}", name="王小明" if n % 3 else "Ann \\ O'Neil") for n in range(customers)])
@@ -58,6 +59,11 @@ def populated_state(path: Path, customers: int = 40) -> Path:
                                    status="5.1.1", diagnostic="smtp; 550 gone", arrived_at=SENT_AT,
                                    message_id=notices[0].message_id, verp_token=None))
         store.remove_customer("C039", "left")
+        # A sender's lease, a connection it holds, and the relay's and a domain's rate slots.
+        store.register_sender("0123abcd" * 4, host="host", pid=1, process="host:1:1", relay="smtp://relay.test:587",
+                              campaign_id=None, lease_until=SENT_AT)
+        store.take_connection("0123abcd" * 4, "smtp://relay.test:587", None)
+        store.take_slot({"relay smtp://relay.test:587": 0.05, "domain example.com": 36.0})
     finally:
         store.close()
     return path

@@ -220,3 +220,20 @@ def test_text_is_ordered_byte_by_byte_on_both_back_ends(store) -> None:
     ids = ["b", "B", "a", "Z", "é", "_x", "10", "9", "中"]
     store.upsert_customers([customer(i) for i in ids])
     assert [c.customer_id for c in store.customers()] == sorted(ids)  # Python's order = UTF-8 byte order
+
+
+def test_a_connection_lost_during_a_command_is_one_line(postgres_server, postgres_url) -> None:
+    from clausewise.errors import translate_fault
+
+    store = open_store(postgres_url)
+    try:
+        postgres_server.admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              f"WHERE datname = '{postgres_url.rsplit('/', 1)[1]}' AND pid <> pg_backend_pid()")
+        with pytest.raises(psycopg.OperationalError) as lost:
+            store.totals()
+    finally:
+        store.close()
+    message = str(translate_fault(lost.value))
+    assert message.startswith("the PostgreSQL state database (state_db in clausewise.toml): ")
+    assert message.endswith("check that the server runs and can be reached, then run the command again")
+    assert "\n" not in message

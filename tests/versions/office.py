@@ -65,7 +65,7 @@ def h(text: str, level: int = 1) -> str:
 
 def to_docx(sources: list[Path], outdir: Path) -> list[Path]:
     """Convert each source (.fodt, .html) to .docx with LibreOffice in one run; the .docx paths."""
-    profile = outdir / f"lo-profile-{uuid.uuid4().hex}"
+    profile = outdir.resolve() / f"lo-profile-{uuid.uuid4().hex}"
     command = [SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
                "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(outdir), *map(str, sources)]
     subprocess.run(command, check=True, capture_output=True, timeout=300)

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from msoffcrypto.format.ooxml import OOXMLFile
 
 from clausewise.cli import main
 from clausewise.differ import diff_texts
@@ -131,6 +134,33 @@ def test_legal_numbering_chinese_counting_start_and_restart_overrides():
     assert blocks[23:] == ["(iv) iv", "A. A", "(i) restarted", "(ii) continued", "plain\n"]
 
 
+def test_styles_give_headings_and_numbering_and_tables_become_markdown_tables():
+    styles = ('<w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Title"/></w:style>'
+              '<w:style w:type="paragraph" w:styleId="H1"><w:name w:val="heading 1"/>'
+              '<w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr></w:style>'
+              '<w:style w:type="paragraph" w:styleId="H1b"><w:name w:val="Section"/><w:basedOn w:val="H1"/></w:style>')
+    numbering = ('<w:abstractNum w:abstractNumId="1"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:pStyle w:val="H1"/>'
+                 '<w:numFmt w:val="upperRoman"/><w:lvlText w:val="Article %1"/></w:lvl></w:abstractNum>'
+                 '<w:num w:numId="1"><w:abstractNumId w:val="1"/></w:num>')
+
+    def styled(style: str, text: str) -> str:
+        return f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>'
+
+    def cell(*paragraphs: str) -> str:
+        return "<w:tc>" + "".join(paragraphs) + "</w:tc>"
+
+    table = ("<w:tbl><w:tr>" + cell(styled("H1b", "Plan")) + cell(wp("Price")) + "</w:tr>"
+             + "<w:tr>" + cell(wp("Basic | small")) + cell(wp("10"), wp("per month")) + "</w:tr>"
+             + "<w:tr>" + cell(wp("Pro")) + "</w:tr></w:tbl>")
+    body = (styled("Title", "Master Agreement") + styled("H1", "Scope") + wp("Text.")
+            + styled("H1b", "Fees") + table + '<w:p><w:pPr><w:pStyle w:val="H1"/><w:numPr><w:numId w:val="0"/>'
+            '</w:numPr></w:pPr><w:r><w:t>Annex</w:t></w:r></w:p>')
+    text = read_agreement_bytes(docx_bytes(body, styles=styles, numbering=numbering), "styled.docx").text
+    assert text == ("# Master Agreement\n\n## Article I Scope\n\nText.\n\n## Article II Fees\n\n"
+                    "| Article III Plan | Price |\n| --- | --- |\n| Basic \\| small | 10<br>per month |\n| Pro |  |\n\n"
+                    "## Annex\n")
+
+
 # --- tracked changes, footnotes, comments ---------------------------------------------------------
 
 TRACKED = (wp("1. Fees are due monthly.")
@@ -147,24 +177,61 @@ TRACKED = (wp("1. Fees are due monthly.")
 def test_tracked_changes_are_refused_unless_read_as_accepted():
     data = docx_bytes(TRACKED)
     with pytest.raises(ClausewiseError, match=r"terms\.docx has unaccepted tracked changes \(3 deletions, 1 "
-                                              r"insertions by Alice, Bob\); accept or reject them in Word .* "
+                                              r"insertion by Alice, Bob\); accept or reject them in Word .* "
                                               r"--accept-revisions"):
         read_agreement_bytes(data, "terms.docx")
     accepted = read_agreement_bytes(data, "terms.docx", accept_revisions=True)
     assert accepted.text == "1. Fees are due monthly.\n\n2. Fees are due within 15 days.\n\n4. Notices.\n"
-    assert accepted.notes == ["tracked changes read as accepted (3 deletions, 1 insertions)"]
+    assert accepted.notes == ["tracked changes read as accepted (3 deletions, 1 insertion)"]
+
+
+def test_a_moved_clause_is_read_once_at_its_destination():
+    revision = 'w:id="{}" w:author="Dan" w:date="2031-01-01T00:00:00Z"'
+    body = (f'<w:p><w:moveFrom {revision.format(1)}><w:r><w:t>3. Moved.</w:t></w:r></w:moveFrom></w:p>'
+            + wp("1. First.") + f'<w:p><w:moveTo {revision.format(2)}><w:r><w:t>3. Moved.</w:t></w:r></w:moveTo></w:p>')
+    with pytest.raises(ClausewiseError, match=r"\(1 move by Dan\)"):
+        read_agreement_bytes(docx_bytes(body), "moved.docx")
+    assert read_agreement_bytes(docx_bytes(body), "moved.docx", accept_revisions=True).text == "1. First.\n\n3. Moved.\n"
+
+
+@needs_soffice
+def test_libreoffice_footnotes_comments_and_tracked_changes(office_dir: Path):
+    info = "<office:change-info><dc:creator>Alice</dc:creator><dc:date>2031-01-01T00:00:00</dc:date></office:change-info>"
+    tracked = ('<text:tracked-changes text:track-changes="true">'
+               f'<text:changed-region xml:id="ct1" text:id="ct1"><text:insertion>{info}</text:insertion></text:changed-region>'
+               f'<text:changed-region xml:id="ct2" text:id="ct2"><text:deletion>{info}<text:p>30</text:p></text:deletion>'
+               "</text:changed-region></text:tracked-changes>")
+    body = ('<text:p>1. Fees are due monthly.<text:note text:id="n1" text:note-class="footnote"><text:note-citation>1'
+            "</text:note-citation><text:note-body><text:p>In euros.</text:p></text:note-body></text:note>"
+            "<office:annotation><dc:creator>Carol</dc:creator><text:p>Check with finance.</text:p></office:annotation>"
+            ' Really.</text:p><text:p>2. Fees are due within <text:change text:change-id="ct2"/>'
+            '<text:change-start text:change-id="ct1"/>15<text:change-end text:change-id="ct1"/> days.</text:p>')
+    source = office_dir / "notes.fodt"
+    source.write_text(fodt(body, tracked_changes=tracked), "utf-8")
+    docx = to_docx([source], office_dir)[0]
+    with pytest.raises(ClausewiseError, match=r"has unaccepted tracked changes \(1 deletion, 1 insertion by Alice\)"):
+        read_agreement_file(docx)
+    accepted = read_agreement_file(docx, accept_revisions=True)
+    assert accepted.text == "1. Fees are due monthly. Really.\n\n2. Fees are due within 15 days.\n"
+    assert accepted.notes == ["tracked changes read as accepted (1 deletion, 1 insertion)",
+                              "footnote 1 left out of the clause text: In euros.",
+                              "comment by Carol left out of the clause text: Check with finance."]
 
 
 def test_footnotes_and_comments_stay_out_of_the_clause_text_and_are_reported():
     body = ('<w:p><w:r><w:t>1. Fees are due monthly.</w:t></w:r><w:r><w:footnoteReference w:id="2"/></w:r>'
             '<w:commentRangeStart w:id="0"/><w:r><w:t xml:space="preserve"> Really.</w:t></w:r>'
-            '<w:commentRangeEnd w:id="0"/><w:r><w:commentReference w:id="0"/></w:r></w:p>')
+            '<w:commentRangeEnd w:id="0"/><w:r><w:commentReference w:id="0"/></w:r>'
+            '<w:r><w:endnoteReference w:id="5"/></w:r></w:p>')
     footnotes = ('<w:footnote w:type="separator" w:id="0"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
                  '<w:footnote w:id="2"><w:p><w:r><w:t>Monthly means each calendar month.</w:t></w:r></w:p></w:footnote>')
     comments = '<w:comment w:id="0" w:author="Carol"><w:p><w:r><w:t>Check with finance.</w:t></w:r></w:p></w:comment>'
-    extracted = read_agreement_bytes(docx_bytes(body, footnotes=footnotes, comments=comments), "fees.docx")
+    endnotes = '<w:endnote w:id="5"><w:p><w:r><w:t>See the price list.</w:t></w:r></w:p></w:endnote>'
+    extracted = read_agreement_bytes(docx_bytes(body, footnotes=footnotes, comments=comments, endnotes=endnotes),
+                                     "fees.docx")
     assert extracted.text == "1. Fees are due monthly. Really.\n"
     assert extracted.notes == ["footnote 1 left out of the clause text: Monthly means each calendar month.",
+                               "endnote 1 left out of the clause text: See the price list.",
                                "comment by Carol left out of the clause text: Check with finance."]
 
 
@@ -198,6 +265,53 @@ def test_a_zip_member_that_lies_about_its_size_is_caught_while_reading():
     lying[local + 22:local + 26] = (10).to_bytes(4, "little")
     with pytest.raises(ClausewiseError, match=r"lie\.docx: word/document\.xml cannot be unpacked"):
         read_agreement_bytes(bytes(lying), "lie.docx")
+
+
+def test_a_real_password_protected_docx_is_refused(tmp_path: Path):
+    plain = io.BytesIO(docx_bytes(wp("1. Secret terms.")))
+    locked = io.BytesIO()
+    OOXMLFile(plain).encrypt("Passw0rd", locked)  # ECMA-376 agile encryption, as Word writes it
+    path = tmp_path / "locked.docx"
+    path.write_bytes(locked.getvalue())
+    with pytest.raises(ClausewiseError, match=r"locked\.docx is a password-protected Word file .*; remove the password"):
+        read_agreement_file(path)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_damaged_bytes_or_xml_give_a_clausewise_error_or_text(data):
+    """Random damage to a real .docx, to its zip bytes or to its XML, never escapes as a traceback."""
+    xml_damage = data.draw(st.booleans())
+    body = (wp("Heading", None) + "".join(wp(f"clause {n} pays {n * 7919 % 1000} days", (1, n % 2)) for n in range(40))
+            + "<w:tbl><w:tr><w:tc>" + wp("cell") + "</w:tc></w:tr></w:tbl>")
+    numbering = (_abstract(1, ("decimal", "%1.", 1), ("lowerLetter", "(%2)", 1))
+                 + '<w:num w:numId="1"><w:abstractNumId w:val="1"/></w:num>')
+    if xml_damage:
+        parts = {"body": body, "numbering": numbering}
+        name = data.draw(st.sampled_from(sorted(parts)))
+        text = parts[name]
+        start = data.draw(st.integers(0, len(text)))
+        end = data.draw(st.integers(start, min(len(text), start + 20)))
+        parts[name] = text[:start] + data.draw(st.text(max_size=20)) + text[end:]
+        raw = docx_bytes(parts["body"], numbering=parts["numbering"])
+    else:
+        raw = bytearray(docx_bytes(body, numbering=numbering))
+        member = zipfile.ZipFile(io.BytesIO(raw)).getinfo("word/document.xml")
+        first = member.header_offset + 30 + len(member.filename)  # the deflated document
+        chance = data.draw(st.randoms(use_true_random=False))
+        for _ in range(chance.randint(1, 8)):
+            spot = chance.randrange(first, first + member.compress_size) if chance.random() < 0.7 \
+                else chance.randrange(len(raw))
+            raw[spot] = chance.randrange(256)
+        if chance.random() < 0.2:
+            del raw[chance.randrange(1, len(raw)):]
+        raw = bytes(raw)
+    try:
+        extracted = read_agreement_bytes(raw, "damaged.docx")
+    except ClausewiseError as exc:
+        assert "damaged.docx" in str(exc)
+    else:
+        assert isinstance(extracted.text, str)
 
 
 @pytest.mark.parametrize("data, message", [
@@ -259,7 +373,7 @@ def test_add_reads_word_and_a_text_file_named_docx_as_text(repo: AgreementRepo, 
     added = _invoke("add", "trial", str(word), "--title", "T", "--lang", "en", "--kind", "trial",
                     "--accept-revisions", "--repo", str(repo.root))
     assert added.exit_code == 0, added.output
-    assert "Note: tracked changes read as accepted (3 deletions, 1 insertions)" in added.output
+    assert "Note: tracked changes read as accepted (3 deletions, 1 insertion)" in added.output
     assert repo.agreement("trial").path.name == "trial.md"
     assert "within 15 days" in repo.text("trial") and "deleted clause" not in repo.text("trial")
     text = tmp_path / "plain.docx"  # a text file named .docx: read as text
@@ -267,6 +381,21 @@ def test_add_reads_word_and_a_text_file_named_docx_as_text(repo: AgreementRepo, 
     assert _invoke("add", "plain", str(text), "--title", "P", "--lang", "en", "--kind", "general",
                    "--repo", str(repo.root)).exit_code == 0
     assert repo.text("plain") == "1. Plain terms.\n"
+
+
+def test_update_reads_a_word_file_and_refuses_tracked_changes_unless_accepted(trial_repo: AgreementRepo,
+                                                                             tmp_path: Path):
+    word = tmp_path / "trial-v2.docx"
+    word.write_bytes(docx_bytes(wp("# Sample Trial Agreement") + TRACKED))
+    before = snapshot(trial_repo)
+    refused = _invoke("update", "trial", str(word), "--repo", str(trial_repo.root))
+    assert refused.exit_code == 1 and refused.output.startswith(f"Error: {word} has unaccepted tracked changes")
+    assert snapshot(trial_repo) == before
+    updated = _invoke("update", "trial", str(word), "--accept-revisions", "--repo", str(trial_repo.root))
+    assert updated.exit_code == 0, updated.output
+    assert "Note: tracked changes read as accepted" in updated.output
+    assert trial_repo.text("trial") == ("# Sample Trial Agreement\n\n1. Fees are due monthly.\n\n"
+                                        "2. Fees are due within 15 days.\n\n4. Notices.\n")
 
 
 @pytest.mark.parametrize("command", ["import", "add"])

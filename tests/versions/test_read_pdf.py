@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 import shutil
 import subprocess
 import textwrap
@@ -280,7 +281,16 @@ def test_cli_import_of_a_scan_says_so_and_commits_nothing(repo: AgreementRepo, t
     assert snapshot(repo) == before
 
 
-@pytest.mark.parametrize("name", ["yuyin-trial.txt", "speech-trial.md"])
+def _html_block(line: str) -> str:
+    """A Markdown heading as an HTML heading (larger, bold), any other line as a justified paragraph."""
+    heading = re.match(r"(#+) (.*)", line)
+    if heading:
+        level = len(heading.group(1))
+        return f"<h{level}>{html.escape(heading.group(2))}</h{level}>"
+    return f'<p style="text-align: justify">{html.escape(line)}</p>'
+
+
+@pytest.mark.parametrize("name", ["yuyin-trial.txt", "speech-trial.md", "speech-commercial.v2.md"])
 def test_a_sample_printed_by_chromium_survives_the_round_trip_with_its_chinese_characters(name: str, tmp_path: Path):
     from clausewise.differ.render_pdf import find_chromium, html_to_pdf
 
@@ -288,8 +298,9 @@ def test_a_sample_printed_by_chromium_survives_the_round_trip_with_its_chinese_c
         find_chromium()
     except ClausewiseError as exc:
         pytest.skip(f"no Chromium to print with: {exc}")
-    source = (SAMPLES / name).read_text(encoding="utf-8")
-    paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in source.splitlines() if line.strip())
+    source = re.sub(r"(?m)^#+ ", "", (SAMPLES / name).read_text(encoding="utf-8"))  # headings become <hN>
+    paragraphs = "".join(_html_block(line) for line in (SAMPLES / name).read_text(encoding="utf-8").splitlines()
+                         if line.strip())
     pdf = tmp_path / "printed.pdf"
     pdf.write_bytes(html_to_pdf(f'<!doctype html><html lang="{"zh-CN" if name.startswith("yuyin") else "en"}">'
                                 f'<meta charset="utf-8"><body>{paragraphs}</body></html>'))

@@ -21,12 +21,12 @@ from . import Extracted
 from .numbering import FALSE, W, Numbering, w_val
 from .ooxml import Package
 
-_REVISIONS = {f"{W}ins": "insertions", f"{W}del": "deletions", f"{W}moveFrom": "moves", f"{W}moveTo": "moves"}
+# A move is a w:moveFrom and a w:moveTo: counted once.
+_REVISIONS = {f"{W}ins": "insertion", f"{W}del": "deletion", f"{W}moveFrom": "move", f"{W}moveTo": "move"}
 _FORMAT_REVISIONS = tuple(f"{W}{name}" for name in ("pPrChange", "rPrChange", "tblPrChange", "trPrChange",
                                                    "tcPrChange", "sectPrChange", "numberingChange"))
 _CONTAINERS = {f"{W}{name}" for name in ("hyperlink", "smartTag", "customXml", "fldSimple", "ins", "moveTo",
                                         "dir", "bdo", "sdtContent")}
-_REMOVED = {f"{W}del", f"{W}moveFrom"}
 _MC_ALTERNATE = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
 _DRAWINGS = {_MC_ALTERNATE, f"{W}drawing", f"{W}pict", f"{W}object"}
 _HEADING_NAME = re.compile(r"heading\s*([1-9])", re.IGNORECASE)
@@ -45,12 +45,11 @@ class _Style:
 
 @dataclass
 class _Paragraph:
-    """One paragraph as read: its label, text, heading level and whether its mark was deleted."""
+    """One paragraph as read: its label ("1.1 ", "- " or ""), text and heading level (0: not a heading)."""
 
     text: str
     label: str = ""
     heading: int = 0
-    merged_into_next: bool = False
 
 
 @dataclass
@@ -62,25 +61,26 @@ class _Reader:
     comments: dict[str, tuple[str, str]]
     title_offset: int
     notes: list[str] = field(default_factory=list)
+    skipped_boxes: int = 0  # text boxes and drawings with text in them, not read
     _pending: str = ""  # text of paragraphs whose mark was deleted, joined to the next paragraph
-    _footnote_count: int = 0
-    _skipped_boxes: int = 0
+    _note_counts: dict[str, int] = field(default_factory=dict)  # footnotes and endnotes numbered apart
 
     # --- styles -------------------------------------------------------------------------------
 
     def _style_chain(self, style_id: str | None):
+        """The style ``style_id`` and the styles it is based on, nearest first (a loop is cut)."""
         seen = set()
         while style_id and style_id in self.styles and style_id not in seen:
             seen.add(style_id)
-            yield style_id, self.styles[style_id]
+            yield self.styles[style_id]
             style_id = self.styles[style_id].based_on
 
     def _heading_level(self, ppr: etree._Element | None, style_id: str | None) -> int:
         outline = w_val(ppr.find(f"{W}outlineLvl")) if ppr is not None else None
         if outline is not None:
             level = int(outline) + 1 if outline.isdigit() else 0
-            return level + self.title_offset if 1 <= level <= 6 else 0
-        for _, style in self._style_chain(style_id):
+            return min(level + self.title_offset, 6) if 1 <= level <= 6 else 0
+        for style in self._style_chain(style_id):
             if style.name.lower() == "title":
                 return 1
             match = _HEADING_NAME.fullmatch(style.name.strip())
@@ -95,7 +95,7 @@ class _Reader:
         num_id = w_val(num_pr.find(f"{W}numId")) if num_pr is not None else None
         ilvl = w_val(num_pr.find(f"{W}ilvl")) if num_pr is not None else None
         if num_id is None:
-            for _, style in self._style_chain(style_id):
+            for style in self._style_chain(style_id):
                 if style.num_id is not None:
                     num_id = style.num_id
                     if ilvl is None and style.ilvl is not None:
@@ -109,15 +109,16 @@ class _Reader:
 
     # --- blocks -------------------------------------------------------------------------------
 
-    def blocks(self, container: etree._Element) -> list[str]:
-        """The Markdown blocks of a body, cell, or content control, in document order."""
+    def blocks(self, container: etree._Element, in_cell: bool = False) -> list[str]:
+        """The Markdown blocks of a body, cell, or content control, in document order (in a table
+        cell, headings without their ``#``)."""
         out: list[str] = []
         for child in container:
             tag = child.tag
             if tag == f"{W}p":
                 paragraph = self.paragraph(child)
                 if paragraph is not None:
-                    out.append(_markdown(paragraph))
+                    out.append(paragraph.label + paragraph.text if in_cell else _markdown(paragraph))
             elif tag == f"{W}tbl":
                 table = self.table(child)
                 if table:
@@ -125,7 +126,7 @@ class _Reader:
             elif tag in (f"{W}sdt", f"{W}customXml"):
                 content = child.find(f"{W}sdtContent") if tag == f"{W}sdt" else child
                 if content is not None:
-                    out.extend(self.blocks(content))
+                    out.extend(self.blocks(content, in_cell))
             elif tag == f"{W}altChunk":
                 self.notes.append("an embedded document (altChunk) was left out; paste its text into the document")
         return out
@@ -159,7 +160,7 @@ class _Reader:
         for tr in tbl.iterfind(f"{W}tr"):
             cells = []
             for tc in tr.iterfind(f"{W}tc"):
-                parts = [block.replace("\n", " ") for block in self.blocks(tc)]
+                parts = [block.replace("\n", " ") for block in self.blocks(tc, in_cell=True)]
                 cells.append("<br>".join(parts).replace("|", "\\|"))
             if any(cells):
                 rows.append(cells)
@@ -209,14 +210,13 @@ class _Reader:
 
     def _count_box(self, element: etree._Element) -> None:
         if any((t.text or "").strip() for t in element.iter(f"{W}t")):
-            self._skipped_boxes += 1
+            self.skipped_boxes += 1
 
     def _note_reference(self, reference: etree._Element, footnote: bool) -> None:
-        self._footnote_count += 1
-        note_id = reference.get(f"{W}id", "")
-        body = (self.footnotes if footnote else self.endnotes).get(note_id, "")
         kind = "footnote" if footnote else "endnote"
-        self.notes.append(f"{kind} {self._footnote_count} left out of the clause text: {_short(body)}")
+        self._note_counts[kind] = number = self._note_counts.get(kind, 0) + 1
+        body = (self.footnotes if footnote else self.endnotes).get(reference.get(f"{W}id", ""), "")
+        self.notes.append(f"{kind} {number} left out of the clause text: {_short(body)}")
 
 
 def _hidden(rpr: etree._Element | None) -> bool:
@@ -280,17 +280,21 @@ def _comments(root: etree._Element | None) -> dict[str, tuple[str, str]]:
 
 def _revisions(roots: list[etree._Element]) -> tuple[dict[str, int], set[str], int]:
     """Counts of unaccepted text revisions by kind, their authors, and the number of formatting revisions."""
-    kinds: dict[str, int] = {}
+    tags: dict[str, int] = {}
     authors: set[str] = set()
     formatting = 0
     for root in roots:
         for element in root.iter(*_REVISIONS, *_FORMAT_REVISIONS):
-            if element.tag in _REVISIONS:
-                kinds[_REVISIONS[element.tag]] = kinds.get(_REVISIONS[element.tag], 0) + 1
-                if element.get(f"{W}author"):
-                    authors.add(element.get(f"{W}author"))
-            else:
+            if element.tag not in _REVISIONS:
                 formatting += 1
+                continue
+            tags[element.tag] = tags.get(element.tag, 0) + 1
+            if element.get(f"{W}author"):
+                authors.add(element.get(f"{W}author"))
+    kinds: dict[str, int] = {}
+    for tag, count in tags.items():
+        kind = _REVISIONS[tag]
+        kinds[kind] = max(kinds.get(kind, 0), count) if kind == "move" else count
     return kinds, authors, formatting
 
 
@@ -310,8 +314,8 @@ def read_docx(data: bytes, source: str, *, accept_revisions: bool = False) -> Ex
         raise ClausewiseError(f"{source} is a Word document without a body; save it again in Word and read that")
     revised = [root for root in (body, parts["footnotes"], parts["endnotes"]) if root is not None]
     kinds, authors, formatting = _revisions(revised)
+    counted = ", ".join(f"{count} {kind}{'s' if count != 1 else ''}" for kind, count in kinds.items())
     if kinds and not accept_revisions:
-        counted = ", ".join(f"{count} {kind}" for kind, count in kinds.items())
         by = f" by {', '.join(sorted(authors))}" if authors else ""
         raise ClausewiseError(
             f"{source} has unaccepted tracked changes ({counted}{by}); accept or reject them in Word (Review > "
@@ -326,15 +330,14 @@ def read_docx(data: bytes, source: str, *, accept_revisions: bool = False) -> Ex
     blocks = reader.blocks(body)
     notes = []
     if kinds:
-        counted = ", ".join(f"{count} {kind}" for kind, count in kinds.items())
         notes.append(f"tracked changes read as accepted ({counted})")
     if formatting:
         notes.append(f"{formatting} tracked formatting change(s) read as accepted")
     notes.extend(reader.notes)
     for author, text in reader.comments.values():
         notes.append(f"comment by {author} left out of the clause text: {_short(text)}")
-    if reader._skipped_boxes:
-        notes.append(f"{reader._skipped_boxes} text box(es) or drawing(s) left out; move their text into the body")
+    if reader.skipped_boxes:
+        notes.append(f"{reader.skipped_boxes} text box(es) or drawing(s) left out; move their text into the body")
     text = "\n\n".join(blocks)
     if not text.strip():
         raise ClausewiseError(f"{source} is a Word document with no text in its body; check the file")

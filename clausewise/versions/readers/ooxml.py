@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
+import zlib
 from urllib.parse import unquote
 
 from lxml import etree
@@ -24,6 +25,10 @@ _CHUNK = 1 << 20
 _PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _OFFICE_DOCUMENT = "/officeDocument"
 _WORD_MAIN = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}document"
+# What zipfile raises on damaged input: RuntimeError for a member encrypted with a zip password,
+# NotImplementedError for an unknown zip version or compression method.
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, ValueError, OSError, EOFError,
+               NotImplementedError, RuntimeError)
 _FIX_DAMAGED = "open it in Word or LibreOffice and save it again, or ask for a new copy"
 
 
@@ -40,7 +45,7 @@ class Package:
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
             members = self._zip.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        except _ZIP_ERRORS as exc:
             raise ClausewiseError(f"{source} is a damaged zip file, not a readable Word document ({exc}); "
                                   f"{_FIX_DAMAGED}") from None
         if len(members) > MAX_MEMBERS:
@@ -71,7 +76,7 @@ class Package:
                             f"{self.source}: {name} unpacks to more than its zip entry declares and past "
                             f"{MAX_UNCOMPRESSED // (1024 * 1024)} MB (a zip bomb?); refused")
                     chunks.append(chunk)
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
+        except _ZIP_ERRORS as exc:
             raise ClausewiseError(f"{self.source}: {name} cannot be unpacked ({exc}); {_FIX_DAMAGED}") from None
         return b"".join(chunks)
 
