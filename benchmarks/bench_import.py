@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import subprocess
 import sys
 import tempfile
 from datetime import date
 from pathlib import Path
+from measure import run_child
 
 NAMES = ["Alice Example", "王小明", "Zhang Wei", "李娜", "Bob O'Neil", "Ünal Çelik", "陈静 (Chen Jing)"]
 
@@ -43,24 +43,14 @@ def make_csv(path: Path, rows: int) -> None:
                              "zh-CN" if i % 3 == 0 else "en", "bench", "v1" if i % 2 else "2"])
 
 
-def run_child(args: list[str]) -> tuple[float, float]:
-    """Wall time (s) and peak RSS (MB) of one child process."""
-    code = ("import resource, subprocess, sys, time; start = time.perf_counter(); "
-            "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
-            "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
-    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True).stdout
-    seconds, peak = out.split()
-    return float(seconds), float(peak)
-
-
 def bench(rows: int, work: Path) -> tuple[float, float, float]:
     repo_root = make_repo(work / f"repo-{rows}")
     data = work / f"customers-{rows}.csv"
     make_csv(data, rows)
     bare_code = "import csv, sys; sum(1 for _ in csv.reader(open(sys.argv[1], encoding='utf-8', newline='')))"
-    bare, _ = run_child([sys.executable, "-c", bare_code, str(data)])
+    bare, _, _ = run_child([sys.executable, "-c", bare_code, str(data)])
     command = str(Path(sys.executable).parent / "clausewise")
-    seconds, peak = run_child([command, "customers", "import", str(data), "--repo", str(repo_root)])
+    seconds, _, peak = run_child([command, "customers", "import", str(data), "--repo", str(repo_root)])
     db = repo_root / ".clausewise" / "state.sqlite3"
     print(f"{rows:>9,} rows: import {seconds:6.1f} s ({rows / seconds:,.0f} rows/s), peak RSS {peak:6.1f} MB, "
           f"bare csv.reader {bare:5.1f} s (import = {seconds / bare:.1f}x), database {db.stat().st_size / 1e6:.0f} MB")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_import import make_csv, make_repo  # noqa: E402
+from measure import run_child  # noqa: E402
 
 TARGET_SECONDS = 30.0
 
@@ -74,18 +74,6 @@ def drop_database(admin_url: str, name: str) -> None:
 
     with psycopg.connect(admin_url, autocommit=True, password=os.environ.get("CLAUSEWISE_STATE_PASSWORD")) as db:
         db.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def run_child(args: list[str]) -> tuple[float, float, float]:
-    """Wall time (s), CPU time (s, user + system) and peak RSS (MB) of one child process: on a
-    shared machine the CPU time is the steadier figure (the server's own CPU is not in it)."""
-    code = ("import resource, subprocess, sys, time; start = time.perf_counter(); "
-            "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
-            "usage = resource.getrusage(resource.RUSAGE_CHILDREN); "
-            "print(time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)")
-    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True).stdout
-    seconds, cpu, peak = out.split()
-    return float(seconds), float(cpu), float(peak)
 
 
 def import_once(work: Path, data: Path, rows: int, state_db: str | None) -> tuple[float, float, float]:

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from measure import run_child
 
 TARGET_SECONDS = 5.0
 TARGET_MB = 300.0
@@ -78,16 +79,6 @@ def soffice(args: list[str], work: Path) -> None:
                    check=True, capture_output=True, timeout=1800)
 
 
-def run_child(args: list[str]) -> tuple[float, float]:
-    """Wall time (s) and peak RSS (MB) of one child process."""
-    code = ("import resource, subprocess, sys, time; start = time.perf_counter(); "
-            "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
-            "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
-    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True).stdout
-    seconds, peak = out.split()
-    return float(seconds), float(peak)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sections", type=int, default=160, help="sections of 12 clauses (160: about 300 pages)")
@@ -108,12 +99,12 @@ def main() -> None:
         print(f"document: {pages} pages, {docx.stat().st_size / 1e6:.2f} MB .docx "
               f"(LibreOffice wrote it and its PDF in {written:.0f} s)")
         command = str(Path(sys.executable).parent / "clausewise")
-        seconds, peak = run_child([command, "import", str(docx), "--dry-run", "--title", "Generated"])
+        seconds, _, peak = run_child([command, "import", str(docx), "--dry-run", "--title", "Generated"])
         print(f"clausewise import --dry-run: {seconds:5.2f} s ({seconds / TARGET_SECONDS:.2f}x of the {TARGET_SECONDS:.0f} s "
               f"target), peak RSS {peak:6.1f} MB ({peak / TARGET_MB:.2f}x of {TARGET_MB:.0f} MB)")
         reader = ("import sys; from clausewise.versions.readers import read_agreement_file; "
                   "print(len(read_agreement_file(sys.argv[1]).text))")
-        seconds, peak = run_child([sys.executable, "-c", reader, str(docx)])
+        seconds, _, peak = run_child([sys.executable, "-c", reader, str(docx)])
         print(f"read_agreement_file alone:   {seconds:5.2f} s ({seconds / TARGET_SECONDS:.2f}x), "
               f"peak RSS {peak:6.1f} MB ({peak / TARGET_MB:.2f}x)")
 

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import uuid
 from pathlib import Path
+from measure import run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "clausewise" / "samples"
@@ -48,17 +49,6 @@ def make_pdf(language: str, pages: int, work: Path) -> Path:
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     return work / f"long-{language}.pdf"
-
-
-def run_child(args: list[str]) -> tuple[float, float, float]:
-    """Wall time (s), CPU time (s, user + system) and peak RSS (MB) of one child process."""
-    code = ("import resource, subprocess, sys, time; start = time.perf_counter(); "
-            "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
-            "usage = resource.getrusage(resource.RUSAGE_CHILDREN); "
-            "print(time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)")
-    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True).stdout
-    seconds, cpu, peak = out.split()
-    return float(seconds), float(cpu), float(peak)
 
 
 def page_count(pdf: Path) -> int:

@@ -182,7 +182,7 @@ def test_hostile_customer_rows_are_refused_on_their_line(legal: Path, tmp_path: 
     path = write(tmp_path / "customers.jsonl", jsonl_row(customer_id="C8") + line)
     result = invoke(legal, "customers", "import", str(path))
     error = one_error_line(result)
-    assert f"customers.jsonl:2: " in error and expected in error, error
+    assert "customers.jsonl:2: " in error and expected in error, error
     assert len(error) < 1000  # a 120k-character value is never echoed whole
     assert state(legal) == before
 

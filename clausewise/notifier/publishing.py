@@ -58,7 +58,7 @@ class PublishOutcome:
     def dry_run_text(self) -> str:
         """What a dry run shows: the commit, the tag, the campaign."""
         p = self.plan.publication
-        lines = [f"Dry run: nothing was written.",
+        lines = ["Dry run: nothing was written.",
                  f"Would commit {self.plan.relative} as {p.agreement_id} v{p.number} (tag {p.tag}), effective "
                  f"{p.effective.isoformat()} with {p.notice_days} days' notice; text SHA-256 {p.text_sha256}.",
                  f"Summary (customers read it word for word): {p.summary or '(none)'}"]

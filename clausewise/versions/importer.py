@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import ClausewiseError, UsageProblem
-from .document import Metadata, check_id, decode_agreement
+from .document import Metadata, check_id
 from .pdfclean import KIND_DESCRIPTIONS, CleanResult, clean_extracted_text
 from .readers import Extracted, read_agreement_file
 from .split import DroppedPart, FoundAgreement, guess_kind, guess_language, slug_for, split_document

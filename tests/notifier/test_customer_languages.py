@@ -3,7 +3,6 @@ repository has templates for it."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
