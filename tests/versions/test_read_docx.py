@@ -413,3 +413,10 @@ def test_bad_word_files_leave_nothing_committed(repo: AgreementRepo, tmp_path: P
         lines = result.output.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"Error: {path}"), result.output
     assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize("fmt", ["upperRoman", "lowerLetter", "chineseCounting"])
+def test_a_crafted_huge_start_is_written_as_a_decimal_not_thousands_of_letters(fmt: str):
+    numbering = _abstract(1, (fmt, "%1.", 10_000_000)) + '<w:num w:numId="1"><w:abstractNumId w:val="1"/></w:num>'
+    text = read_agreement_bytes(docx_bytes(wp("Fees", (1, 0)), numbering=numbering), "huge.docx").text
+    assert text == "10000000. Fees\n"

@@ -193,12 +193,15 @@ _ENGLISH_CARDINAL = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "S
                      9: "Nine", 10: "Ten"}
 
 
+MAX_SPELLED = 3999  # the largest number spelled in letters, roman or Chinese numerals; decimals above
+
+
 def format_number(value: int, fmt: str) -> str:
     """``value`` as Word writes it in number format ``fmt`` (ST_NumberFormat); unknown formats as decimals."""
     if fmt == "none":
         return ""
-    if value <= 0 and fmt not in ("decimal", "decimalZero"):
-        return str(value)
+    if (value <= 0 or value > MAX_SPELLED) and fmt not in ("decimal", "decimalZero"):
+        return str(value)  # as decimals: a crafted start must not spell labels thousands of letters long
     if fmt in ("lowerLetter", "upperLetter"):
         letter = "abcdefghijklmnopqrstuvwxyz"[(value - 1) % 26] * ((value - 1) // 26 + 1)  # z, aa, bb ...
         return letter if fmt == "lowerLetter" else letter.upper()
