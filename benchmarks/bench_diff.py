@@ -75,15 +75,21 @@ def compile_bytecode() -> None:
         compileall.compile_dir(str(folder), quiet=1)
 
 
+def write_pair(pair, folder: str) -> tuple[Path, Path]:
+    """The pair's texts as ``old.md`` and ``new.md`` in ``folder``; prints their sizes."""
+    old, new = Path(folder, "old.md"), Path(folder, "new.md")
+    old.write_text(pair.old, encoding="utf-8")
+    new.write_text(pair.new, encoding="utf-8")
+    print(f"pair: {len(pair.truth)} clauses in the new text, {len(pair.old.encode()) / 1e6:.2f} MB old, "
+          f"{len(pair.new.encode()) / 1e6:.2f} MB new")
+    return old, new
+
+
 def main() -> None:
     compile_bytecode()
     pair = make_pair()
     with tempfile.TemporaryDirectory() as tmp:
-        old, new = Path(tmp, "old.md"), Path(tmp, "new.md")
-        old.write_text(pair.old, encoding="utf-8")
-        new.write_text(pair.new, encoding="utf-8")
-        print(f"pair: {len(pair.truth)} clauses in the new text, {len(pair.old.encode()) / 1e6:.2f} MB old, "
-              f"{len(pair.new.encode()) / 1e6:.2f} MB new")
+        old, new = write_pair(pair, tmp)
         git, _, git_cpu = run_timed(["git", "diff", "--no-index", "--word-diff=porcelain", str(old), str(new)])
         as_json, json_rss, json_cpu = run_timed([CLAUSEWISE, "diff", str(old), str(new), "--format", "json",
                                        "-o", str(Path(tmp, "d.json"))])

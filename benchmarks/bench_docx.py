@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_diff import CLAUSEWISE, compile_bytecode, run_timed  # noqa: E402
+from bench_diff import CLAUSEWISE, compile_bytecode, run_timed, write_pair  # noqa: E402
 from make_pair import make_pair  # noqa: E402
 
 TARGET_SECONDS = 3.0
@@ -25,11 +25,7 @@ def main() -> None:
     compile_bytecode()
     pair = make_pair()
     with tempfile.TemporaryDirectory() as tmp:
-        old, new = Path(tmp, "old.md"), Path(tmp, "new.md")
-        old.write_text(pair.old, encoding="utf-8")
-        new.write_text(pair.new, encoding="utf-8")
-        print(f"pair: {len(pair.truth)} clauses in the new text, {len(pair.old.encode()) / 1e6:.2f} MB old, "
-              f"{len(pair.new.encode()) / 1e6:.2f} MB new")
+        old, new = write_pair(pair, tmp)
         redline = Path(tmp, "redline.docx")
         as_docx, docx_rss, docx_cpu = run_timed([CLAUSEWISE, "diff", str(old), str(new), "--format", "docx",
                                                  "-o", str(redline)])

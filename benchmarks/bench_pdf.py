@@ -18,9 +18,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_diff import CLAUSEWISE, write_pair  # noqa: E402
 from make_pair import make_pair  # noqa: E402
-
-CLAUSEWISE = str(Path(sys.executable).with_name("clausewise"))
 
 
 def descendants(root: int) -> list[int]:
@@ -90,9 +89,7 @@ def main() -> None:
     runs = parser.parse_args().runs
     pair = make_pair()
     with tempfile.TemporaryDirectory() as folder:
-        old, new = Path(folder, "old.md"), Path(folder, "new.md")
-        old.write_text(pair.old, encoding="utf-8")
-        new.write_text(pair.new, encoding="utf-8")
+        old, new = write_pair(pair, folder)
         pdf, html = Path(folder, "redline.pdf"), Path(folder, "redline.html")
         html_time, _, html_own = best_of([CLAUSEWISE, "diff", str(old), str(new), "--format", "html", "-o", str(html)], runs)
         pdf_time, pdf_tree, pdf_own = best_of([CLAUSEWISE, "diff", str(old), str(new), "--format", "pdf", "-o", str(pdf)], runs)
